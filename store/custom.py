@@ -1,0 +1,160 @@
+"""Custom data: admin-defined typed fields (key and type immutable) and per-user values."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import select
+
+from . import audit
+from .audit import Actor
+from .db import Database
+from .errors import NotFound, ValidationError
+from .models import CustomField, CustomValue, User
+from .users import login_name, require_user
+from .validation import clean_text
+
+TYPES = ("string", "number", "date", "boolean", "enum")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+RESERVED = frozenset(User.model_fields) | {"password", "custom", "data"}
+MAX_VALUE = 1024
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    field: CustomField
+    value: str | None
+
+    @property
+    def options(self) -> list[str]:
+        return options_of(self.field)
+
+
+def options_of(field: CustomField) -> list[str]:
+    return json.loads(field.options) if field.options else []
+
+
+def define_field(db: Database, actor: Actor, key: str, type: str, *, label: str | None = None,
+                 options: list[str] | None = None, unique: bool = False, user_editable: bool = False) -> CustomField:
+    key = (key or "").strip()
+    if not _KEY.match(key):
+        raise ValidationError("Field key must start with a lowercase letter and use only a-z, 0-9 and _ (at most 64).", "key")
+    if key in RESERVED:
+        raise ValidationError(f"Field key '{key}' clashes with a built-in user field.", "key")
+    if type not in TYPES:
+        raise ValidationError(f"Field type must be one of: {', '.join(TYPES)}.", "type")
+    if unique and type not in ("string", "number"):
+        raise ValidationError("Only string and number fields can be unique.", "unique")
+    opts: list[str] = []
+    if type == "enum":
+        opts = [o for o in (clean_text("options", o, 64) for o in (options or [])) if o]
+        if not opts:
+            raise ValidationError("An enum field needs at least one option (e.g. --options gold,silver).", "options")
+        if len(set(opts)) != len(opts):
+            raise ValidationError("Enum options must be distinct.", "options")
+    elif options:
+        raise ValidationError("Options apply only to enum fields.", "options")
+    label = clean_text("label", label, 64) or key.replace("_", " ").capitalize()
+    now = db.now()
+    with db.write() as s:
+        if s.exec(select(CustomField.id).where(CustomField.key == key)).first():
+            raise ValidationError(f"A field with key '{key}' already exists (key and type cannot be changed).", "key")
+        field = CustomField(key=key, label=label, type=type, options=json.dumps(opts) if opts else None,
+                            unique=unique, user_editable=user_editable, created_at=now)
+        s.add(field)
+        audit.record(s, actor, "field.define", now=now, target_type="field", target_label=key,
+                     changes={"type": [None, type], "options": [None, opts or None], "unique": [None, unique],
+                              "user_editable": [None, user_editable]})
+    return field
+
+
+def list_fields(db: Database) -> list[CustomField]:
+    with db.read() as s:
+        return list(s.exec(select(CustomField).order_by(CustomField.key)).all())
+
+
+def parse_value(field: CustomField, raw: Any) -> str | None:
+    """Canonical text for a typed value, or a ValidationError naming the expected type."""
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return None
+    text = raw if isinstance(raw, str) else json.dumps(raw)
+    text = clean_text(field.key, text, MAX_VALUE)
+    label = f"'{field.key}'"
+    if field.type == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValidationError(f"{label} is a number field; '{text}' is not a number.", field.key) from None
+        if not math.isfinite(number):
+            raise ValidationError(f"{label} is a number field; it must be a finite number.", field.key)
+        return str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
+    if field.type == "date":
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValidationError(f"{label} is a date field; '{text}' is not a date in the form YYYY-MM-DD.", field.key) from None
+    if field.type == "boolean":
+        lowered = text.lower()
+        if lowered in ("true", "yes", "1", "on"):
+            return "true"
+        if lowered in ("false", "no", "0", "off"):
+            return "false"
+        raise ValidationError(f"{label} is a boolean field; use true or false.", field.key)
+    if field.type == "enum":
+        opts = options_of(field)
+        if text not in opts:
+            raise ValidationError(f"{label} must be one of: {', '.join(opts)}.", field.key)
+    return text
+
+
+def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_service: bool = False) -> str | None:
+    """Set (or clear, with an empty value) one custom value; returns the stored canonical text."""
+    now = db.now()
+    with db.write() as s:
+        field = s.exec(select(CustomField).where(CustomField.key == key)).first()
+        if field is None:
+            raise ValidationError(f"No custom field '{key}' is defined; define it first (field define).", "key")
+        if self_service and not field.user_editable:
+            raise ValidationError(f"'{field.label}' can only be changed by an administrator.", key)
+        value = parse_value(field, raw)
+        user = require_user(s, ref)
+        row = s.get(CustomValue, (user.id, field.id))
+        before = row.value if row else None
+        if value is not None and field.unique:
+            taken = s.exec(select(CustomValue.user_id).where(CustomValue.field_id == field.id, CustomValue.value == value,
+                                                             CustomValue.user_id != user.id)).first()
+            if taken is not None:
+                raise ValidationError(f"'{field.key}' value '{value}' is already used by another user.", key)
+        if value is None:
+            if row:
+                s.delete(row)
+        elif row:
+            row.value = value
+            s.add(row)
+        else:
+            s.add(CustomValue(user_id=user.id, field_id=field.id, value=value))
+        if before != value:
+            audit.record(s, actor, "data.set", now=now, target_uid=user.uid, target_label=login_name(user),
+                         changes={f"custom.{key}": [before, value]})
+        return value
+
+
+def user_values(db: Database, user_id: int) -> list[FieldValue]:
+    """Every defined field with this user's value (None when unset)."""
+    with db.read() as s:
+        fields = s.exec(select(CustomField).order_by(CustomField.key)).all()
+        values = dict(s.exec(select(CustomValue.field_id, CustomValue.value).where(CustomValue.user_id == user_id)).all())
+    return [FieldValue(f, values.get(f.id)) for f in fields]
+
+
+def require_field(db: Database, key: str) -> CustomField:
+    with db.read() as s:
+        field = s.exec(select(CustomField).where(CustomField.key == key)).first()
+    if field is None:
+        raise NotFound(f"No custom field '{key}'.")
+    return field

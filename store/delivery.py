@@ -1,0 +1,67 @@
+"""Sending one-time codes: an outbox directory (development, demo), SMTP, or a command (SMS gateways)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import smtplib
+import ssl
+import subprocess
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+from .config import Delivery
+from .crypto import create_private_file
+from .errors import StoreError
+
+
+class DeliveryError(StoreError):
+    """The code could not be sent; the message says why (never the code)."""
+
+
+def send(delivery: Delivery, kind: str, to: str, subject: str, body: str) -> None:
+    """kind is 'email' or 'phone'."""
+    if delivery.channel == "outbox":
+        _to_outbox(delivery.outbox(), kind, to, subject, body)
+    elif delivery.channel == "smtp":
+        if kind != "email":
+            raise DeliveryError("SMS codes need the 'command' delivery channel; SMTP can only send email.")
+        _smtp(delivery, to, subject, body)
+    elif delivery.channel == "command":
+        _command(delivery, kind, to, subject, body)
+    else:
+        raise DeliveryError(f"Unknown delivery channel '{delivery.channel}' (use outbox, smtp or command).")
+
+
+def _to_outbox(folder: Path, kind: str, to: str, subject: str, body: str) -> None:
+    safe = re.sub(r"[^A-Za-z0-9@.+_-]", "_", to)
+    path = folder / f"{time.time_ns()}-{kind}-{safe}.txt"
+    create_private_file(path, f"To: {to}\nSubject: {subject}\n\n{body}\n".encode())
+
+
+def _smtp(d: Delivery, to: str, subject: str, body: str) -> None:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = d.smtp_sender, to, subject
+    msg.set_content(body)
+    try:
+        with smtplib.SMTP(d.smtp_host, d.smtp_port, timeout=15) as smtp:
+            if d.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if d.smtp_username:
+                smtp.login(d.smtp_username, d.smtp_password)
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"Could not send email through {d.smtp_host}:{d.smtp_port}: {exc.__class__.__name__}.") from None
+
+
+def _command(d: Delivery, kind: str, to: str, subject: str, body: str) -> None:
+    if not d.command:
+        raise DeliveryError("The command delivery channel has no command configured.")
+    try:
+        done = subprocess.run([*shlex.split(d.command), kind, to], input=f"Subject: {subject}\n\n{body}\n",
+                              text=True, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DeliveryError(f"The delivery command failed to run: {exc.__class__.__name__}.") from None
+    if done.returncode != 0:
+        raise DeliveryError(f"The delivery command exited with status {done.returncode}.")

@@ -1,0 +1,169 @@
+"""TOTP (RFC 6238: SHA1, 6 digits, 30 s, 160-bit secret) with a replay guard, and recovery codes."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+
+import pyotp
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, select
+
+from . import audit
+from .audit import Actor
+from .db import Database
+from .errors import AuthFailed, ValidationError
+from .models import RecoveryCode, User
+from .users import login_name, require_user
+
+ISSUER = "Userdesk"
+STEP = 30
+RECOVERY_CODES = 10
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    secret: str  # shown once, for manual entry
+    uri: str  # otpauth://totp/...
+
+
+def _label(user: User) -> str:
+    return login_name(user)
+
+
+def enroll(db: Database, actor: Actor, ref: str) -> Enrolment:
+    """Start enrolment: a fresh secret, state 'pending' until a code confirms it."""
+    secret = base64.b32encode(secrets.token_bytes(20)).decode()  # 160 bits
+    now = db.now()
+    with db.write() as s:
+        user = require_user(s, ref)
+        if user.mfa_state == "active":
+            raise ValidationError("TOTP is already active for this user; reset it first to enrol a new device.")
+        user.totp_secret = db.keys.encrypt(secret)
+        user.mfa_state = "pending"
+        user.totp_last_step = 0
+        user.version += 1
+        s.add(user)
+        audit.record(s, actor, "mfa.enroll", now=now, target_uid=user.uid, target_label=login_name(user),
+                     changes={"mfa_state": [None, "pending"]})
+        uri = pyotp.TOTP(secret).provisioning_uri(name=_label(user), issuer_name=ISSUER)
+    return Enrolment(secret=secret, uri=uri)
+
+
+def match_step(secret: str, code: str, now: int) -> int | None:
+    """The time step (current or +/-1) whose code equals `code`, or None."""
+    code = (code or "").strip().replace(" ", "")
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = now // STEP
+    for step in (current, current - 1, current + 1):
+        if secrets.compare_digest(totp.at(step * STEP), code):
+            return step
+    return None
+
+
+def check_totp(db: Database, s: Session, user: User, code: str, now: int) -> bool:
+    """Verify and consume a TOTP code inside the caller's write transaction (replay guard)."""
+    if user.mfa_state != "active" or user.totp_secret is None:
+        return False
+    step = match_step(db.keys.decrypt(user.totp_secret), code, now)
+    if step is None or step <= user.totp_last_step:
+        return False
+    user.totp_last_step = step
+    s.add(user)
+    return True
+
+
+def _new_codes() -> list[str]:
+    """120-bit codes in six groups of four base32 characters."""
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = base64.b32encode(secrets.token_bytes(15)).decode().lower()
+        codes.append("-".join(raw[i:i + 4] for i in range(0, 24, 4)))
+    return codes
+
+
+def _code_key(code: str) -> str:
+    return code.strip().lower().replace("-", "").replace(" ", "")
+
+
+def _replace_recovery_codes(db: Database, s: Session, user: User) -> list[str]:
+    s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = _new_codes()
+    for code in codes:
+        s.add(RecoveryCode(user_id=user.id, code_hash=db.keys.mac(_code_key(code))))
+    return codes
+
+
+def confirm(db: Database, actor: Actor, ref: str, code: str) -> list[str]:
+    """Activate a pending enrolment with a current code; returns the recovery codes (shown once)."""
+    now = db.now()
+    with db.write() as s:
+        user = require_user(s, ref)
+        if user.mfa_state != "pending" or user.totp_secret is None:
+            raise ValidationError("There is no pending TOTP enrolment to confirm; start with enrol.")
+        step = match_step(db.keys.decrypt(user.totp_secret), code, now)
+        if step is None:
+            raise ValidationError("That code does not match. Check the device's clock and enter the current 6-digit code.", "code")
+        user.mfa_state = "active"
+        user.totp_last_step = step  # the confirming code cannot be replayed to sign in
+        user.version += 1
+        s.add(user)
+        codes = _replace_recovery_codes(db, s, user)
+        audit.record(s, actor, "mfa.confirm", now=now, target_uid=user.uid, target_label=login_name(user),
+                     changes={"mfa_state": ["pending", "active"], "recovery_codes": [None, RECOVERY_CODES]})
+        return codes
+
+
+def use_recovery_code(db: Database, s: Session, user: User, code: str, now: int) -> bool:
+    key = _code_key(code)
+    if len(key) != 24:
+        return False
+    result = s.execute(update(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == db.keys.mac(key), RecoveryCode.used_at.is_(None))
+        .values(used_at=now))
+    return result.rowcount == 1
+
+
+def regenerate_recovery_codes(db: Database, actor: Actor, ref: str) -> list[str]:
+    now = db.now()
+    with db.write() as s:
+        user = require_user(s, ref)
+        if user.mfa_state != "active":
+            raise ValidationError("Recovery codes exist only while TOTP is active.")
+        codes = _replace_recovery_codes(db, s, user)
+        audit.record(s, actor, "mfa.recovery_codes", now=now, target_uid=user.uid, target_label=login_name(user),
+                     changes={"recovery_codes": [None, RECOVERY_CODES]})
+        return codes
+
+
+def recovery_codes_left(db: Database, user_id: int) -> int:
+    with db.read() as s:
+        return s.exec(select(func.count()).select_from(RecoveryCode)
+                      .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))).one()
+
+
+def reset(db: Database, actor: Actor, ref: str, reason: str | None = None, action: str = "mfa.reset") -> User:
+    """Remove TOTP and recovery codes (admin reset, or the user's own unbind after verification)."""
+    now = db.now()
+    with db.write() as s:
+        user = require_user(s, ref)
+        before = user.mfa_state
+        user.mfa_state, user.totp_secret, user.totp_last_step = "none", None, 0
+        user.version += 1
+        s.add(user)
+        s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        audit.record(s, actor, action, now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
+                     changes={"mfa_state": [before, "none"]})
+        return user
+
+
+def verify_fresh(db: Database, ref: str, code: str) -> None:
+    """A step-up check with the user's own TOTP (consumes the step). Raises AuthFailed."""
+    now = db.now()
+    with db.write() as s:
+        user = require_user(s, ref)
+        if not check_totp(db, s, user, code, now):
+            raise AuthFailed("bad totp")

@@ -1,0 +1,211 @@
+"""Tables of the directory. Times are integer Unix seconds (UTC); secrets are stored hashed or encrypted."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+STATUSES = ("active", "disabled", "archived")
+MFA_STATES = ("none", "pending", "active")
+
+
+def _fk(target: str, nullable: bool = False, ondelete: str = "CASCADE") -> Column:
+    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=False)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user"
+    __table_args__ = (
+        Index("ix_user_username", "username", unique=True),
+        Index("ix_user_email", "email", unique=True),
+        Index("ix_user_phone", "phone", unique=True),
+        Index("ix_user_external_id", "external_id", unique=True),
+        Index("ix_user_uid", "uid", unique=True),
+        Index("ix_user_sort_username", text("ifnull(username, '') COLLATE NOCASE"), "id"),
+        Index("ix_user_sort_login", text("ifnull(last_login_at, 0)"), "id"),
+        Index("ix_user_name_nocase", text("name COLLATE NOCASE")),
+        Index("ix_user_status", "status", "id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=24)
+    username: Optional[str] = None
+    email: Optional[str] = None
+    email_verified: bool = False
+    phone: Optional[str] = None
+    phone_verified: bool = False
+    name: Optional[str] = None
+    nickname: Optional[str] = None
+    given_name: Optional[str] = None
+    family_name: Optional[str] = None
+    photo: Optional[str] = None
+    gender: str = "U"
+    birthdate: Optional[str] = None
+    company: Optional[str] = None
+    street_address: Optional[str] = None
+    city: Optional[str] = None
+    province: Optional[str] = None
+    postal_code: Optional[str] = None
+    country: Optional[str] = None
+    locale: Optional[str] = None
+    zoneinfo: Optional[str] = None
+    external_id: Optional[str] = None
+    status: str = "active"
+    status_changed_at: int = 0
+    created_at: int = 0
+    updated_at: int = 0
+    password_hash: Optional[str] = None
+    password_last_set_at: Optional[int] = None
+    must_change_password: bool = False
+    last_login_at: Optional[int] = None
+    login_count: int = 0
+    last_ip: Optional[str] = None
+    failed_attempts: int = 0
+    locked_until: Optional[int] = None
+    mfa_state: str = "none"
+    totp_secret: Optional[bytes] = None  # AES-GCM ciphertext; key lives in the key file
+    totp_last_step: int = 0
+    version: int = 1
+
+
+class RecoveryCode(SQLModel, table=True):
+    __tablename__ = "recovery_code"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("user.id"))
+    code_hash: str = Field(unique=True)  # HMAC-SHA256 of a 120-bit code
+    used_at: Optional[int] = None
+
+
+class Session(SQLModel, table=True):
+    __tablename__ = "session"
+    __table_args__ = (Index("ix_session_user", "user_id", "revoked_at"), Index("ix_session_expires", "absolute_expires_at"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    sid: str = Field(unique=True)  # public handle, safe to show
+    token_hash: str = Field(unique=True)  # SHA-256 of the token; the token itself is never stored
+    user_id: int = Field(sa_column=_fk("user.id"))
+    app_id: Optional[int] = Field(default=None, sa_column=_fk("app.id", nullable=True, ondelete="SET NULL"))
+    ip: Optional[str] = None
+    user_agent: Optional[str] = None
+    method: str = "password"
+    created_at: int = 0
+    last_seen_at: int = 0
+    absolute_expires_at: int = 0
+    revoked_at: Optional[int] = None
+    revoked_reason: Optional[str] = None
+
+
+class LoginEvent(SQLModel, table=True):
+    __tablename__ = "login_event"
+    __table_args__ = (Index("ix_login_user_ts", "user_id", "ts", "id"), Index("ix_login_ts", "ts"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ts: int = 0
+    user_id: Optional[int] = Field(default=None, sa_column=_fk("user.id", nullable=True, ondelete="SET NULL"))
+    identifier: str = ""
+    app_id: Optional[int] = Field(default=None, sa_column=_fk("app.id", nullable=True, ondelete="SET NULL"))
+    ip: Optional[str] = None
+    user_agent: Optional[str] = None
+    method: str = "password"  # password, totp, recovery_code, email_code, phone_code
+    success: bool = False
+    reason: Optional[str] = None  # failure reason, for admins only
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_target", "target_uid", "id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ts: int = 0
+    actor: str = ""
+    actor_address: Optional[str] = None
+    action: str = ""
+    target_type: str = "user"
+    target_uid: Optional[str] = None
+    target_label: Optional[str] = None
+    reason: Optional[str] = None
+    changes: Optional[str] = None  # JSON {"field": [before, after]}; never secrets
+
+
+class CustomField(SQLModel, table=True):
+    __tablename__ = "custom_field"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    label: str = ""
+    type: str = "string"  # string, number, date, boolean, enum
+    options: Optional[str] = None  # JSON list for enum
+    unique: bool = False
+    user_editable: bool = False
+    created_at: int = 0
+
+
+class CustomValue(SQLModel, table=True):
+    __tablename__ = "custom_value"
+    __table_args__ = (Index("ix_custom_value_field", "field_id", "value"),)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True))
+    field_id: int = Field(sa_column=Column(Integer, ForeignKey("custom_field.id", ondelete="CASCADE"), primary_key=True))
+    value: str = ""
+
+
+class App(SQLModel, table=True):
+    __tablename__ = "app"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    default_policy: str = "allow"
+    created_at: int = 0
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "grp"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    description: str = ""
+    created_at: int = 0
+
+
+class GroupMember(SQLModel, table=True):
+    __tablename__ = "group_member"
+    __table_args__ = (Index("ix_group_member_user", "user_id"),)
+    group_id: int = Field(sa_column=Column(Integer, ForeignKey("grp.id", ondelete="CASCADE"), primary_key=True))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True))
+
+
+class AppRule(SQLModel, table=True):
+    __tablename__ = "app_rule"
+    __table_args__ = (UniqueConstraint("app_id", "subject_type", "subject_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    app_id: int = Field(sa_column=_fk("app.id"))
+    subject_type: str = "user"  # user or group
+    subject_id: int = 0
+    effect: str = "allow"  # allow or deny
+
+
+class Identity(SQLModel, table=True):
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("provider", "subject"), Index("ix_identity_user", "user_id"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("user.id"))
+    provider: str = ""
+    subject: str = ""
+    linked_at: int = 0
+
+
+class OneTimeCode(SQLModel, table=True):
+    """A short numeric code sent to an email or phone (self-service sign-in, reset, address change)."""
+
+    __tablename__ = "one_time_code"
+    __table_args__ = (Index("ix_otc_user_purpose", "user_id", "purpose", "id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("user.id"))
+    purpose: str = ""
+    destination: str = ""
+    code_hash: str = ""
+    created_at: int = 0
+    expires_at: int = 0
+    attempts: int = 0
+    used_at: Optional[int] = None
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str = ""

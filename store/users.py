@@ -1,0 +1,250 @@
+"""User accounts: create, look up, edit (optimistically locked), change state, delete, set password."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from sqlalchemy import delete, func, or_, update
+from sqlmodel import Session, select
+
+from . import audit, passwords
+from .audit import Actor
+from .db import Database
+from .errors import Conflict, NotFound, ValidationError
+from .models import AppRule, User
+from .sessions import end_user_sessions
+from .validation import LABELS, PROFILE_FIELDS, normalise_field, norm_email, norm_phone
+
+HIDDEN = ("password_hash", "totp_secret", "totp_last_step")
+UNIQUE_FIELDS = ("username", "email", "phone", "external_id")
+_UID = re.compile(r"^[0-9a-f]{24}$")
+
+CONFLICT_MESSAGE = "This user was changed by someone else since you loaded it. Reload and try again."
+
+
+def new_uid() -> str:
+    return secrets.token_hex(12)
+
+
+def is_locked(user: User, now: int) -> bool:
+    return bool(user.locked_until and user.locked_until > now)
+
+
+def display_status(user: User, now: int) -> str:
+    """Status as an admin sees it: a time-bound lock shows over 'active'."""
+    return "locked" if user.status == "active" and is_locked(user, now) else user.status
+
+
+def login_name(user: User) -> str:
+    return user.username or user.email or user.phone or user.uid
+
+
+def to_dict(user: User, now: int | None = None) -> dict[str, Any]:
+    """The record as plain data, secrets left out (safe for JSON views and audit)."""
+    data = {k: v for k, v in user.model_dump().items() if k not in HIDDEN and k != "id"}
+    data["password_set"] = user.password_hash is not None
+    if now is not None:
+        data["locked"] = is_locked(user, now)
+    return data
+
+
+def find_user(session: Session, ref: str) -> User | None:
+    """Find by uid, then username (exact), then email (any case), then phone."""
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    if _UID.match(ref):
+        user = session.exec(select(User).where(User.uid == ref)).first()
+        if user:
+            return user
+    user = session.exec(select(User).where(User.username == ref)).first()
+    if user:
+        return user
+    if "@" in ref:
+        return session.exec(select(User).where(User.email == ref.lower())).first()
+    try:
+        phone = norm_phone(ref)
+    except ValidationError:
+        return None
+    return session.exec(select(User).where(User.phone == phone)).first() if phone else None
+
+
+def require_user(session: Session, ref: str) -> User:
+    user = find_user(session, ref)
+    if user is None:
+        raise NotFound(f"No user matches '{ref}'.")
+    return user
+
+
+def get_user(db: Database, ref: str) -> User:
+    with db.read() as s:
+        return require_user(s, ref)
+
+
+def _check_unique(session: Session, values: dict[str, Any], exclude_id: int | None) -> None:
+    for field in UNIQUE_FIELDS:
+        value = values.get(field)
+        if value is None:
+            continue
+        column = getattr(User, field)
+        query = select(User.id).where(column == value)
+        if exclude_id is not None:
+            query = query.where(User.id != exclude_id)
+        if session.exec(query).first() is not None:
+            raise ValidationError(f"{LABELS[field]} '{value}' is already used by another user.", field)
+
+
+def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: normalise_field(k, v) for k, v in fields.items()}
+
+
+def create_user(db: Database, actor: Actor, fields: dict[str, Any], *, password: str | None = None,
+                must_change_password: bool = False, reason: str | None = None) -> User:
+    values = _normalise(fields)
+    if not any(values.get(k) for k in ("username", "email", "phone")):
+        raise ValidationError("A user needs at least one of username, email or phone.", "username")
+    password_hash = None
+    if password is not None:
+        passwords.check_policy(password, db.policy, (values.get("username"), (values.get("email") or "").split("@")[0], values.get("name")))
+        password_hash = passwords.hash_password(password)
+    now = db.now()
+    with db.write() as s:
+        _check_unique(s, values, None)
+        user = User(uid=new_uid(), created_at=now, updated_at=now, status_changed_at=now,
+                    password_hash=password_hash, password_last_set_at=now if password_hash else None,
+                    must_change_password=must_change_password and password_hash is not None, **values)
+        s.add(user)
+        s.flush()
+        audit.record(s, actor, "user.create", now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
+                     changes=audit.diff({}, {k: v for k, v in values.items() if v is not None}))
+    return user
+
+
+def update_user(db: Database, actor: Actor, ref: str, changes: dict[str, Any], *, expected_version: int | None = None,
+                reason: str | None = None, allowed: tuple[str, ...] = PROFILE_FIELDS, action: str = "user.update") -> User:
+    """Change profile fields. With expected_version, refuses (Conflict) if someone saved in between."""
+    for field in changes:
+        if field not in allowed:
+            raise ValidationError(f"Field '{field}' cannot be changed here. Allowed: {', '.join(allowed)}.", field)
+    values = _normalise(changes)
+    now = db.now()
+    with db.write() as s:
+        user = require_user(s, ref)
+        if expected_version is not None and user.version != expected_version:
+            raise Conflict(CONFLICT_MESSAGE)
+        before = to_dict(user)
+        if "email" in values and values["email"] != user.email and "email_verified" not in values:
+            values["email_verified"] = False
+        if "phone" in values and values["phone"] != user.phone and "phone_verified" not in values:
+            values["phone_verified"] = False
+        merged = {**{k: getattr(user, k) for k in ("username", "email", "phone")}, **values}
+        if not any(merged.get(k) for k in ("username", "email", "phone")):
+            raise ValidationError("A user needs at least one of username, email or phone; this change would remove the last one.", "username")
+        changed = {k: v for k, v in values.items() if getattr(user, k) != v}
+        if not changed:
+            return user
+        _check_unique(s, changed, user.id)
+        result = s.execute(update(User).where(User.id == user.id, User.version == user.version)
+                           .values(**changed, updated_at=now, version=User.version + 1))
+        if result.rowcount != 1:
+            raise Conflict(CONFLICT_MESSAGE)
+        s.refresh(user)
+        audit.record(s, actor, action, now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
+                     changes=audit.diff(before, to_dict(user)))
+        return user
+
+
+def _transition(db: Database, actor: Actor, ref: str, action: str, reason: str | None, **values: Any) -> User:
+    now = db.now()
+    with db.write() as s:
+        user = require_user(s, ref)
+        before = to_dict(user, now)
+        if "status" in values and values["status"] != user.status:
+            values["status_changed_at"] = now
+        for key, value in values.items():
+            setattr(user, key, value)
+        user.updated_at = now
+        user.version += 1
+        s.add(user)
+        ended = 0
+        if values.get("status") in ("disabled", "archived"):
+            ended = end_user_sessions(s, user.id, now, f"account {values['status']}")
+        s.flush()
+        changes = audit.diff(before, to_dict(user, now))
+        if ended:
+            changes["sessions_ended"] = [None, ended]
+        audit.record(s, actor, action, now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
+                     changes=changes)
+        return user
+
+
+def disable_user(db: Database, actor: Actor, ref: str, reason: str | None = None) -> User:
+    return _transition(db, actor, ref, "user.disable", reason, status="disabled")
+
+
+def enable_user(db: Database, actor: Actor, ref: str, reason: str | None = None) -> User:
+    return _transition(db, actor, ref, "user.enable", reason, status="active")
+
+
+def archive_user(db: Database, actor: Actor, ref: str, reason: str | None = None) -> User:
+    return _transition(db, actor, ref, "user.archive", reason, status="archived")
+
+
+def unlock_user(db: Database, actor: Actor, ref: str, reason: str | None = None) -> User:
+    return _transition(db, actor, ref, "user.unlock", reason, locked_until=None, failed_attempts=0)
+
+
+def delete_user(db: Database, actor: Actor, ref: str, reason: str | None = None) -> str:
+    """Delete the user and what hangs off it; login history is kept, detached (it is evidence)."""
+    now = db.now()
+    with db.write() as s:
+        user = require_user(s, ref)
+        label, uid = login_name(user), user.uid
+        ended = end_user_sessions(s, user.id, now, "account deleted")
+        audit.record(s, actor, "user.delete", now=now, target_uid=uid, target_label=label, reason=reason,
+                     changes={"user": [to_dict(user), None], "sessions_ended": [None, ended]})
+        s.execute(delete(AppRule).where(AppRule.subject_type == "user", AppRule.subject_id == user.id))
+        s.delete(user)
+    return label
+
+
+def password_context(user: User) -> tuple[str | None, ...]:
+    return (user.username, (user.email or "").split("@")[0] or None, user.name, user.nickname)
+
+
+def set_password(db: Database, actor: Actor, ref: str, password: str, *, must_change: bool = False,
+                 reason: str | None = None, action: str = "user.set_password", end_sessions: bool = True,
+                 keep_session_id: int | None = None) -> User:
+    """Set a new password (hashing happens before the write transaction) and end the user's sessions."""
+    user = get_user(db, ref)
+    passwords.check_policy(password, db.policy, password_context(user))
+    hashed = passwords.hash_password(password)
+    now = db.now()
+    with db.write() as s:
+        user = require_user(s, ref)
+        user.password_hash = hashed
+        user.password_last_set_at = now
+        user.must_change_password = must_change
+        user.updated_at = now
+        user.version += 1
+        s.add(user)
+        ended = end_user_sessions(s, user.id, now, "password changed", keep=keep_session_id) if end_sessions else 0
+        audit.record(s, actor, action, now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
+                     changes={"must_change_password": [None, must_change], "sessions_ended": [None, ended]})
+        return user
+
+
+def count_users(db: Database) -> int:
+    with db.read() as s:
+        return s.exec(select(func.count()).select_from(User)).one()
+
+
+def exists(db: Database, **fields: Any) -> bool:
+    """is_user_exists: any of username / email / phone / external_id already taken?"""
+    values = {k: v for k, v in _normalise(fields).items() if v is not None}
+    if not values:
+        return False
+    with db.read() as s:
+        return s.exec(select(User.id).where(or_(*(getattr(User, k) == v for k, v in values.items())))).first() is not None

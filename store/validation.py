@@ -1,0 +1,162 @@
+"""Field rules for user records: what each field accepts and how it is normalised."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zoneinfo
+from datetime import date
+from typing import Any, Callable
+
+from .errors import ValidationError
+
+MAX_TEXT = 255
+MAX_URL = 2048
+
+LABELS = {
+    "username": "Username", "email": "Email", "phone": "Phone", "name": "Name", "nickname": "Nickname",
+    "given_name": "Given name", "family_name": "Family name", "photo": "Photo URL", "gender": "Gender",
+    "birthdate": "Birthdate", "company": "Company", "street_address": "Street address", "city": "City",
+    "province": "Province", "postal_code": "Postal code", "country": "Country", "locale": "Locale",
+    "zoneinfo": "Time zone", "external_id": "External ID", "email_verified": "Email verified",
+    "phone_verified": "Phone verified",
+}
+# Fields an admin may set (GenAuth "A"); in display order.
+PROFILE_FIELDS = tuple(LABELS)
+# Fields the user may set freely in self-service (GenAuth "U"); email and phone need a verified flow.
+USER_EDITABLE = ("username", "name", "nickname", "photo", "gender", "birthdate", "company",
+                 "street_address", "city", "province", "postal_code", "country", "external_id")
+BOOL_FIELDS = ("email_verified", "phone_verified")
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_STRIP = re.compile(r"[\s\-().]")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+
+
+def _control_chars(value: str) -> list[str]:
+    return [c for c in value if unicodedata.category(c) == "Cc"]
+
+
+def clean_text(field: str, value: Any, max_len: int = MAX_TEXT) -> str | None:
+    """Trimmed text or None; refuses control characters (NUL, ESC...) and over-long values."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{LABELS.get(field, field)} must be text.", field)
+    value = value.strip()
+    if value == "":
+        return None
+    bad = _control_chars(value)
+    if bad:
+        raise ValidationError(
+            f"{LABELS.get(field, field)} must not contain control characters (found U+{ord(bad[0]):04X}).", field)
+    if len(value) > max_len:
+        raise ValidationError(f"{LABELS.get(field, field)} is too long: {len(value)} characters (at most {max_len}).", field)
+    return value
+
+
+def norm_username(value: Any) -> str | None:
+    value = clean_text("username", value, 64)
+    if value is None:
+        return None
+    if any(c.isspace() for c in value):
+        raise ValidationError("Username must not contain spaces.", "username")
+    if "@" in value:
+        raise ValidationError("Username must not contain '@' (it would be confused with an email address).", "username")
+    if value.startswith("+"):
+        raise ValidationError("Username must not start with '+' (it would be confused with a phone number).", "username")
+    return value
+
+
+def norm_email(value: Any) -> str | None:
+    value = clean_text("email", value, 254)
+    if value is None:
+        return None
+    if not _EMAIL.match(value):
+        raise ValidationError(f"Email '{value}' is not a valid address (expected name@example.com).", "email")
+    return value.lower()
+
+
+def norm_phone(value: Any) -> str | None:
+    value = clean_text("phone", value, 32)
+    if value is None:
+        return None
+    compact = _PHONE_STRIP.sub("", value)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not _E164.match(compact):
+        raise ValidationError(
+            f"Phone '{value}' is not in international E.164 form (e.g. +14155550123).", "phone")
+    return compact
+
+
+def norm_gender(value: Any) -> str:
+    value = (clean_text("gender", value, 1) or "U").upper()
+    if value not in ("M", "F", "U"):
+        raise ValidationError("Gender must be M, F or U (unknown).", "gender")
+    return value
+
+
+def norm_birthdate(value: Any) -> str | None:
+    value = clean_text("birthdate", value, 10)
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"Birthdate '{value}' is not a date in the form YYYY-MM-DD.", "birthdate") from None
+    if day > date.today() or day.year < 1900:
+        raise ValidationError("Birthdate must be between 1900-01-01 and today.", "birthdate")
+    return day.isoformat()
+
+
+def norm_locale(value: Any) -> str | None:
+    value = clean_text("locale", value, 35)
+    if value is not None and not _LOCALE.match(value):
+        raise ValidationError(f"Locale '{value}' is not a language tag such as en or en-US.", "locale")
+    return value
+
+
+def norm_zoneinfo(value: Any) -> str | None:
+    value = clean_text("zoneinfo", value, 64)
+    if value is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"Time zone '{value}' is not an IANA zone such as Europe/Paris.", "zoneinfo") from None
+    return value
+
+
+def norm_photo(value: Any) -> str | None:
+    value = clean_text("photo", value, MAX_URL)
+    if value is not None and not re.match(r"^https?://\S+$", value):
+        raise ValidationError("Photo URL must start with http:// or https:// and contain no spaces.", "photo")
+    return value
+
+
+def norm_bool(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "y"):
+        return True
+    if text in ("0", "false", "no", "off", "n", ""):
+        return False
+    raise ValidationError(f"{LABELS[field]} must be true or false.", field)
+
+
+NORMALISERS: dict[str, Callable[[Any], Any]] = {
+    "username": norm_username, "email": norm_email, "phone": norm_phone, "gender": norm_gender,
+    "birthdate": norm_birthdate, "locale": norm_locale, "zoneinfo": norm_zoneinfo, "photo": norm_photo,
+    "email_verified": lambda v: norm_bool("email_verified", v),
+    "phone_verified": lambda v: norm_bool("phone_verified", v),
+}
+
+
+def normalise_field(field: str, value: Any) -> Any:
+    if field not in LABELS:
+        raise ValidationError(f"Unknown field '{field}'. Known fields: {', '.join(PROFILE_FIELDS)}.", field)
+    norm = NORMALISERS.get(field)
+    return norm(value) if norm else clean_text(field, value)
