@@ -1,0 +1,49 @@
+"""Command palette entries for every key binding of the current screen, so each action has one automatically.
+
+Generic (no admin imports). Add `BindingCommands` to an App's COMMANDS:
+
+    COMMANDS = App.COMMANDS | {BindingCommands}
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
+
+from .help import HelpEntry, collect_bindings
+
+
+def command_title(entry: HelpEntry) -> str:
+    return entry.description
+
+
+def command_help(entry: HelpEntry) -> str:
+    return f"{entry.group} · key: {entry.key_text}"
+
+
+class BindingCommands(Provider):
+    """Offers each described binding of the screen (and its widgets and the app) as a palette command."""
+
+    def _entries(self) -> list[HelpEntry]:
+        return [e for e in collect_bindings(self.screen)
+                if e.enabled and e.action not in ("command_palette", "app.command_palette")]
+
+    async def _run(self, node: DOMNode, action: str) -> None:
+        await self.app.run_action(action, node)
+
+    def _callback(self, entry: HelpEntry):
+        return partial(self._run, entry.node, entry.action)
+
+    async def discover(self) -> Hits:
+        for entry in self._entries():
+            yield DiscoveryHit(command_title(entry), self._callback(entry), help=command_help(entry))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for entry in self._entries():
+            title = command_title(entry)
+            score = max(matcher.match(title), matcher.match(f"{title} {entry.group}") * 0.9)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), self._callback(entry), help=command_help(entry))
