@@ -13,6 +13,7 @@ from sqlmodel import Session
 from .models import AuditEntry
 
 SECRET_FIELDS = frozenset({"password_hash", "totp_secret", "token_hash", "code_hash", "totp_last_step"})
+NOISE_FIELDS = frozenset({"version", "updated_at", "status_changed_at"})
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Actor:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
-            if before.get(k) != after.get(k) and k not in SECRET_FIELDS}
+            if before.get(k) != after.get(k) and k not in SECRET_FIELDS | NOISE_FIELDS}
 
 
 def record(session: Session, actor: Actor, action: str, *, now: int, target_uid: str | None = None,

@@ -32,6 +32,20 @@ def normalise(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+_SEQUENCES = ("0123456789" * 4, "abcdefghijklmnopqrstuvwxyz" * 2, "qwertyuiopasdfghjklzxcvbnm" * 2)
+
+
+def is_predictable(folded: str) -> bool:
+    """Repetitions ('abcabc'), runs ('1234567890123'), or a blocklisted word padded with digits/symbols."""
+    n = len(folded)
+    if any(n % k == 0 and folded == folded[:k] * (n // k) for k in range(1, n // 2 + 1)):
+        return True
+    if any(folded in seq or folded in seq[::-1] for seq in _SEQUENCES):
+        return True
+    core = folded.strip("0123456789!@#$%^&*()_+-=.,?~ ")
+    return len(core) >= 4 and core != folded and (core in common_passwords() or is_predictable(core))
+
+
 def check_policy(password: str, policy: Policy, context: tuple[str | None, ...] = ()) -> str:
     """Return the normalised password, or raise ValidationError saying why it is refused."""
     if not isinstance(password, str) or not password:
@@ -46,8 +60,11 @@ def check_policy(password: str, policy: Policy, context: tuple[str | None, ...] 
     if length > policy.password_max_length:
         raise ValidationError(f"Password is too long: at most {policy.password_max_length} characters.", "password")
     folded = pw.casefold()
-    if folded in common_passwords() or (len(set(folded)) == 1):
+    if folded in common_passwords():
         raise ValidationError("Password is too common: it appears in lists of leaked passwords.", "password")
+    if is_predictable(folded):
+        raise ValidationError("Password is too common: it is a repeated or sequential pattern, or a common "
+                              "password with digits or symbols added.", "password")
     for word in context:
         if not word:
             continue

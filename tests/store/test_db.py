@@ -1,0 +1,66 @@
+"""Database safety: pragmas, permissions, migrations, key file, secrets at rest, layering."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from store import Database, DatabaseError, auth, mfa, users
+from store.db import SCHEMA_VERSION
+
+from ..conftest import PASSWORD
+
+
+def test_pragmas_and_permissions(db):
+    with db.reader.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    assert oct(db.path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_missing_database_is_refused_unless_created(tmp_path):
+    with pytest.raises(DatabaseError, match="run `userdesk init`"):
+        Database(str(tmp_path / "none.db"), key_path=tmp_path / "k")
+
+
+def test_newer_schema_refused(db, tmp_path):
+    with db.writer.begin() as conn:
+        conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(DatabaseError, match="newer than this userdesk"):
+        Database(str(db.path), key_path=tmp_path / "test.key")
+
+
+def test_wrong_key_file_refused(db, tmp_path):
+    with pytest.raises(DatabaseError, match="different key file"):
+        Database(str(db.path), key_path=tmp_path / "other.key")
+
+
+def test_sqlite_url_accepted_other_urls_refused(db, tmp_path):
+    again = Database(f"sqlite:///{db.path}", key_path=tmp_path / "test.key")
+    assert again.schema_version() == SCHEMA_VERSION
+    with pytest.raises(DatabaseError, match="only SQLite"):
+        Database("postgresql://x/y", key_path=tmp_path / "test.key")
+
+
+def test_no_plain_secrets_in_database_file(db, actor, clock):
+    users.create_user(db, actor, {"username": "sec"}, password=PASSWORD)
+    e = mfa.enroll(db, actor, "sec")
+    codes = mfa.confirm(db, actor, "sec", pyotp.TOTP(e.secret).at(clock.now))
+    clock.advance(30)
+    issued = auth.authenticate(db, "sec", PASSWORD, totp=pyotp.TOTP(e.secret).at(clock.now)).session
+    db.close()
+    blob = b"".join(p.read_bytes() for p in db.path.parent.glob("test.db*"))
+    for secret in (e.secret, issued.token, PASSWORD, codes[0], codes[0].replace("-", "")):
+        assert secret.encode() not in blob, secret
+
+
+def test_store_never_imports_textual():
+    code = "import sys, store, store.users, store.auth, store.directory, store.codes, store.mfa, store.custom; " \
+           "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[2]).stdout.strip()
+    assert out == "False"

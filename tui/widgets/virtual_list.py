@@ -1,0 +1,456 @@
+"""A keyboard-driven table over a huge keyset-paged list that holds only a window of rows.
+
+The widget never knows (or needs) the total: it asks a `WindowSource` for the first page, the last
+page, or the page after/before a row it holds, in a thread worker, as the cursor nears an edge of the
+window. Rows beyond `max_rows` are dropped from the far end, so memory and render cost stay flat
+whether the list has a hundred rows or a million. Rendering uses Textual's Line API (only visible
+lines are rendered); line 0 is a sticky column header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+T = TypeVar("T")
+
+
+class WindowSource(Protocol[T]):
+    """Keyset pages of rows in display order. Called from a worker thread."""
+
+    def first(self, limit: int) -> list[T]: ...
+
+    def last(self, limit: int) -> list[T]: ...
+
+    def after(self, row: T, limit: int) -> list[T]: ...
+
+    def before(self, row: T, limit: int) -> list[T]: ...
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: `weight` 0 keeps it at `width`; a positive weight shares the spare width."""
+
+    key: str
+    label: str
+    width: int
+    weight: int = 0
+    min_width: int = 3
+
+
+def layout_columns(columns: Sequence[Column], available: int, gap: int = 1) -> list[int]:
+    """Widths that fit `available` cells: fixed columns first, flexible ones share the rest."""
+    if not columns:
+        return []
+    room = max(0, available - gap * (len(columns) - 1))
+    widths = [c.width for c in columns]
+    spare = room - sum(widths)
+    flex = [i for i, c in enumerate(columns) if c.weight]
+    if spare > 0 and flex:
+        total = sum(columns[i].weight for i in flex)
+        for i in flex:
+            widths[i] += spare * columns[i].weight // total
+        widths[flex[0]] += room - sum(widths)
+    while spare < 0:  # too narrow: shrink the widest flexible column, then any column
+        candidates = [i for i in (flex or range(len(columns))) if widths[i] > columns[i].min_width]
+        if not candidates:
+            candidates = [i for i in range(len(columns)) if widths[i] > columns[i].min_width]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+        spare += 1
+    return widths
+
+
+class VirtualList(ScrollView, Generic[T], can_focus=True):
+    """A cursor over a sliding window of rows fetched on demand from a `WindowSource`."""
+
+    HELP_GROUP = "List"
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First row", show=False),
+        Binding("end", "last", "Last row", show=False),
+        Binding("space", "toggle_select", "Select", key_display="space"),
+        Binding("enter", "open", "Open", show=False),
+    ]
+    COMPONENT_CLASSES = {
+        "virtual-list--header",
+        "virtual-list--cursor",
+        "virtual-list--cursor-blurred",
+        "virtual-list--selected",
+        "virtual-list--empty",
+    }
+    DEFAULT_CSS = """
+    VirtualList { height: 1fr; overflow-x: hidden; overflow-y: auto; }
+    VirtualList > .virtual-list--header { text-style: bold; background: $panel; color: $text; }
+    VirtualList > .virtual-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    VirtualList > .virtual-list--cursor-blurred { background: $block-cursor-blurred-background; text-style: bold; }
+    VirtualList > .virtual-list--selected { background: $accent 30%; }
+    VirtualList > .virtual-list--empty { color: $text-muted; text-style: italic; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class Highlighted(Message):
+        def __init__(self, sender: "VirtualList", row: object | None) -> None:
+            super().__init__()
+            self.list = sender
+            self.row = row
+
+        @property
+        def control(self) -> "VirtualList":
+            return self.list
+
+    class Opened(Message):
+        def __init__(self, sender: "VirtualList", row: object) -> None:
+            super().__init__()
+            self.list = sender
+            self.row = row
+
+        @property
+        def control(self) -> "VirtualList":
+            return self.list
+
+    class SelectionChanged(Message):
+        def __init__(self, sender: "VirtualList", count: int) -> None:
+            super().__init__()
+            self.list = sender
+            self.count = count
+
+        @property
+        def control(self) -> "VirtualList":
+            return self.list
+
+    class Loaded(Message):
+        """A fetch was applied (or failed: `error` holds the message)."""
+
+        def __init__(self, sender: "VirtualList", op: str, error: str | None = None) -> None:
+            super().__init__()
+            self.list = sender
+            self.op = op
+            self.error = error
+
+        @property
+        def control(self) -> "VirtualList":
+            return self.list
+
+    def __init__(self, columns: Sequence[Column], render_row: Callable[[T], Sequence[Text]],
+                 key: Callable[[T], Hashable], *, source: WindowSource[T] | None = None, page_size: int = 100,
+                 max_rows: int = 300, empty_text: str = "Nothing to show.", selectable: bool = True,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self.render_row = render_row
+        self.key = key
+        self.source = source
+        self.page_size = page_size
+        self.max_rows = max(max_rows, 2 * page_size)
+        self.empty_text = empty_text
+        self.selectable = selectable
+        self.rows: list[T] = []
+        self.has_before = False
+        self.has_after = False
+        self.loading: str | None = None  # op in flight
+        self.selected: dict[Hashable, T] = {}
+        self.fetches = 0
+        self._generation = 0
+        self._widths: list[int] = []
+
+    # ----- data -------------------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> T | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def set_source(self, source: WindowSource[T], *, keep_selection: bool = False) -> None:
+        """Show a different list (new search, filter or sort): starts again at the first row."""
+        self.source = source
+        if not keep_selection and self.selected:
+            self.selected.clear()
+            self.post_message(self.SelectionChanged(self, 0))
+        self.load("first")
+
+    def load(self, op: str) -> None:
+        """Fetch `first`, `last`, `after`, `before` or `reload` in a worker; newer loads cancel older ones."""
+        if self.source is None:
+            return
+        if op in ("after", "before") and (not self.rows or self.loading):
+            return
+        if op in ("first", "last", "reload"):
+            self._generation += 1
+        self.loading = op
+        generation, source, rows = self._generation, self.source, list(self.rows)
+        if op in ("first", "last") or not rows:
+            self.refresh()
+        self.run_worker(lambda: self._fetch(op, generation, source, rows), thread=True, exclusive=True,
+                        group=f"virtual-list-{id(self)}", name=f"list {op}", exit_on_error=False)
+
+    def _fetch(self, op: str, generation: int, source: WindowSource[T], rows: list[T]) -> None:
+        worker = get_current_worker()
+        size = self.page_size
+        try:
+            if op == "first" or (op == "reload" and not rows):
+                fetched = source.first(size)
+            elif op == "last":
+                fetched = source.last(size)
+            elif op == "after":
+                fetched = source.after(rows[-1], size)
+            elif op == "before":
+                fetched = source.before(rows[0], size)
+            else:  # reload the same stretch: from just before the first row held
+                previous = source.before(rows[0], 1)
+                want = max(size, min(len(rows), self.max_rows))
+                fetched = source.after(previous[0], want) if previous else source.first(want)
+                size = want
+        except Exception as exc:  # store errors become a message, never a traceback
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._failed, op, generation, exc)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._apply, op, generation, fetched, size)
+
+    def _failed(self, op: str, generation: int, exc: Exception) -> None:
+        if generation == self._generation:
+            self.loading = None
+            self.refresh()
+            self.post_message(self.Loaded(self, op, str(exc) or type(exc).__name__))
+
+    def _apply(self, op: str, generation: int, fetched: list[T], size: int) -> None:
+        if generation != self._generation:
+            return  # a newer first/last/reload superseded this fetch
+        self.loading = None
+        self.fetches += 1
+        full = len(fetched) >= size
+        if op == "first" or (op == "reload" and not self.rows):
+            self.rows, self.has_before, self.has_after = fetched, False, full
+            self._set_rows_view(cursor=0, top=0)
+        elif op == "last":
+            self.rows, self.has_before, self.has_after = fetched, full, False
+            self._set_rows_view(cursor=len(fetched) - 1, top=len(fetched))
+        elif op == "after":
+            self._append(fetched, full)
+        elif op == "before":
+            self._prepend(fetched, full)
+        else:
+            self._replace(fetched, full)
+        self.post_message(self.Loaded(self, op))
+        self._maybe_extend()
+
+    def _append(self, fetched: list[T], full: bool) -> None:
+        self.has_after = full
+        rows = self.rows + fetched
+        drop = max(0, len(rows) - self.max_rows)
+        if drop:
+            self.has_before = True
+        self.rows = rows[drop:]
+        self._set_rows_view(cursor=self.cursor - drop, top=round(self.scroll_y) - drop)
+
+    def _prepend(self, fetched: list[T], full: bool) -> None:
+        self.has_before = full
+        rows = fetched + self.rows
+        excess = max(0, len(rows) - self.max_rows)
+        if excess:
+            self.has_after = True
+            rows = rows[: len(rows) - excess]
+        self.rows = rows
+        self._set_rows_view(cursor=self.cursor + len(fetched), top=round(self.scroll_y) + len(fetched))
+
+    def _replace(self, fetched: list[T], full: bool) -> None:
+        held = self.current
+        top = round(self.scroll_y)
+        cursor = self.cursor
+        if held is not None:
+            wanted = self.key(held)
+            for i, row in enumerate(fetched):
+                if self.key(row) == wanted:
+                    top += i - cursor
+                    cursor = i
+                    break
+        self.rows = fetched
+        self.has_after = full
+        for k in list(self.selected):  # keep selected rows current (status may have changed)
+            for row in fetched:
+                if self.key(row) == k:
+                    self.selected[k] = row
+        self._set_rows_view(cursor=cursor, top=top)
+
+    def _set_rows_view(self, cursor: int, top: int) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
+        self.scroll_to(y=max(0, top), animate=False, immediate=True)
+        self.cursor = max(0, min(cursor, len(self.rows) - 1))
+        self.refresh()
+
+    def _maybe_extend(self) -> None:
+        if self.loading or not self.rows:
+            return
+        margin = max(5, self.page_size // 4)
+        visible_end = round(self.scroll_y) + self._body_height()
+        if self.has_after and len(self.rows) - 1 - max(self.cursor, visible_end) < margin:
+            self.load("after")
+        elif self.has_before and min(self.cursor, round(self.scroll_y)) < margin:
+            self.load("before")
+
+    # ----- cursor and selection ---------------------------------------------------------------------------
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        body = self._body_height()
+        top = round(self.scroll_y)
+        if new < top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+        elif new >= top + body:
+            self.scroll_to(y=new - body + 1, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.current))
+        self._maybe_extend()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if round(old) != round(new):
+            self._maybe_extend()
+
+    def move(self, delta: int) -> None:
+        if self.rows:
+            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
+
+    def action_cursor_up(self) -> None:
+        self.move(-1)
+
+    def action_cursor_down(self) -> None:
+        self.move(1)
+
+    def action_page_up(self) -> None:
+        self.move(-self._body_height())
+
+    def action_page_down(self) -> None:
+        self.move(self._body_height())
+
+    def action_first(self) -> None:
+        if self.has_before:
+            self.load("first")
+        else:
+            self.cursor = 0
+
+    def action_last(self) -> None:
+        if self.has_after:
+            self.load("last")
+        elif self.rows:
+            self.cursor = len(self.rows) - 1
+
+    def action_toggle_select(self) -> None:
+        row = self.current
+        if row is None or not self.selectable:
+            return
+        k = self.key(row)
+        if k in self.selected:
+            del self.selected[k]
+        else:
+            self.selected[k] = row
+        self.refresh()
+        self.post_message(self.SelectionChanged(self, len(self.selected)))
+        self.move(1)
+
+    def clear_selection(self) -> None:
+        self.selected.clear()
+        self.refresh()
+        self.post_message(self.SelectionChanged(self, 0))
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Opened(self, row))
+
+    def on_click(self, event: events.Click) -> None:
+        index = round(self.scroll_y) + event.y - 1
+        if event.y >= 1 and 0 <= index < len(self.rows):
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_open()
+
+    # ----- rendering --------------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
+        self._widths = []
+        self.refresh()
+
+    def _column_widths(self, width: int) -> list[int]:
+        if not self._widths or sum(self._widths) + len(self._widths) + 1 != width:
+            self._widths = layout_columns(self.columns, width - 2)
+        return self._widths
+
+    def _line(self, cells: Sequence[Text], width: int, marker: str) -> Text:
+        widths = self._column_widths(width)
+        line = Text(marker, no_wrap=True, end="")
+        for i, (cell, w) in enumerate(zip(cells, widths)):
+            if i:
+                line.append(" ")
+            part = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+            part.no_wrap = True
+            part.truncate(w, overflow="ellipsis", pad=True)
+            line.append_text(part)
+        return line
+
+    def _strip(self, text: Text, width: int, style: Style) -> Strip:
+        segments = list(text.render(self.app.console))
+        return Strip(segments).apply_style(style).adjust_cell_length(width, style)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            header = self._line([Text(c.label) for c in self.columns], width, "  ")
+            style = base + self.get_component_rich_style("virtual-list--header")
+            return self._strip(header, width, style)
+        index = round(self.scroll_y) + y - 1
+        if not self.rows:
+            if y == 1:
+                message = "Loading…" if self.loading else self.empty_text
+                style = base + self.get_component_rich_style("virtual-list--empty")
+                return self._strip(Text("  " + message), width, style)
+            return Strip([Segment(" " * width, base)], width)
+        if index >= len(self.rows):
+            if index == len(self.rows) and (self.has_after or self.loading == "after"):
+                style = base + self.get_component_rich_style("virtual-list--empty")
+                return self._strip(Text("  Loading more…"), width, style)
+            return Strip([Segment(" " * width, base)], width)
+        row = self.rows[index]
+        chosen = self.key(row) in self.selected
+        marker = "✓ " if chosen else "  "
+        if index == self.cursor:
+            marker = "▶ " if not chosen else "✓▶"[0] + "▶"
+        text = self._line(self.render_row(row), width, marker)
+        style = base
+        if chosen:
+            style = style + self.get_component_rich_style("virtual-list--selected")
+        if index == self.cursor:
+            name = "virtual-list--cursor" if self.has_focus else "virtual-list--cursor-blurred"
+            style = style + self.get_component_rich_style(name)
+            text.stylize(Style(bold=True))
+            return self._strip(Text.assemble(text), width, style).apply_style(style)
+        return self._strip(text, width, style)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
