@@ -15,6 +15,7 @@ from .audit import Actor
 from .db import Database
 from .errors import AuthFailed, ValidationError
 from .models import RecoveryCode, User
+from .notify import notify
 from .users import login_name, require_user
 
 ISSUER = "Userdesk"
@@ -114,7 +115,8 @@ def confirm(db: Database, actor: Actor, ref: str, code: str) -> list[str]:
         codes = _replace_recovery_codes(db, s, user)
         audit.record(s, actor, "mfa.confirm", now=now, target_uid=user.uid, target_label=login_name(user),
                      changes={"mfa_state": ["pending", "active"], "recovery_codes": [None, RECOVERY_CODES]})
-        return codes
+    notify(db, user, "an authenticator app was added", "Two-step verification (TOTP) was turned on for your account.")
+    return codes
 
 
 def use_recovery_code(db: Database, s: Session, user: User, code: str, now: int) -> bool:
@@ -157,7 +159,9 @@ def reset(db: Database, actor: Actor, ref: str, reason: str | None = None, actio
         s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
         audit.record(s, actor, action, now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
                      changes={"mfa_state": [before, "none"]})
-        return user
+    if before == "active":
+        notify(db, user, "your authenticator app was removed", "Two-step verification (TOTP) was turned off for your account.")
+    return user
 
 
 def verify_fresh(db: Database, ref: str, code: str) -> None:

@@ -172,3 +172,12 @@ def test_totp_secret_encrypted_at_rest(db, actor, alice):
     with db.read() as s:
         blob = s.exec(select(User.totp_secret).where(User.username == "alice")).one()
     assert e.secret.encode() not in blob and len(blob) > 20
+
+
+def test_authenticator_changes_are_notified_out_of_band(db, actor, config, clock):
+    users.create_user(db, actor, {"username": "nia", "email": "nia@example.com", "email_verified": True})
+    enrol(db, actor, clock, "nia")
+    mfa.reset(db, actor, "nia", reason="lost phone")
+    notes = sorted(p.read_text() for p in config.delivery.outbox().iterdir())
+    assert len(notes) == 2 and all(n.startswith("To: nia@example.com") for n in notes)
+    assert any("authenticator app was added" in n for n in notes) and any("was removed" in n for n in notes)
