@@ -61,14 +61,14 @@ def create_app(db: Database, actor: Actor, name: str, default: str = "allow") ->
     return app
 
 
-def set_default(db: Database, actor: Actor, name: str, default: str) -> None:
+def set_default(db: Database, actor: Actor, name: str, default: str, reason: str | None = None) -> None:
     if default not in POLICIES:
         raise ValidationError("Default policy must be 'allow' or 'deny'.", "default")
     with db.write() as s:
         app = require_app(s, name)
         before, app.default_policy = app.default_policy, default
         s.add(app)
-        audit.record(s, actor, "app.default", now=db.now(), target_type="app", target_label=name,
+        audit.record(s, actor, "app.default", now=db.now(), target_type="app", target_label=name, reason=reason,
                      changes={"default_policy": [before, default]})
 
 
@@ -176,6 +176,29 @@ def list_groups(db: Database) -> list[tuple[Group, int]]:
         rows = s.exec(select(Group, func.count(GroupMember.user_id)).outerjoin(GroupMember, GroupMember.group_id == Group.id)
                       .group_by(Group.id).order_by(Group.name)).all()
         return [(g, n) for g, n in rows]
+
+
+@dataclass(frozen=True)
+class RuleView:
+    subject_type: str  # user or group
+    subject: str  # login name or group name
+    effect: str
+
+
+def app_rules(db: Database, app_name: str) -> list[RuleView]:
+    """The rules on one app: group rules first, then user rules, each by name."""
+    with db.read() as s:
+        app = require_app(s, app_name)
+        rules = s.exec(select(AppRule).where(AppRule.app_id == app.id)).all()
+        out = []
+        for rule in rules:
+            if rule.subject_type == "group":
+                grp = s.get(Group, rule.subject_id)
+                out.append(RuleView("group", grp.name if grp else f"#{rule.subject_id}", rule.effect))
+            else:
+                user = s.get(User, rule.subject_id)
+                out.append(RuleView("user", login_name(user) if user else f"#{rule.subject_id}", rule.effect))
+    return sorted(out, key=lambda r: (r.subject_type != "group", r.subject.casefold()))
 
 
 def user_groups(db: Database, user_id: int) -> list[str]:

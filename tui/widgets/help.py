@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 GLOBAL_GROUP = "Everywhere"
+PRETTY = {"command_palette": "Command palette: search every action", "app.command_palette": "Command palette"}
 
 
 @dataclass
@@ -118,8 +119,9 @@ def collect_bindings(screen: Screen) -> list[HelpEntry]:
             taken.add(key)
             entry = entries.get((id(node), binding.action))
             if entry is None:
+                description = PRETTY.get(binding.action, binding.description)
                 entry = entries[(id(node), binding.action)] = HelpEntry(
-                    group_of(node), binding.description, binding.action, node, enabled=state is not None)
+                    group_of(node), description, binding.action, node, enabled=state is not None)
             display = app.get_key_display(binding)
             if re.fullmatch(r"f\d{1,2}", display):
                 display = display.upper()

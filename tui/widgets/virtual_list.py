@@ -221,10 +221,16 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
                 size = want
         except Exception as exc:  # store errors become a message, never a traceback
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._failed, op, generation, exc)
+                self._deliver(self._failed, op, generation, exc)
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._apply, op, generation, fetched, size)
+            self._deliver(self._apply, op, generation, fetched, size)
+
+    def _deliver(self, callback: Callable[..., None], *args: object) -> None:
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app is shutting down
+            pass
 
     def _failed(self, op: str, generation: int, exc: Exception) -> None:
         if generation == self._generation:
@@ -435,18 +441,15 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
             return Strip([Segment(" " * width, base)], width)
         row = self.rows[index]
         chosen = self.key(row) in self.selected
-        marker = "✓ " if chosen else "  "
-        if index == self.cursor:
-            marker = "▶ " if not chosen else "✓▶"[0] + "▶"
+        here = index == self.cursor
+        marker = ("✓" if chosen else " ") + ("▶" if here else " ")
         text = self._line(self.render_row(row), width, marker)
         style = base
         if chosen:
             style = style + self.get_component_rich_style("virtual-list--selected")
-        if index == self.cursor:
+        if here:
             name = "virtual-list--cursor" if self.has_focus else "virtual-list--cursor-blurred"
             style = style + self.get_component_rich_style(name)
-            text.stylize(Style(bold=True))
-            return self._strip(Text.assemble(text), width, style).apply_style(style)
         return self._strip(text, width, style)
 
     def on_focus(self) -> None:

@@ -1,0 +1,93 @@
+"""Small pieces shared by the admin console's screens: error text, status styling, form rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
+
+from store.errors import StoreError
+
+from ..text import literal
+from ..widgets.confirm import ConfirmReason
+
+STATUS_STYLES = {
+    "active": "green",
+    "disabled": "bold red",
+    "locked": "bold yellow",
+    "archived": "dim",
+}
+
+
+def error_text(exc: BaseException) -> str:
+    """What to tell the admin: the store's own message, or a one-line description (never a traceback)."""
+    if isinstance(exc, StoreError):
+        return str(exc)
+    return f"Unexpected error ({type(exc).__name__}): {exc}".rstrip(": ")
+
+
+def status_text(status: str) -> Text:
+    """A status as words and colour, so it reads the same with NO_COLOR."""
+    return Text(status, style=STATUS_STYLES.get(status, ""))
+
+
+def optional(value: Any, empty: str = "—") -> Text:
+    """User data rendered literally, or a dim dash when there is none."""
+    if value is None or value == "":
+        return Text(empty, style="dim")
+    return literal(value)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+class FormRow(Horizontal):
+    """A label, a control and an inline error line under the control."""
+
+    DEFAULT_CSS = """
+    FormRow { height: auto; margin-bottom: 1; }
+    FormRow > .form-label { width: 18; padding: 0 1 0 0; text-align: right; }
+    FormRow > Vertical { height: auto; width: 1fr; }
+    FormRow .form-error { color: $error; height: auto; display: none; }
+    FormRow .form-error.-shown { display: block; }
+    FormRow .form-hint { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, label: str, control_factory: Callable[[], Any], *, field: str, hint: str = "") -> None:
+        super().__init__(id=f"row-{field}")
+        self.label_text = label
+        self.control_factory = control_factory
+        self.field = field
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.label_text, classes="form-label")
+        with Vertical():
+            yield self.control_factory()
+            if self.hint:
+                yield Label(Text(self.hint), classes="form-hint")
+            yield Label("", classes="form-error", id=f"error-{self.field}")
+
+    def show_error(self, message: str | None) -> None:
+        label = self.query_one(".form-error", Label)
+        label.update(literal(message or ""))
+        label.set_class(bool(message), "-shown")
+
+
+def literal_lines(text: str) -> Text:
+    """Several lines of user data: each line literal, the line breaks kept."""
+    return Text("\n").join(literal(line) for line in text.split("\n"))
+
+
+class PreviewConfirm(ConfirmReason):
+    """ConfirmReason whose detail is a multi-line preview (one affected user per line)."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.detail:
+            self.query_one("#confirm-detail", Static).update(literal_lines(self.detail))
