@@ -156,8 +156,8 @@ def _page_sql(source: str, key: str, clauses: list[str], q: DirectoryQuery, afte
         op = ">" if ascending else "<"
         if key in ID_KEYS:  # the key is the id itself (for broad searches, the FTS rowid, so the index skips ahead)
             clauses.append(f"{key} {op} :cid")
-        else:
-            clauses.append(f"({key}, u.id) {op} (:ck, :cid)")
+        else:  # the plain `key >=` bound lets SQLite seek the expression index (a row value alone scans it)
+            clauses.append(f"{key} {op}= :ck AND ({key}, u.id) {op} (:ck, :cid)")
         params["ck"], params["cid"] = cursor
     direction = "ASC" if ascending else "DESC"
     params["limit"] = limit
