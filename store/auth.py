@@ -154,9 +154,29 @@ def complete(db: Database, checked: PasswordChecked, method: str, attempt: Attem
                 count=failure not in ("account locked", "account not active", "second factor required"))
 
 
-def fail_second_factor(db: Database, checked: PasswordChecked, method: str, reason: str, attempt: Attempt = Attempt()) -> AuthFailed:
-    """Record a failed code check made outside complete() (email/phone codes)."""
-    return _fail(db, checked.user_id, checked.identifier, checked.app_id, attempt, method, reason)
+def fail_second_factor(db: Database, checked: PasswordChecked, method: str, reason: str, attempt: Attempt = Attempt(),
+                       *, count: bool = True) -> AuthFailed:
+    """Record a failed code check made outside complete() (email/phone codes).
+
+    count=False records without counting towards the lockout (e.g. no second factor is available).
+    """
+    return _fail(db, checked.user_id, checked.identifier, checked.app_id, attempt, method, reason, count=count)
+
+
+def record_failure(db: Database, user_id: int | None, identifier: str, attempt: Attempt, method: str, reason: str,
+                   *, count: bool = True) -> AuthFailed:
+    """Record a failed verification made outside sign-in (self-service step-up, reset codes)."""
+    with db.read() as s:
+        app = _app(s, attempt.app)
+    return _fail(db, user_id, identifier, app.id if app else None, attempt, method, reason, count=count)
+
+
+def record_success(db: Database, user_id: int, identifier: str, attempt: Attempt, method: str, note: str) -> None:
+    """Record a successful verification made outside sign-in (e.g. a self-service step-up); `note` says which."""
+    with db.write() as s:
+        app = _app(s, attempt.app)
+        record_event(s, db.now(), user_id=user_id, identifier=identifier, app_id=app.id if app else None,
+                     attempt=attempt, method=method, success=True, reason=note)
 
 
 def authenticate(db: Database, identifier: str, password: str, *, totp: str | None = None,

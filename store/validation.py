@@ -31,6 +31,7 @@ BOOL_FIELDS = ("email_verified", "phone_verified")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_STRIP = re.compile(r"[\s\-().]")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_UID_SHAPE = re.compile(r"^[0-9a-f]{24}$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 
@@ -66,6 +67,9 @@ def norm_username(value: Any) -> str | None:
         raise ValidationError("Username must not contain '@' (it would be confused with an email address).", "username")
     if value.startswith("+"):
         raise ValidationError("Username must not start with '+' (it would be confused with a phone number).", "username")
+    if _UID_SHAPE.match(value):
+        raise ValidationError("Username must not be 24 hexadecimal characters (it would be confused with a user id).",
+                              "username")
     return value
 
 

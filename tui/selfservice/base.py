@@ -1,0 +1,219 @@
+"""Shared pieces of the self-service screens: store calls in thread workers, the message line,
+and the signed-in frame (title bar, section list, footer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static
+
+from store.errors import StoreError
+from store.selfservice import Me, SessionEnded
+
+from ..text import literal
+
+if TYPE_CHECKING:
+    from .app import SelfServiceApp
+
+UNEXPECTED = "Something went wrong ({name}). Try again; if it keeps happening, tell your administrator."
+
+# Signed-in sections: (id, key, label, help line)
+SECTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("profile", "f2", "Profile", "Your profile: see your details and edit the ones you may change"),
+    ("password", "f3", "Password", "Change your password (your current password is needed)"),
+    ("mfa", "f4", "Two-step", "Authenticator app (TOTP) and recovery codes"),
+    ("contacts", "f5", "Email & phone", "Change or verify your email address and phone number"),
+    ("history", "f6", "Sign-ins", "Your sign-in history: when, from where, and whether it worked"),
+    ("sessions", "f7", "Sessions", "Where you are signed in; sign out other sessions"),
+    ("apps", "f8", "Apps & links", "Linked identities and the apps you may use"),
+)
+
+
+class StoreCalls:
+    """Mixin for screens: run a store function in a thread worker, then handle the result on the UI thread.
+
+    StoreError messages are shown on the screen's message line; SessionEnded signs the console out.
+    """
+
+    _busy: bool = False
+    _message_kind: str = ""
+
+    @property
+    def ss_app(self) -> "SelfServiceApp":
+        return self.app  # type: ignore[attr-defined,return-value]
+
+    @property
+    def me(self) -> Me:
+        me = self.ss_app.me
+        if me is None:
+            raise SessionEnded()
+        return me
+
+    def call_store(self, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None] | None = None,
+                   failed: Callable[[StoreError], None] | None = None, busy: str = "Working\u2026",
+                   **kwargs: Any) -> bool:
+        """Start fn(*args, **kwargs) in a thread; returns False (and does nothing) while a call is running."""
+        if self._busy:
+            return False
+        self._busy = True
+        if busy:
+            self.show_message(busy, "busy")
+        app = self.app  # type: ignore[attr-defined]
+
+        def job() -> None:
+            try:
+                outcome: tuple[str, Any] = ("ok", fn(*args, **kwargs))
+            except SessionEnded as exc:
+                outcome = ("ended", exc)
+            except StoreError as exc:
+                outcome = ("error", exc)
+            except Exception as exc:  # never a traceback in the UI
+                app.log.error(f"self-service store call failed: {exc!r}")
+                outcome = ("error", StoreError(UNEXPECTED.format(name=type(exc).__name__)))
+            try:
+                app.call_from_thread(self._finish_call, outcome, done, failed)
+            except RuntimeError:
+                pass  # the app is closing
+
+        self.run_worker(job, thread=True, group="store", exit_on_error=False)  # type: ignore[attr-defined]
+        return True
+
+    def _finish_call(self, outcome: tuple[str, Any], done: Callable[[Any], None] | None,
+                     failed: Callable[[StoreError], None] | None) -> None:
+        self._busy = False
+        kind, value = outcome
+        if kind == "ended":
+            self.ss_app.session_ended()
+            return
+        if self._message_kind == "busy":
+            self.show_message("")
+        if kind == "error":
+            (failed or self.show_error)(value)
+        elif done is not None:
+            done(value)
+
+    def show_error(self, error: StoreError | str) -> None:
+        self.show_message(str(error), "error")
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """The message line: user-facing text, rendered literally."""
+        try:
+            line = self.query_one("#message", Static)  # type: ignore[attr-defined]
+        except Exception:
+            return
+        self._message_kind = kind if text else ""
+        line.set_classes(kind)
+        line.update(literal(text))
+
+
+def message_line() -> Static:
+    return Static("", id="message")
+
+
+def field_row(label: str, widget: Widget, *, id: str | None = None) -> Horizontal:
+    """A label on the left and a (compact) widget on the right."""
+    return Horizontal(Static(label, classes="field-label", markup=False), widget, classes="field-row", id=id)
+
+
+def value_row(label: str, value: object, *, note: str = "") -> Horizontal:
+    """A read-only field: the value rendered literally."""
+    text = literal(value if value not in (None, "") else "\u2014")
+    if note:
+        text.append(f"  {note}", style="dim")
+    return Horizontal(Static(label, classes="field-label", markup=False), Static(text, classes="field-value"),
+                      classes="field-row")
+
+
+def reveal_inputs(screen: Screen, *ids: str) -> bool:
+    """Toggle masking of password inputs; returns True when now shown."""
+    inputs = [screen.query_one(f"#{i}", Input) for i in ids]
+    shown = inputs[0].password
+    for widget in inputs:
+        widget.password = not shown
+    return shown
+
+
+class SelfServiceScreen(StoreCalls, Screen):
+    """A full screen of the self-service console."""
+
+
+class SelfServiceModal(StoreCalls, ModalScreen):
+    """A dialog of the self-service console (app keys do not reach through a modal, so F1 is repeated here)."""
+
+    BINDINGS = [Binding("f1", "app.help", "Help", tooltip="Show the keys of this dialog and what each does",
+                        id="help")]
+
+
+class TitleBar(Static):
+    """One line: the console's name and who is signed in."""
+
+
+class SectionList(Static):
+    """The signed-in sections and their keys (the footer has no room for them at 80 columns)."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(id="sections")
+        self.current = current
+
+    def render(self) -> Text:
+        text = Text()
+        for section, key, label, _help in SECTIONS:
+            style = "reverse" if section == self.current else ""
+            text.append(f" {key.upper():<4}", style=f"bold {style}")
+            text.append(f"{label:<13}", style=style)
+            text.append("\n")
+        text.append("\n")
+        for key, label in (("^o", "Sign out"), ("F1", "Help"), ("^p", "Commands"), ("^q", "Quit")):
+            text.append(f" {key:<4}", style="bold")
+            text.append(f"{label}\n")
+        text.rstrip()
+        return text
+
+
+def _nav_bindings() -> list[Binding]:
+    bindings = [Binding(key, f"app.show_section('{section}')", f"Go to {label}", tooltip=help_line, show=False,
+                        id=f"section-{section}")
+                for section, key, label, help_line in SECTIONS]
+    bindings.append(Binding("ctrl+o", "app.sign_out", "Sign out", tooltip="Sign out and end this session",
+                            id="sign-out"))
+    return bindings
+
+
+class AccountScreen(SelfServiceScreen):
+    """A signed-in section: title bar, section list on the left, body, message line, footer."""
+
+    SECTION = ""
+    TITLE_TEXT = ""
+    BINDINGS = _nav_bindings()
+
+    def _title(self) -> Text:
+        me = self.ss_app.me
+        title = Text("Userdesk self-service", style="bold")
+        title.append("  \u00b7  ")
+        title.append(literal(self.TITLE_TEXT))
+        if me is not None:
+            title.append("  \u00b7  signed in as ")
+            title.append(literal(me.username or me.uid, "bold"))
+        return title
+
+    def refresh_title(self) -> None:
+        self.query_one("#title", TitleBar).update(self._title())
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(self._title(), id="title")
+        with Horizontal(id="frame"):
+            yield SectionList(self.SECTION)
+            with Vertical(id="body"):
+                yield from self.compose_body()
+                yield message_line()
+        yield Footer(show_command_palette=False)  # the section list shows ^p; the footer needs the room
+
+    def compose_body(self) -> Iterator[Widget]:
+        yield from ()

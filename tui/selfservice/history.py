@@ -1,0 +1,87 @@
+"""The user's own sign-in history, newest first, a page at a time (keyset paging)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from store import selfservice
+from store.history import HistoryRow
+
+from ..text import fmt_time, literal
+from .base import AccountScreen
+
+PAGE = 50
+METHODS = {"password": "password", "totp": "authenticator", "recovery_code": "recovery code",
+           "email_code": "email code", "phone_code": "SMS code"}
+
+
+class HistoryScreen(AccountScreen):
+    SECTION = "history"
+    TITLE_TEXT = "Sign-in history"
+    HELP_TITLE = "Sign-in history"
+    HELP_TEXT = ("Every attempt to sign in to your account, including failed ones and re-checks of your identity. "
+                 "If you see attempts you did not make, change your password and tell your administrator.")
+    BINDINGS = [
+        Binding("n", "older", "Older", tooltip=f"Show the next {PAGE} older attempts", id="older"),
+        Binding("p", "newer", "Newer", tooltip="Go back to newer attempts", id="newer"),
+        Binding("r", "refresh", "Refresh", tooltip="Load the newest attempts again", id="refresh-history"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: list[tuple[int, int] | None] = [None]  # cursor ("before") of each page shown so far
+        self.rows: list[HistoryRow] = []
+
+    def compose_body(self) -> Iterator[Widget]:
+        yield Static("", id="history-title", classes="section-title")
+        table: DataTable = DataTable(id="history", cursor_type="row")
+        table.add_columns("When (UTC)", "Result", "How", "App", "From")
+        yield table
+
+    def on_mount(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
+        self.call_store(selfservice.my_history, self.ss_app.db, self.me, self.pages[-1], PAGE, done=self._show, busy="")
+
+    def _show(self, rows: list[HistoryRow]) -> None:
+        self.rows = rows
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        for row in rows:
+            result = Text("ok", style="green") if row.success else Text("failed", style="bold red")
+            how = METHODS.get(row.method, row.method)
+            if row.reason:  # success notes, e.g. "step-up verification" (failure reasons are never given here)
+                how += " (re-check)" if row.reason.startswith("step-up") else " (reset)" if "reset" in row.reason else ""
+            table.add_row(fmt_time(row.ts), result, how, literal(row.app or "\u2014"), literal(row.ip or "local"))
+        page = len(self.pages)
+        title = f"Sign-in attempts \u00b7 page {page}" if rows else "No sign-in attempts" + (" on this page" if page > 1 else "")
+        self.query_one("#history-title", Static).update(title)
+        self.refresh_bindings()
+        table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "older":
+            return len(self.rows) == PAGE
+        if action == "newer":
+            return len(self.pages) > 1
+        return True
+
+    def action_older(self) -> None:
+        if len(self.rows) == PAGE:
+            self.pages.append(self.rows[-1].cursor)
+            self._load()
+
+    def action_newer(self) -> None:
+        if len(self.pages) > 1:
+            self.pages.pop()
+            self._load()
+
+    def action_refresh(self) -> None:
+        self.pages = [None]
+        self._load()

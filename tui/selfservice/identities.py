@@ -1,0 +1,95 @@
+"""Linked identities (unlink unless it is the last way in) and the apps the user may use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from store import selfservice
+from store.access import Decision
+
+from ..text import fmt_time, literal
+from .base import AccountScreen
+from .dialogs import YesNoScreen
+
+
+class IdentitiesScreen(AccountScreen):
+    SECTION = "apps"
+    TITLE_TEXT = "Apps & linked accounts"
+    HELP_TITLE = "Apps and linked accounts"
+    HELP_TEXT = ("Linked accounts are outside identities (e.g. a company login) tied to yours. The apps list says "
+                 "where you may sign in, and why.")
+    BINDINGS = [
+        Binding("u", "unlink", "Unlink", tooltip="Unlink the selected outside identity", id="unlink-identity"),
+        Binding("r", "refresh", "Refresh", tooltip="Load both lists again", id="refresh-apps"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.providers: list[str] = []
+
+    def compose_body(self) -> Iterator[Widget]:
+        yield Static("Linked accounts", classes="section-title")
+        identities: DataTable = DataTable(id="identities", cursor_type="row")
+        identities.add_columns("Provider", "Account id", "Linked (UTC)")
+        yield identities
+        yield Static("Apps you may use", classes="section-title")
+        apps: DataTable = DataTable(id="apps", cursor_type="row")
+        apps.add_columns("App", "Access", "Why")
+        yield apps
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.call_store(self._load, done=self._show, busy="")
+
+    def _load(self) -> tuple[list, list[Decision]]:
+        db, me = self.ss_app.db, self.me
+        return selfservice.my_identities(db, me), selfservice.my_apps(db, me)
+
+    def _show(self, loaded: tuple[list, list[Decision]]) -> None:
+        links, decisions = loaded
+        table = self.query_one("#identities", DataTable)
+        table.clear()
+        self.providers = []
+        for link in links:
+            self.providers.append(link.provider)
+            table.add_row(literal(link.provider), literal(link.subject), fmt_time(link.linked_at))
+        if not links:
+            table.add_row(Text("none", style="dim"), "", "")
+        apps = self.query_one("#apps", DataTable)
+        apps.clear()
+        for decision in decisions:
+            access = Text("allowed", style="green") if decision.allowed else Text("not allowed", style="red")
+            apps.add_row(literal(decision.app), access, literal(decision.why))
+        if not decisions:
+            apps.add_row(Text("none", style="dim"), "", "")
+        self.refresh_bindings()
+        table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unlink":
+            return bool(self.providers)
+        return True
+
+    def action_unlink(self) -> None:
+        table = self.query_one("#identities", DataTable)
+        if not self.providers or not 0 <= table.cursor_row < len(self.providers):
+            return
+        provider = self.providers[table.cursor_row]
+        self.app.push_screen(YesNoScreen(f"Unlink your {provider} account?",
+                                         "You will no longer be able to sign in with it.", yes="Unlink", no="Keep"),
+                             lambda yes: self._unlink(provider) if yes else None)
+
+    def _unlink(self, provider: str) -> None:
+        self.call_store(selfservice.unlink_identity, self.ss_app.db, self.me, provider, busy="Unlinking\u2026",
+                        done=lambda _: self._unlinked(provider))
+
+    def _unlinked(self, provider: str) -> None:
+        self.action_refresh()
+        self.show_message(f"Your {provider} account was unlinked.")

@@ -1,0 +1,106 @@
+"""Where the user is signed in; sign out any other session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from store import selfservice
+from store.sessions import SessionView
+
+from ..text import fmt_ago, fmt_time, literal
+from .base import AccountScreen
+from .dialogs import YesNoScreen
+
+
+class SessionsScreen(AccountScreen):
+    SECTION = "sessions"
+    TITLE_TEXT = "Sessions"
+    HELP_TITLE = "Your sessions"
+    HELP_TEXT = "Each line is a place where you are signed in. Sign out the ones you do not recognise."
+    BINDINGS = [
+        Binding("x", "end", "Sign out session", tooltip="Sign out the selected session", id="end-session"),
+        Binding("a", "end_others", "Sign out others", tooltip="Sign out every session except this one",
+                id="end-other-sessions"),
+        Binding("r", "refresh", "Refresh", tooltip="Load the list again", id="refresh-sessions"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.views: list[SessionView] = []
+
+    def compose_body(self) -> Iterator[Widget]:
+        yield Static("Where you are signed in", classes="section-title")
+        table: DataTable = DataTable(id="sessions", cursor_type="row")
+        table.add_columns("", "Signed in (UTC)", "Active", "App", "From")
+        yield table
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.call_store(selfservice.my_sessions, self.ss_app.db, self.me, done=self._show, busy="")
+
+    def _show(self, views: list[SessionView]) -> None:
+        me = self.me
+        self.views = sorted(views, key=lambda v: v.sid != me.sid)  # this console first
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        now = self.ss_app.db.now()
+        for view in self.views:
+            this = Text("this", style="bold green") if view.sid == me.sid else Text("")
+            table.add_row(this, fmt_time(view.created_at), fmt_ago(view.last_seen_at, now), literal(view.app or "\u2014"),
+                          literal(view.ip or "local"), key=view.sid)
+        self.refresh_bindings()
+        table.focus()
+
+    def _selected(self) -> SessionView | None:
+        table = self.query_one("#sessions", DataTable)
+        if not self.views or table.cursor_row < 0 or table.cursor_row >= len(self.views):
+            return None
+        return self.views[table.cursor_row]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "end_others":
+            return any(v.sid != self.me.sid for v in self.views) if self.ss_app.me else False
+        return True
+
+    def action_end(self) -> None:
+        view = self._selected()
+        if view is None:
+            return
+        if view.sid == self.me.sid:
+            self.show_error("That is this console's session; use Sign out (ctrl+o) instead.")
+            return
+        where = f"{view.app or 'an app'} from {view.ip or 'this computer'}"
+        self.app.push_screen(YesNoScreen("Sign out this session?", f"Session on {where}, signed in "
+                                         f"{fmt_time(view.created_at)} UTC.", yes="Sign it out", no="Keep it"),
+                             lambda yes: self._end(view.sid) if yes else None)
+
+    def _end(self, sid: str) -> None:
+        self.call_store(selfservice.end_session, self.ss_app.db, self.me, sid, done=self._ended, busy="Signing out\u2026")
+
+    def _ended(self, _: object) -> None:
+        self.action_refresh()
+        self.show_message("The session was signed out.")
+
+    def action_end_others(self) -> None:
+        others = sum(1 for v in self.views if v.sid != self.me.sid)
+        if not others:
+            self.show_message("You are not signed in anywhere else.")
+            return
+        self.app.push_screen(YesNoScreen(f"Sign out your {others} other session(s)?", "This console stays signed in.",
+                                         yes="Sign them out", no="Keep them"),
+                             lambda yes: self._end_others() if yes else None)
+
+    def _end_others(self) -> None:
+        self.call_store(selfservice.end_other_sessions, self.ss_app.db, self.me, busy="Signing out\u2026",
+                        done=self._ended_others)
+
+    def _ended_others(self, count: int) -> None:
+        self.action_refresh()
+        self.show_message(f"{count} other session(s) signed out.")
