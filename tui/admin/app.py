@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections.abc import Iterable
 
 from textual import events
@@ -22,7 +23,7 @@ class AdminApp(App[None]):
     """Userdesk admin console. Opens on the user directory; F1 help, ctrl+p commands, ctrl+q quits."""
 
     TITLE = "Userdesk admin"
-    CSS_PATH = "admin.tcss"
+    CSS_PATH = Path(__file__).with_name("admin.tcss")  # absolute, so subclasses elsewhere still find it
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", key_display="F1", priority=True),

@@ -36,7 +36,7 @@ class AppsGroupsScreen(Screen[str | None]):
         "the directory; membership is changed from the directory (g) or a user's account."
     )
     BINDINGS = [
-        Binding("n", "new", "New"),
+        Binding("n", "new", "New app/group"),
         Binding("d", "toggle_default", "Change default"),
         Binding("p", "group_rule", "Group rule"),
         Binding("1", "tab('apps')", "Apps tab", show=False),
@@ -48,7 +48,8 @@ class AppsGroupsScreen(Screen[str | None]):
     AppsGroupsScreen #apps-table { height: 1fr; min-height: 4; }
     AppsGroupsScreen #rules-table { height: 1fr; min-height: 4; }
     AppsGroupsScreen #groups-table { height: 1fr; }
-    AppsGroupsScreen TabPane { padding: 0; }
+    AppsGroupsScreen TabbedContent { height: 1fr; }
+    AppsGroupsScreen TabPane { padding: 0; height: 1fr; }
     """
 
     def __init__(self) -> None:
@@ -63,11 +64,11 @@ class AppsGroupsScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Label("Apps and groups", classes="screen-title")
         with TabbedContent(initial="apps", id="ag-tabs"):
-            with TabPane("Apps (1)", id="apps"):
+            with TabPane("1: Apps", id="apps"):
                 yield DataTable(id="apps-table", cursor_type="row")
                 yield Static("", id="rules-title", classes="section-title")
                 yield DataTable(id="rules-table", cursor_type="row")
-            with TabPane("Groups (2)", id="groups"):
+            with TabPane("2: Groups", id="groups"):
                 yield DataTable(id="groups-table", cursor_type="row")
         yield Footer()
 
@@ -119,8 +120,8 @@ class AppsGroupsScreen(Screen[str | None]):
         for name, members, description in groups:
             gtable.add_row(literal(name, "bold"), Text(f"{members:,}"), literal(description or ""), key=name)
         tabs = self.query_one("#ag-tabs", TabbedContent)
-        tabs.get_tab("apps").label = f"Apps ({len(apps)}) 1"
-        tabs.get_tab("groups").label = f"Groups ({len(groups)}) 2"
+        tabs.get_tab("apps").label = f"1: Apps ({len(apps)})"
+        tabs.get_tab("groups").label = f"2: Groups ({len(groups)})"
         self.load_rules(self.current_app())
 
     def current_app(self) -> str | None:

@@ -22,6 +22,8 @@ from .common import error_text, plural
 if TYPE_CHECKING:
     from store import Database
 
+COLUMNS = (("When (UTC)", "ts", 16), ("Actor", "actor", 10), ("Action", "action", 18), ("Target", "target", 12),
+           ("Reason", "reason", 10))
 PAGE = 100
 NEAR_END = 10
 
@@ -102,15 +104,16 @@ class AuditLogScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#audit-table", DataTable)
-        table.add_column("When (UTC)", key="ts", width=16)
-        table.add_column("Actor", key="actor", width=14)
-        table.add_column("Action", key="action", width=18)
-        table.add_column("Target", key="target", width=18)
-        table.add_column("Reason", key="reason")
+        for label, key, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
         self.load(None)
 
     def on_resize(self) -> None:
         self.set_class(self.size.height >= 36, "-tall")
+        table = self.query_one("#audit-table", DataTable)
+        fixed = sum(w for _l, _k, w in COLUMNS[:-1]) + 2 * len(COLUMNS) + 2
+        table.columns[COLUMNS[-1][1]].width = max(6, self.size.width - fixed)
+        table.refresh()
 
     @work(thread=True, exclusive=True, group="audit-load", exit_on_error=False)
     def load(self, before_id: int | None) -> None:

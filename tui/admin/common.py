@@ -35,7 +35,7 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, ""))
 
 
-def optional(value: Any, empty: str = "—") -> Text:
+def optional(value: Any, empty: str = "-") -> Text:
     """User data rendered literally, or a dim dash when there is none."""
     if value is None or value == "":
         return Text(empty, style="dim")

@@ -155,20 +155,24 @@ class DirectoryScreen(Screen[None]):
         "each shows who is affected and asks for a reason, recorded in the audit log."
     )
     BINDINGS = [
-        Binding("slash", "focus_search", "Search", key_display="/"),
-        Binding("f", "filters", "Filter"),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("S", "reverse_sort", "Reverse sort", show=False),
-        Binding("n", "new_user", "New user"),
-        Binding("d", "bulk('disable')", "Disable", show=False),
-        Binding("e", "bulk('enable')", "Enable", show=False),
-        Binding("x", "bulk('sign_out')", "Force sign-out", show=False),
-        Binding("g", "bulk('add_group')", "Add to group", show=False),
-        Binding("u", "clear_selection", "Clear selection", show=False),
-        Binding("c", "custom_fields", "Custom fields", show=False),
-        Binding("a", "apps_groups", "Apps & groups", show=False),
-        Binding("l", "audit_log", "Audit log", show=False),
-        Binding("r,f5", "refresh", "Refresh", show=False),
+        Binding("slash", "focus_search", "Search", key_display="/",
+                tooltip="Search username, email, phone and name (Esc or Down returns to the list)"),
+        Binding("f", "filters", "Filter", tooltip="Filter by status, lock, MFA, sign-in, group or custom field"),
+        Binding("s", "cycle_sort", "Sort", tooltip="Sort by username, created or last sign-in"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, tooltip="Reverse the sort order"),
+        Binding("n", "new_user", "New", tooltip="Create a user"),
+        Binding("d", "bulk('disable')", "Disable", show=False,
+                tooltip="Disable the selected users (or the highlighted one)"),
+        Binding("e", "bulk('enable')", "Enable", show=False, tooltip="Enable the selected users (or the highlighted one)"),
+        Binding("x", "bulk('sign_out')", "Force sign-out", show=False,
+                tooltip="Force sign-out: end every session of the selected users (or the highlighted one)"),
+        Binding("g", "bulk('add_group')", "Add to group", show=False,
+                tooltip="Add the selected users (or the highlighted one) to a group"),
+        Binding("u", "clear_selection", "Clear selection", show=False, tooltip="Clear the selection"),
+        Binding("a", "apps_groups", "Apps", tooltip="Apps and groups"),
+        Binding("c", "custom_fields", "Fields", tooltip="Custom field definitions"),
+        Binding("l", "audit_log", "Audit", tooltip="Audit log of every change"),
+        Binding("r,f5", "refresh", "Refresh", show=False, tooltip="Reload the list and the count"),
     ]
 
     def __init__(self) -> None:
@@ -185,11 +189,13 @@ class DirectoryScreen(Screen[None]):
         with Horizontal(id="dir-top"):
             yield Label("Users", id="dir-title")
             yield Input(placeholder="Search username, email, phone, name  ( / )", id="dir-search", compact=True)
-        yield Static("", id="dir-status")
+        with Horizontal(id="dir-status-bar"):
+            yield Static("", id="dir-status")
+            yield Static(Text("F1 help · ^p commands"), id="dir-keys-hint")
         yield VirtualList(COLUMNS, self.render_row, lambda r: r.uid, id="dir-list",
                           empty_text="No users match. Press / to change the search or f for filters.")
         yield Static("", id="dir-bulk")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def db(self) -> "Database":
@@ -204,7 +210,7 @@ class DirectoryScreen(Screen[None]):
         self.apply_query(self.query_spec)
 
     def render_row(self, row: Row) -> list[Text]:
-        mfa = Text("on", style="green") if row.mfa else Text("—", style="dim")
+        mfa = Text("on", style="green") if row.mfa else Text("off", style="dim")
         seen = fmt_ago(row.last_login_at, self.db.now())
         return [optional(row.username), optional(row.name), optional(row.email), optional(row.phone),
                 status_text(row.display_status), mfa, Text(seen, style="dim" if not row.last_login_at else "")]

@@ -44,6 +44,9 @@ class FieldsScreen(Screen[None]):
         "fields can be changed by the user in the self-service console."
     )
     AUTO_FOCUS = "#fields-table"
+    DEFAULT_CSS = """
+    FieldsScreen #fields-table { height: auto; max-height: 1fr; }
+    """
     BINDINGS = [
         Binding("n", "define", "Define field"),
         Binding("r,f5", "refresh", "Refresh"),
@@ -64,9 +67,9 @@ class FieldsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#fields-table", DataTable)
-        for label, key in (("Key", "key"), ("Label", "label"), ("Type", "type"), ("Options", "options"),
-                           ("Unique", "unique"), ("User-editable", "user_editable")):
-            table.add_column(label, key=key)
+        for label, key, width in (("Key", "key", 16), ("Label", "label", 18), ("Type", "type", 7),
+                                  ("Options", "options", 14), ("Unique", "unique", 6), ("Self-edit", "user_editable", 9)):
+            table.add_column(label, key=key, width=width)
         self.load()
 
     @work(thread=True, exclusive=True, group="fields-load", exit_on_error=False)
@@ -83,7 +86,7 @@ class FieldsScreen(Screen[None]):
         table = self.query_one("#fields-table", DataTable)
         table.clear()
         for key, label, type_, options, unique, editable in rows:
-            table.add_row(literal(key, "bold"), literal(label), Text(type_), literal(options or "—"), yes(unique),
+            table.add_row(literal(key, "bold"), literal(label), Text(type_), literal(options or "-"), yes(unique),
                           yes(editable), key=key)
         status = plural(len(rows), "field") + " defined" if rows else "No custom fields yet. Press n to define one."
         self.query_one("#fields-status", Static).update(Text(status))

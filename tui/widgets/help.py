@@ -119,7 +119,7 @@ def collect_bindings(screen: Screen) -> list[HelpEntry]:
             taken.add(key)
             entry = entries.get((id(node), binding.action))
             if entry is None:
-                description = PRETTY.get(binding.action, binding.description)
+                description = PRETTY.get(binding.action) or binding.tooltip or binding.description
                 entry = entries[(id(node), binding.action)] = HelpEntry(
                     group_of(node), description, binding.action, node, enabled=state is not None)
             display = app.get_key_display(binding)
@@ -131,8 +131,11 @@ def collect_bindings(screen: Screen) -> list[HelpEntry]:
 
 
 def intro_of(screen: Screen) -> str:
+    """The screen's HELP (or its own docstring); single line breaks are re-flowed, blank lines and '- ' kept."""
     text = getattr(screen, "HELP", "") or type(screen).__dict__.get("__doc__") or ""
-    return inspect.cleandoc(text) if text else ""
+    if not text:
+        return ""
+    return re.sub(r"(?<!\n)\n(?![\n-])", " ", inspect.cleandoc(text))
 
 
 def render_help(screen: Screen) -> Table:

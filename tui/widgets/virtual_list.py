@@ -76,7 +76,7 @@ def layout_columns(columns: Sequence[Column], available: int, gap: int = 1) -> l
     return widths
 
 
-class VirtualList(ScrollView, Generic[T], can_focus=True):
+class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
     """A cursor over a sliding window of rows fetched on demand from a `WindowSource`."""
 
     HELP_GROUP = "List"
@@ -87,8 +87,8 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home", "first", "First row", show=False),
         Binding("end", "last", "Last row", show=False),
-        Binding("space", "toggle_select", "Select", key_display="space"),
-        Binding("enter", "open", "Open", show=False),
+        Binding("space", "toggle_select", "Select", key_display="space", tooltip="Select or unselect the highlighted row"),
+        Binding("enter", "open", "Open", show=False, tooltip="Open the highlighted row"),
     ]
     COMPONENT_CLASSES = {
         "virtual-list--header",
@@ -260,23 +260,28 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
         self._maybe_extend()
 
     def _append(self, fetched: list[T], full: bool) -> None:
+        """Add rows at the end; drop rows from the start, but never within a page above the view."""
         self.has_after = full
         rows = self.rows + fetched
-        drop = max(0, len(rows) - self.max_rows)
+        top = round(self.scroll_y)
+        drop = max(0, min(len(rows) - self.max_rows, top - self.page_size))
         if drop:
             self.has_before = True
         self.rows = rows[drop:]
-        self._set_rows_view(cursor=self.cursor - drop, top=round(self.scroll_y) - drop)
+        self._set_rows_view(cursor=self.cursor - drop, top=top - drop)
 
     def _prepend(self, fetched: list[T], full: bool) -> None:
+        """Add rows at the start; drop rows from the end, but never within a page below the view."""
         self.has_before = full
         rows = fetched + self.rows
-        excess = max(0, len(rows) - self.max_rows)
-        if excess:
+        top = round(self.scroll_y) + len(fetched)
+        keep = top + self._body_height() + self.page_size
+        drop = max(0, min(len(rows) - self.max_rows, len(rows) - keep))
+        if drop:
             self.has_after = True
-            rows = rows[: len(rows) - excess]
+            rows = rows[: len(rows) - drop]
         self.rows = rows
-        self._set_rows_view(cursor=self.cursor + len(fetched), top=round(self.scroll_y) + len(fetched))
+        self._set_rows_view(cursor=self.cursor + len(fetched), top=top)
 
     def _replace(self, fetched: list[T], full: bool) -> None:
         held = self.current
