@@ -46,7 +46,12 @@ def _v1(conn) -> None:
         conn.exec_driver_sql(sql)
 
 
-MIGRATIONS: list[Callable] = [_v1]
+def _v2(conn) -> None:
+    """Index recovery codes by user (counting and replacing them scanned the table: ~100 ms at 1M users)."""
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_recovery_code_user ON recovery_code (user_id)")
+
+
+MIGRATIONS: list[Callable] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

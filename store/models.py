@@ -72,6 +72,7 @@ class User(SQLModel, table=True):
 
 class RecoveryCode(SQLModel, table=True):
     __tablename__ = "recovery_code"
+    __table_args__ = (Index("ix_recovery_code_user", "user_id"),)  # codes left / replace: no scan at 1M users
     id: Optional[int] = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=_fk("user.id"))
     code_hash: str = Field(unique=True)  # HMAC-SHA256 of a 120-bit code
