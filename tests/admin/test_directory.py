@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 from sqlmodel import select
+from textual import events
 
 from store import directory, history, sessions, users
 from store.errors import DatabaseError
@@ -103,6 +104,19 @@ async def test_search_narrows_and_a_newer_query_cancels_the_stale_one(db, seeded
         await pilot.pause(0.2)
         await settle(pilot)
         assert len(names(app)) == 40
+
+
+async def test_keys_typed_right_after_slash_land_in_the_search(db, seeded):
+    """A fast typist (or a paste) sends '/grace' at once: no letter may trigger a list binding instead."""
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for char in "/gr/a":
+            app._driver.send_message(events.Key("slash" if char == "/" else char, char))
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert isinstance(app.screen, DirectoryScreen)
+        assert app.screen.query_one("#dir-search").value == "gr/a"  # a second '/' is typed, not a binding
 
 
 async def test_filter_screen_applies_status_and_validates_dormant_days(db, seeded):

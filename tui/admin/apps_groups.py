@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sta
 from store import access
 
 from ..text import literal
-from .common import FormRow, PreviewConfirm, error_text, plural
+from .common import RowTable, FormRow, PreviewConfirm, error_text, plural
 
 if TYPE_CHECKING:
     from store import Database
@@ -56,6 +56,7 @@ class AppsGroupsScreen(Screen[str | None]):
         super().__init__()
         self.apps: list[tuple[str, str, int]] = []
         self.groups: list[tuple[str, int, str]] = []
+        self._rules_for: str | None = None  # the app whose rules are shown (or being loaded)
 
     @property
     def db(self) -> "Database":
@@ -65,11 +66,11 @@ class AppsGroupsScreen(Screen[str | None]):
         yield Label("Apps and groups", classes="screen-title")
         with TabbedContent(initial="apps", id="ag-tabs"):
             with TabPane("1: Apps", id="apps"):
-                yield DataTable(id="apps-table", cursor_type="row")
+                yield RowTable(id="apps-table")
                 yield Static("", id="rules-title", classes="section-title")
-                yield DataTable(id="rules-table", cursor_type="row")
+                yield RowTable(id="rules-table")
             with TabPane("2: Groups", id="groups"):
-                yield DataTable(id="groups-table", cursor_type="row")
+                yield RowTable(id="groups-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -122,7 +123,8 @@ class AppsGroupsScreen(Screen[str | None]):
         tabs = self.query_one("#ag-tabs", TabbedContent)
         tabs.get_tab("apps").label = f"1: Apps ({len(apps)})"
         tabs.get_tab("groups").label = f"2: Groups ({len(groups)})"
-        self.load_rules(self.current_app())
+        self._rules_for = self.current_app()
+        self.load_rules(self._rules_for)
 
     def current_app(self) -> str | None:
         table = self.query_one("#apps-table", DataTable)
@@ -138,7 +140,10 @@ class AppsGroupsScreen(Screen[str | None]):
 
     @on(DataTable.RowHighlighted, "#apps-table")
     def _app_highlighted(self) -> None:
-        self.load_rules(self.current_app())
+        app = self.current_app()
+        if app != self._rules_for:
+            self._rules_for = app
+            self.load_rules(app)
 
     @work(thread=True, exclusive=True, group="apps-rules", exit_on_error=False)
     def load_rules(self, app: str | None) -> None:

@@ -17,7 +17,7 @@ from store import history
 from store.models import AuditEntry
 
 from ..text import fmt_time, literal
-from .common import error_text, plural
+from .common import RowTable, error_text, plural
 
 if TYPE_CHECKING:
     from store import Database
@@ -97,7 +97,7 @@ class AuditLogScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label("Audit log", classes="screen-title")
         yield Static("loading…", id="audit-status", classes="screen-status")
-        yield DataTable(id="audit-table", cursor_type="row")
+        yield RowTable(id="audit-table")
         with VerticalScroll(id="audit-detail", can_focus=False):
             yield Static("", id="audit-changes")
         yield Footer()

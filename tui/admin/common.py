@@ -8,7 +8,8 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Static
+from textual.binding import Binding
+from textual.widgets import DataTable, Label, Static
 
 from store.errors import StoreError
 
@@ -91,3 +92,16 @@ class PreviewConfirm(ConfirmReason):
         super().on_mount()
         if self.detail:
             self.query_one("#confirm-detail", Static).update(literal_lines(self.detail))
+
+
+class RowTable(DataTable):
+    """A row-cursor table where Home and End go to the first and last row (not the left and right edge)."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("cursor_type", "row")
+        super().__init__(**kwargs)

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from store import access, custom, sessions, users
 from store import directory as store_directory
@@ -155,7 +155,7 @@ class DirectoryScreen(Screen[None]):
         "each shows who is affected and asks for a reason, recorded in the audit log."
     )
     BINDINGS = [
-        Binding("slash", "focus_search", "Search", key_display="/",
+        Binding("slash", "focus_search", "Search", key_display="/", priority=True,
                 tooltip="Search username, email, phone and name (Esc or Down returns to the list)"),
         Binding("f", "filters", "Filter", tooltip="Filter by status, lock, MFA, sign-in, group or custom field"),
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by username, created or last sign-in"),
@@ -173,6 +173,7 @@ class DirectoryScreen(Screen[None]):
         Binding("c", "custom_fields", "Fields", tooltip="Custom field definitions"),
         Binding("l", "audit_log", "Audit", tooltip="Audit log of every change"),
         Binding("r,f5", "refresh", "Refresh", show=False, tooltip="Reload the list and the count"),
+        Binding("q", "app.quit", "Quit", show=False, tooltip="Quit the admin console (also ctrl+q)"),
     ]
 
     def __init__(self) -> None:
@@ -303,17 +304,23 @@ class DirectoryScreen(Screen[None]):
         if self._search_timer is not None:
             self._search_timer.stop()
             self._run_search()
-        self.list.focus()
+        self.set_focus(self.list)
 
     def on_key(self, event) -> None:
         search = self.query_one("#dir-search", Input)
-        if search.has_focus and event.key in ("down", "escape"):
+        if self.focused is search and event.key in ("down", "escape"):
             event.stop()
             event.prevent_default()
-            self.list.focus()
+            self.set_focus(self.list)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_search" and self.focused is not None and self.focused.id == "dir-search":
+            return False  # '/' types a slash while searching
+        return True
 
     def action_focus_search(self) -> None:
-        self.query_one("#dir-search", Input).focus()
+        # Focus now, not after a refresh: keys typed right after '/' (a fast typist, a paste) must land in the search.
+        self.set_focus(self.query_one("#dir-search", Input))
 
     # ----- list events ------------------------------------------------------------------------------------
 
@@ -608,9 +615,10 @@ class FilterScreen(ModalScreen[DirectoryQuery | None]):
                                                       disabled=not q.field_key))
             yield from self._row("Sort by", Select([(label.capitalize(), key) for key, label in SORT_LABELS.items()],
                                                    value=q.sort, allow_blank=False, compact=True, id="f-sort"))
-            with Horizontal(classes="filter-row"):
-                yield Label("")
-                yield Checkbox("Descending", q.descending, compact=True, id="f-desc")
+            yield from self._row("Order", Select([("Ascending (A→Z, oldest first)", "asc"),
+                                                  ("Descending (Z→A, newest first)", "desc")],
+                                                 value="desc" if q.descending else "asc", allow_blank=False,
+                                                 compact=True, id="f-order"))
             yield Label("", id="filter-error")
             yield Label(Text("ctrl+s apply · ctrl+r reset · Esc cancel", style="dim"))
             with Horizontal(id="filter-buttons"):
@@ -667,7 +675,7 @@ class FilterScreen(ModalScreen[DirectoryQuery | None]):
             self.query_spec, status=None if status == "any" else status,
             mfa=None if mfa == "any" else mfa == "on", never_signed_in=signin == "never", dormant_days=days,
             group=value("#f-group") or None, field_key=field_key, field_value=field_value,
-            sort=value("#f-sort") or "username", descending=self.query_one("#f-desc", Checkbox).value)
+            sort=value("#f-sort") or "username", descending=value("#f-order") == "desc")
 
     def action_apply(self) -> None:
         result = self.build()

@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, S
 from store import custom
 
 from ..text import literal
-from .common import FormRow, error_text, plural
+from .common import RowTable, FormRow, error_text, plural
 
 if TYPE_CHECKING:
     from store import Database
@@ -60,7 +60,7 @@ class FieldsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label("Custom field definitions", classes="screen-title")
         yield Static("loading…", id="fields-status", classes="screen-status")
-        yield DataTable(id="fields-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="fields-table", zebra_stripes=True)
         yield Static(Text("Key and type are fixed once a field is defined (stored values depend on them).",
                           style="italic"), id="fields-note", classes="screen-status")
         yield Footer()

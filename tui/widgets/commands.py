@@ -15,6 +15,14 @@ from textual.dom import DOMNode
 from .help import HelpEntry, collect_bindings
 
 
+# Moving around is what keys are for; the palette lists actions.
+NAVIGATION = frozenset({
+    "cursor_up", "cursor_down", "cursor_left", "cursor_right", "page_up", "page_down", "page_left", "page_right",
+    "first", "last", "focus_next", "focus_previous", "copy_text", "scroll_up", "scroll_down", "scroll_left",
+    "scroll_right", "scroll_home", "scroll_end", "scroll_top", "scroll_bottom", "command_palette", "app.command_palette",
+})
+
+
 def command_title(entry: HelpEntry) -> str:
     return entry.description
 
@@ -27,8 +35,7 @@ class BindingCommands(Provider):
     """Offers each described binding of the screen (and its widgets and the app) as a palette command."""
 
     def _entries(self) -> list[HelpEntry]:
-        return [e for e in collect_bindings(self.screen)
-                if e.enabled and e.action not in ("command_palette", "app.command_palette")]
+        return [e for e in collect_bindings(self.screen) if e.enabled and e.action not in NAVIGATION]
 
     async def _run(self, node: DOMNode, action: str) -> None:
         await self.app.run_action(action, node)

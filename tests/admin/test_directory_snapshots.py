@@ -1,0 +1,53 @@
+"""SVG snapshots of the user directory at 80x24 and 120x40 on a fixed seeded directory (fixed clock and uids)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.admin.directory_seed import make_app, seed, settle, type_into
+
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+
+
+@pytest.fixture
+def app(db):
+    seed(db)
+    return make_app(db)
+
+
+def keys(*presses: str, typed: dict[str, str] | None = None):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in presses:
+            if key.startswith("type:"):
+                selector, text = key[5:].split("=", 1)
+                await type_into(pilot, selector, text)
+                await pilot.pause(0.2)  # the search debounce
+            else:
+                await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_directory(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=keys())
+
+
+def test_directory_with_selection_and_bulk_bar(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=keys("space", "space", "down", "space"))
+
+
+def test_directory_search(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=keys("slash", "type:#dir-search=example.org"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_filter_screen(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=keys("f"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_bulk_disable_preview(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=keys("space", "down", "down", "space", "d"))

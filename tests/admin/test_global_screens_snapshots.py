@@ -1,0 +1,71 @@
+"""SVG snapshots of the screens reached from the directory, at 80x24 and 120x40, on a fixed seeded directory."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.admin.directory_seed import make_app, seed, settle, type_into
+
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+
+
+@pytest.fixture
+def app(db):
+    seed(db)
+    return make_app(db)
+
+
+def steps(*presses: str):
+    """Keys to press (settling after each); 'type:#id=text' fills an input."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in presses:
+            if key.startswith("type:"):
+                selector, text = key[5:].split("=", 1)
+                await type_into(pilot, selector, text)
+            else:
+                await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_create_user(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("n"))
+
+
+def test_create_user_inline_error(snap_compare, app):
+    run = steps("n", "type:#in-username=zoe", "type:#in-email=zoe-at-example", "tab")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_custom_fields(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("c"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_define_field(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("c", "n", "type:#def-key=tier"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_apps(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("a"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_groups(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("a", "2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_audit_log(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("l"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("f1"))

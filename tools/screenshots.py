@@ -1,0 +1,159 @@
+"""Regenerate the SVG screenshots in screenshots/ from a fixed, seeded demo directory.
+
+    python tools/screenshots.py                 # every shot
+    python tools/screenshots.py admin-help      # only the named shots
+    python tools/screenshots.py --list          # names only
+
+The directory is built with `store.demo.build` (fixed seed, fixed clock), in a temporary folder with
+its own config, data and key, so the shots are the same on every machine and nothing real is read.
+
+Adding a shot: append a `Shot` to SHOTS (or to a list concatenated into it). A shot names an app
+factory `(db) -> App` and the keys pressed before the picture ('type:#input-id=text' fills an input;
+'wait' waits for workers once more). Example for the self-service console:
+
+    Shot("selfservice-signin", selfservice_app, ()),
+
+where `selfservice_app(db)` returns the self-service App for `db`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FIXED_NOW = 1_795_000_000  # 2026-11-18, the tests' clock
+SEED = 7
+USERS = 500
+ADMIN_ADDRESS = "192.0.2.10"
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str  # file name without .svg
+    app: Callable[..., object]  # (db) -> a Textual App
+    steps: tuple[str, ...] = ()
+    size: tuple[int, int] = (120, 40)
+    title: str = "Userdesk"
+
+
+def admin_app(db):
+    from store import Actor
+    from tui.admin.app import AdminApp
+
+    return AdminApp(db, actor=Actor("admin", ADMIN_ADDRESS))
+
+
+SHOTS: list[Shot] = [
+    Shot("admin-directory", admin_app),
+    Shot("admin-directory-80x24", admin_app, size=(80, 24)),
+    Shot("admin-directory-search", admin_app, ("slash", "type:#dir-search=kim", "wait", "enter")),
+    Shot("admin-directory-selection", admin_app, ("space", "down", "space", "down", "down", "space")),
+    Shot("admin-filters", admin_app, ("f",)),
+    Shot("admin-bulk-disable", admin_app, ("space", "down", "space", "d")),
+    Shot("admin-create-user", admin_app, ("n",)),
+    Shot("admin-custom-fields", admin_app, ("c",)),
+    Shot("admin-define-field", admin_app, ("c", "n")),
+    Shot("admin-apps", admin_app, ("a",)),
+    Shot("admin-groups", admin_app, ("a", "2")),
+    Shot("admin-audit-log", admin_app, ("l",)),
+    Shot("admin-help", admin_app, ("f1",)),
+    Shot("admin-palette", admin_app, ("ctrl+p",)),
+    Shot("admin-user-detail", admin_app, ("enter",)),
+]
+
+
+def build_directory(folder: Path):
+    """A demo directory with a fixed seed and a fixed clock."""
+    os.environ["USERDESK_CONFIG_DIR"] = str(folder / "config")
+    os.environ["USERDESK_DATA_DIR"] = str(folder / "data")
+    os.environ.pop("USERDESK_DB", None)
+    os.environ.pop("USERDESK_KEY_FILE", None)
+    from store import Database, demo
+    from store.config import Config, Delivery
+
+    config = Config(delivery=Delivery(channel="outbox", outbox_dir=str(folder / "outbox")))
+    db = Database(str(folder / "demo.db"), create=True, config=config, key_path=folder / "demo.key",
+                  clock=lambda: FIXED_NOW)
+    demo.build(db, users=USERS, seed=SEED, now=FIXED_NOW, heavy_history=False)
+    return db
+
+
+async def settle(pilot) -> None:
+    """Wait until workers are done and their results applied (results may start more workers)."""
+    from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
+
+    app = pilot.app
+    for _ in range(10):
+        for worker in list(app.workers):
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
+        await pilot.pause()
+        if not any(w.is_running or w.state == WorkerState.PENDING for w in app.workers):
+            break
+    await pilot.pause()
+
+
+async def run_step(pilot, step: str) -> None:
+    if step == "wait":
+        await pilot.pause(0.3)  # debounce timers
+    elif step.startswith("type:"):
+        selector, text = step[5:].split("=", 1)
+        field = pilot.app.screen.query_one(selector)
+        field.focus()
+        field.value = text
+    else:
+        await pilot.press(step)
+    await settle(pilot)
+
+
+async def capture(shot: Shot, db, out: Path) -> Path:
+    app = shot.app(db)
+    async with app.run_test(size=shot.size) as pilot:
+        await settle(pilot)
+        for step in shot.steps:
+            await run_step(pilot, step)
+        await pilot.pause(0.2)
+        svg = app.export_screenshot(title=shot.title)
+    path = out / f"{shot.name}.svg"
+    path.write_text(svg, encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="only these shots (default: all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots", help="folder for the SVG files")
+    parser.add_argument("--list", action="store_true", help="list the shot names and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(shot.name for shot in SHOTS))
+        return 0
+    unknown = set(args.names) - {shot.name for shot in SHOTS}
+    if unknown:
+        parser.error(f"unknown shot(s): {', '.join(sorted(unknown))}")
+    chosen = [shot for shot in SHOTS if not args.names or shot.name in args.names]
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="userdesk-shots-") as tmp:
+        db = build_directory(Path(tmp))
+        try:
+            for shot in chosen:
+                path = asyncio.run(capture(shot, db, args.out))
+                print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {shot.size[0]}x{shot.size[1]}")
+        finally:
+            db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
