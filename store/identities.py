@@ -13,7 +13,7 @@ from .users import login_name, require_user
 from .validation import clean_text
 
 
-def link(db: Database, actor: Actor, ref: str, provider: str, subject: str) -> Identity:
+def link(db: Database, actor: Actor, ref: str, provider: str, subject: str, *, reason: str | None = None) -> Identity:
     provider = clean_text("provider", provider, 64)
     subject = clean_text("subject", subject, 255)
     if not provider or not subject:
@@ -28,11 +28,12 @@ def link(db: Database, actor: Actor, ref: str, provider: str, subject: str) -> I
         identity = Identity(user_id=user.id, provider=provider, subject=subject, linked_at=now)
         s.add(identity)
         audit.record(s, actor, "identity.link", now=now, target_uid=user.uid, target_label=login_name(user),
-                     changes={f"identity:{provider}": [None, subject]})
+                     reason=reason, changes={f"identity:{provider}": [None, subject]})
     return identity
 
 
-def unlink(db: Database, actor: Actor, ref: str, provider: str, *, keep_a_way_in: bool = False) -> int:
+def unlink(db: Database, actor: Actor, ref: str, provider: str, *, keep_a_way_in: bool = False,
+           reason: str | None = None) -> int:
     """Remove all of the user's identities at a provider. Self-service passes keep_a_way_in=True."""
     now = db.now()
     with db.write() as s:
@@ -47,7 +48,7 @@ def unlink(db: Database, actor: Actor, ref: str, provider: str, *, keep_a_way_in
         for row in rows:
             s.delete(row)
         audit.record(s, actor, "identity.unlink", now=now, target_uid=user.uid, target_label=login_name(user),
-                     changes={f"identity:{provider}": [", ".join(r.subject for r in rows), None]})
+                     reason=reason, changes={f"identity:{provider}": [", ".join(r.subject for r in rows), None]})
         return len(rows)
 
 
