@@ -1,0 +1,269 @@
+"""Custom data tab: the user's value for every defined field, each with a control that fits its type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from store import custom
+from store.custom import FieldValue
+from store.errors import ValidationError
+from store.models import CustomField
+
+from ...text import literal
+from .base import DetailTab, UserSnapshot, error_text
+from .dialogs import DefineFieldDialog
+
+HINT = ("Enter saves a text field (ctrl+s saves all edited ones); a choice or a checkbox saves as soon as it "
+        "changes. ctrl+n defines a new field.")
+
+
+def _shape(values: list[FieldValue]) -> tuple:
+    return tuple((v.field.key, v.field.type, v.field.label, v.field.options) for v in values)
+
+
+def bool_label(value: str | None) -> str:
+    return {"true": "yes", "false": "no"}.get(value or "", "no (not set)")
+
+
+class CustomDataTab(DetailTab):
+    """Edit values through store.custom.set_value: a wrong type is refused with the store's message."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fields: dict[str, CustomField] = {}
+        self.stored: dict[str, str | None] = {}
+        self._shape: tuple | None = None
+        self._focus_key: str | None = None
+        self._was_dirty = False
+        self._rebuilding = False
+        self._latest: list[FieldValue] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(HINT, id="custom-hint", classes="hint")
+        yield VerticalScroll(id="custom-form", classes="form")
+
+    # ----- building -----------------------------------------------------------------------------
+    def _control(self, item: FieldValue) -> Widget:
+        field, value, name = item.field, item.value, f"custom-{item.field.key}"
+        if field.type == "enum":
+            return Select([(o, o) for o in item.options], prompt="(not set)", allow_blank=True,
+                          value=value if value in item.options else Select.NULL, id=name, compact=True)
+        if field.type == "boolean":
+            return Checkbox(bool_label(value), value=value == "true", id=name, compact=True)
+        placeholder = {"date": "YYYY-MM-DD", "number": "a number", "string": ""}.get(field.type, "")
+        return Input(value or "", placeholder=placeholder, id=name, compact=True, select_on_focus=False,
+                     type="number" if field.type == "number" else "text")
+
+    def _rows(self, values: list[FieldValue]) -> list[Widget]:
+        if not values:
+            return [Static("No custom fields are defined yet. Press ctrl+n to define one.", classes="empty")]
+        rows: list[Widget] = []
+        for item in values:
+            field = item.field
+            kind = field.type + (", unique" if field.unique else "") + (", self-service" if field.user_editable else "")
+            rows.append(Horizontal(Label(literal(field.label), classes="field-label"), self._control(item),
+                                   Label(literal(f"{field.key} ({kind})"), classes="field-type"),
+                                   classes="field-row", id=f"crow-{field.key}"))
+            error = Label(classes="field-error", id=f"cerror-{field.key}")
+            error.display = False
+            rows.append(error)
+        return rows
+
+    def show_snapshot(self, snapshot: UserSnapshot) -> None:
+        self._present(snapshot.custom)
+
+    def _present(self, values: list[FieldValue]) -> None:
+        self._latest = values
+        if self._rebuilding:
+            return  # the rebuild under way shows the latest values when it is done
+        shape = _shape(values)
+        if shape != self._shape:
+            self._shape, self._rebuilding = shape, True
+            self.fields = {v.field.key: v.field for v in values}
+            self.stored = {v.field.key: v.value for v in values}
+            self.call_later(self._rebuild, values)
+            return
+        self._show_values(values)
+
+    def _show_values(self, values: list[FieldValue]) -> None:
+        """Same fields as shown: put the stored values in the controls, keeping the admin's unsaved edits."""
+        dirty = set(self.dirty())
+        self.fields = {v.field.key: v.field for v in values}
+        previous = self.stored
+        self.stored = {v.field.key: v.value for v in values}
+        for item in values:
+            key = item.field.key
+            if key in dirty and previous.get(key) == item.value:
+                continue  # keep the admin's edit
+            self._put(key, item.value)
+
+    async def _rebuild(self, values: list[FieldValue]) -> None:
+        """The set of fields changed: new rows (old ones go first, so ids do not clash)."""
+        form = self.query_one("#custom-form", VerticalScroll)
+        await form.remove_children()
+        await form.mount_all(self._rows(values))
+        self._rebuilding = False
+        if self._latest is not values:  # a newer snapshot came in meanwhile
+            if _shape(self._latest) == self._shape:
+                self._show_values(self._latest)
+            else:
+                self._present(self._latest)
+        if self._focus_key:
+            key, self._focus_key = self._focus_key, None
+            if key in self.fields:
+                self.query_one(f"#custom-{key}").focus()
+
+    def _put(self, key: str, value: str | None) -> None:
+        """Show a stored value in the field's control."""
+        widget = self.query_one(f"#custom-{key}")
+        with widget.prevent(Select.Changed, Checkbox.Changed):  # showing a value is not an edit
+            if isinstance(widget, Select):
+                target = value if value is not None else Select.NULL
+                if widget.value != target:
+                    widget.value = target
+            elif isinstance(widget, Checkbox):
+                widget.value = value == "true"
+                widget.label = bool_label(value)
+            elif isinstance(widget, Input) and widget.value != (value or ""):
+                widget.value = value or ""
+        self.set_error(key, None)
+
+    def set_error(self, key: str, message: str | None) -> None:
+        label = self.query_one(f"#cerror-{key}", Label)
+        label.update(literal(message or ""))
+        label.display = bool(message)
+        self.query_one(f"#crow-{key}").set_class(bool(message), "-invalid")
+
+    # ----- state --------------------------------------------------------------------------------
+    def dirty(self) -> dict[str, str]:
+        """Text fields whose content differs from the stored value."""
+        out: dict[str, str] = {}
+        for key in self.fields:
+            try:
+                widget = self.query_one(f"#custom-{key}")
+            except Exception:  # noqa: BLE001 - not mounted yet
+                continue
+            if isinstance(widget, Input) and widget.value != (self.stored.get(key) or ""):
+                out[key] = widget.value
+        return out
+
+    def unsaved(self) -> list[str]:
+        return [f"Custom: {self.fields[k].label}" for k in self.dirty()]
+
+    def can(self, action: str) -> bool | None:
+        if action == "save":
+            return True if self.dirty() else None
+        return True
+
+    # ----- events -------------------------------------------------------------------------------
+    def _key_of(self, widget: Widget) -> str | None:
+        key = (widget.id or "").removeprefix("custom-")
+        return key if key in self.fields else None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        key = self._key_of(event.input)
+        if key is None:
+            return
+        dirty = self.dirty()
+        self.query_one(f"#crow-{key}").set_class(key in dirty, "-modified")
+        if bool(dirty) != self._was_dirty:
+            self._was_dirty = bool(dirty)
+            self.detail.refresh_bindings()  # ctrl+s becomes available (or not)
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        key = self._key_of(event.input)
+        if key is None or event.value == (self.stored.get(key) or ""):
+            return
+        try:
+            custom.parse_value(self.fields[key], event.value)
+        except ValidationError as exc:
+            self.set_error(key, str(exc))
+        else:
+            self.set_error(key, None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        key = self._key_of(event.input)
+        if key:
+            event.stop()
+            self._save({key: event.value})
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        key = self._key_of(event.select)
+        if key is None:
+            return
+        value = None if event.value is Select.NULL else str(event.value)
+        if value != self.stored.get(key):
+            self._save({key: value})
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        key = self._key_of(event.checkbox)
+        if key is None:
+            return
+        value = "true" if event.value else "false"
+        if value != self.stored.get(key):
+            event.checkbox.label = bool_label(value)
+            self._save({key: value})
+
+    # ----- actions ------------------------------------------------------------------------------
+    def save(self) -> None:
+        dirty = self.dirty()
+        if not dirty:
+            self.notify("No custom-data changes to save.", markup=False)
+            return
+        self._save(dirty)
+
+    def _save(self, values: dict[str, Any]) -> None:
+        db, actor, uid = self.db, self.actor, self.uid
+
+        def job() -> dict[str, Any]:
+            outcome: dict[str, Any] = {}
+            for key, raw in values.items():
+                try:
+                    outcome[key] = ("ok", custom.set_value(db, actor, uid, key, raw))
+                except Exception as exc:  # noqa: BLE001 - reported per field
+                    outcome[key] = ("error", exc)
+            return outcome
+
+        self.run_store(job, self._saved, group="custom-save")
+
+    def _saved(self, outcome: dict[str, Any]) -> None:
+        saved, first_error = [], None
+        for key, (kind, value) in outcome.items():
+            if key not in self.fields or self._rebuilding:
+                continue
+            if kind == "ok":
+                self.stored[key] = value
+                self._put(key, value)
+                self.query_one(f"#crow-{key}").set_class(False, "-modified")
+                saved.append(self.fields[key].label)
+            else:
+                self.set_error(key, error_text(value))
+                widget = self.query_one(f"#custom-{key}")
+                if not isinstance(widget, Input):
+                    self._put(key, self.stored.get(key))  # back to what is stored
+                    self.set_error(key, error_text(value))
+                first_error = first_error or key
+        if first_error:
+            self.query_one(f"#custom-{first_error}").focus()
+            self.notify("Not saved: the value was refused; see the message under the field. Nothing was changed.",
+                        severity="error", markup=False)
+        if saved:
+            self.changed(f"Saved {', '.join(saved)}.")
+        self.detail.refresh_bindings()
+
+    def define_field(self) -> None:
+        def defined(key: str | None) -> None:
+            if key:
+                self._focus_key = key
+                self.changed(f"Defined custom field '{key}'.")
+
+        self.app.push_screen(DefineFieldDialog(), defined)
+
+    def enter(self) -> None:
+        self.detail.focus_tabs()
+

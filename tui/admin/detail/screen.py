@@ -1,0 +1,350 @@
+"""Account detail: one user's profile, security, data, history, sessions, apps, identities, audit and raw record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
+
+from store import access, custom, identities, mfa, sessions, users
+from store.errors import NotFound
+
+from ...text import literal
+from .apps import AppsTab
+from .audit import AuditTab
+from .base import DetailTab, StoreWorkers, UserSnapshot, error_text
+from .custom_data import CustomDataTab
+from .history import HistoryTab
+from .identities import IdentitiesTab
+from .profile import ProfileTab
+from .raw import RawTab
+from .security import SecurityTab
+from .sessions import SessionsTab
+
+TABS: dict[str, tuple[str, type[DetailTab]]] = {
+    "profile": ("Profile", ProfileTab),
+    "security": ("Security", SecurityTab),
+    "custom": ("Custom", CustomDataTab),
+    "history": ("History", HistoryTab),
+    "sessions": ("Sessions", SessionsTab),
+    "apps": ("Apps", AppsTab),
+    "identities": ("Identities", IdentitiesTab),
+    "audit": ("Audit", AuditTab),
+    "json": ("JSON", RawTab),
+}
+TAB_IDS = tuple(TABS)
+# Which tab each tab-specific action belongs to (the footer shows only the active tab's actions).
+ACTION_TABS: dict[str, tuple[str, ...]] = {
+    "save": ("profile", "custom"), "discard": ("profile",), "define_field": ("custom",),
+    "disable": ("security",), "enable": ("security",), "unlock": ("security",), "archive": ("security",),
+    "delete": ("security",), "set_password": ("security",), "reset_mfa": ("security",),
+    "older": ("history", "audit"), "filter": ("history",),
+    "revoke": ("sessions",), "revoke_all": ("sessions",),
+    "allow": ("apps",), "deny": ("apps",), "clear_rule": ("apps",),
+    "link": ("identities",), "unlink": ("identities",),
+}
+STATUS_STYLES = {
+    "active": "bold black on green", "locked": "bold black on yellow",
+    "disabled": "bold white on red", "archived": "bold white on grey37",
+}
+
+
+def read_snapshot(db, uid: str) -> UserSnapshot:
+    """The user and what hangs off it, for the record-based tabs (runs in a worker)."""
+    user = users.get_user(db, uid)
+    return UserSnapshot(
+        user=user, now=db.now(), recovery_codes_left=mfa.recovery_codes_left(db, user.id),
+        groups=access.user_groups(db, user.id), custom=custom.user_values(db, user.id),
+        identities=identities.list_identities(db, user.id),
+        live_sessions=len(sessions.list_sessions(db, user.id)))
+
+
+def status_badge(status: str) -> Text:
+    return Text(f" {status.upper()} ", style=STATUS_STYLES.get(status, "reverse"))
+
+
+class UserDetailScreen(StoreWorkers, Screen[str | None]):
+    """One user's account, in tabs."""
+
+    CSS_PATH = Path(__file__).with_name("detail.tcss")
+    HELP_TITLE = "Account detail"
+    LIVE_SECONDS = 5.0  # sessions, login history and the record follow changes made elsewhere
+    HELP = (
+        "One user's account in nine tabs: 1 Profile, 2 Security, 3 Custom data, 4 Login history, 5 Sessions, "
+        "6 Apps, 7 Identities, 8 Audit, 9 JSON (or ctrl+pageup / ctrl+pagedown). The keys below the tabs act on "
+        "the tab shown. Tab moves into a form; Esc leaves a field, and Esc again goes back to the directory. "
+        "Profile and custom-data edits are saved with ctrl+s; a save is refused if another admin changed the user "
+        "meanwhile (ctrl+r reloads). Every disable, delete, unlock, password, MFA, session, app-rule and identity "
+        "change asks for confirmation and a reason, which goes to the audit log. r or F5 reloads everything; "
+        "sessions and login history also refresh by themselves every few seconds."
+    )
+    # Footer text is short (80 columns); the tooltip is what F1 help and the command palette show.
+    BINDINGS = [
+        Binding("escape", "back", "Back", tooltip="Back to the directory (from inside a field: leave the field)"),
+        Binding("r,f5", "refresh", "Refresh", tooltip="Reload every tab from the database"),
+        Binding("1", "tab(1)", "Tabs", key_display="1-9", tooltip="Profile tab (2-9: the other tabs)"),
+        *[Binding(str(n), f"tab({n})", f"{TABS[t][0]} tab", show=False) for n, t in enumerate(TAB_IDS[1:], 2)],
+        Binding("ctrl+pagedown", "next_tab", "Next tab", show=False),
+        Binding("ctrl+pageup", "previous_tab", "Previous tab", show=False),
+        # Profile and custom data
+        Binding("ctrl+s", "save", "Save", tooltip="Save the edited fields"),
+        Binding("ctrl+r", "discard", "Reload", tooltip="Reload the profile from the database (unsaved edits are dropped)"),
+        Binding("ctrl+n", "define_field", "New field", tooltip="Define a new custom field"),
+        # Security
+        Binding("d", "disable", "Disable", tooltip="Disable the account: sign-in refused, sessions ended"),
+        Binding("e", "enable", "Enable", tooltip="Enable the account again"),
+        Binding("u", "unlock", "Unlock", tooltip="Unlock: clear the sign-in lock and the failed attempts"),
+        Binding("a", "archive", "Archive", tooltip="Archive the account"),
+        Binding("delete", "delete", "Delete", key_display="del", tooltip="Delete the account permanently"),
+        Binding("p", "set_password", "Password", tooltip="Set a temporary password"),
+        Binding("m", "reset_mfa", "Reset MFA", tooltip="Reset MFA: remove the authenticator and recovery codes"),
+        # Login history and audit
+        Binding("f", "filter", "Filter", tooltip="Filter the login history (result, app, IP, dates)"),
+        Binding("n", "older", "Older", tooltip="Load older entries"),
+        # Sessions
+        Binding("x", "revoke", "Revoke", tooltip="Revoke the highlighted session"),
+        Binding("o", "revoke_all", "Sign out all", tooltip="Force sign-out: end every session of this user"),
+        # Apps
+        Binding("a", "allow", "Allow", tooltip="Allow this user on the highlighted app"),
+        Binding("d", "deny", "Deny", tooltip="Deny this user on the highlighted app"),
+        Binding("x", "clear_rule", "Clear rule", tooltip="Remove this user's rule on the highlighted app"),
+        # Identities
+        Binding("l", "link", "Link", tooltip="Link an external identity"),
+        Binding("x", "unlink", "Unlink", tooltip="Unlink the highlighted identity's provider"),
+    ]
+
+    def __init__(self, uid: str) -> None:
+        self._bindings_pending = False
+        super().__init__()
+        self.uid = uid
+        self.snapshot: UserSnapshot | None = None
+        self.missing = False
+        self._stale: set[str] = set()  # tabs whose own data must be re-read when they are next shown
+        self._leave_armed = False
+
+    # ----- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Loading user…"), id="detail-header")
+        with TabbedContent(id="detail-tabs"):
+            for tab_id, (title, cls) in TABS.items():
+                with TabPane(title, id=tab_id):
+                    yield cls(id=f"{tab_id}-tab")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.focus_tabs()
+        self.refresh_all()
+        self.set_interval(self.LIVE_SECONDS, self._live_tick)
+
+    def tab(self, tab_id: str) -> DetailTab:
+        return self.query_one(f"#{tab_id}-tab", DetailTab)
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabbedContent).active or TAB_IDS[0]
+
+    def focus_tabs(self) -> None:
+        self.query_one(TabbedContent).query_one(Tabs).focus()
+
+    # ----- loading ------------------------------------------------------------------------------
+    def refresh_all(self) -> None:
+        """Reload the user, then every tab."""
+        self.run_store(lambda: read_snapshot(self.app.db, self.uid), self._loaded, failed=self._load_failed,  # type: ignore[attr-defined]
+                       group="snapshot", exclusive=True)
+
+    def _loaded(self, snapshot: UserSnapshot, reload_tabs: bool = True) -> None:
+        """Show the record everywhere; tables with their own queries reload now if shown, else when next shown."""
+        self.snapshot, self.missing = snapshot, False
+        self._show_header()
+        active = self.active_tab
+        for tab_id in TAB_IDS:
+            tab = self.tab(tab_id)
+            tab.show_snapshot(snapshot)
+            if reload_tabs:
+                self._stale.add(tab_id)
+        if active in self._stale:
+            self._stale.discard(active)
+            self.tab(active).reload()
+        self.refresh_bindings()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, NotFound):
+            self.snapshot, self.missing = None, True
+            header = Text("This user no longer exists (deleted by someone else?). ", style="bold")
+            header.append("Esc goes back to the directory.")
+            self.query_one("#detail-header", Static).update(header)
+            self.refresh_bindings()
+        self.show_error(exc)
+
+    def _show_header(self) -> None:
+        assert self.snapshot is not None
+        user, now = self.snapshot.user, self.snapshot.now
+        header = Text()
+        header.append_text(literal(users.login_name(user), "bold"))
+        header.append("  ")
+        header.append_text(status_badge(users.display_status(user, now)))
+        if user.must_change_password:
+            header.append("  must change password", style="italic")
+        header.append("  uid ", style="dim")
+        header.append(user.uid, style="dim")
+        extra = [v for v in (user.name, user.email, user.phone) if v and v != users.login_name(user)]
+        if extra:
+            header.append("\n")
+            header.append_text(literal(" · ".join(extra), "dim"))
+        self.query_one("#detail-header", Static).update(header)
+
+    def _live_tick(self) -> None:
+        """Sessions and login history follow sign-ins elsewhere; the record (lock, counters) follows too."""
+        if self.app.screen is not self or self.snapshot is None:
+            return
+        self.run_store(lambda: read_snapshot(self.app.db, self.uid),  # type: ignore[attr-defined]
+                       lambda snap: self._loaded(snap, reload_tabs=False), failed=self._load_failed,
+                       group="snapshot", exclusive=True)
+        active = self.active_tab
+        if active in ("sessions", "history"):
+            self.tab(active).live_refresh()  # type: ignore[attr-defined]
+
+    # ----- tabs ---------------------------------------------------------------------------------
+    def show_tab(self, tab_id: str) -> None:
+        self.query_one(TabbedContent).active = tab_id
+        self.tab(tab_id).enter()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
+        tab_id = event.pane.id or ""
+        if self.snapshot is None:
+            return
+        if tab_id in self._stale:
+            self._stale.discard(tab_id)
+            self.tab(tab_id).reload()
+        elif tab_id in ("sessions", "history"):
+            self.tab(tab_id).live_refresh()  # type: ignore[attr-defined]
+
+    def action_tab(self, number: int) -> None:
+        self.show_tab(TAB_IDS[number - 1])
+
+    def action_next_tab(self) -> None:
+        self.show_tab(TAB_IDS[(TAB_IDS.index(self.active_tab) + 1) % len(TAB_IDS)])
+
+    def action_previous_tab(self) -> None:
+        self.show_tab(TAB_IDS[(TAB_IDS.index(self.active_tab) - 1) % len(TAB_IDS)])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tabs = ACTION_TABS.get(action)
+        if tabs is None:
+            return True
+        active = self.active_tab
+        if active not in tabs:
+            return False
+        if self.snapshot is None:
+            return None
+        return self.tab(active).can(action)
+
+    def refresh_bindings(self) -> None:
+        """Debounced: many tab updates in one refresh cost one footer rebuild."""
+        if not self._bindings_pending:
+            self._bindings_pending = True
+            self.call_after_refresh(self._publish_bindings)
+
+    def _publish_bindings(self) -> None:
+        self._bindings_pending = False
+        super().refresh_bindings()
+
+    def _act(self, action: str) -> None:
+        getattr(self.tab(self.active_tab), action)()
+
+    # Every tab-specific action goes to the active tab's method of the same name.
+    def action_save(self) -> None:
+        self._act("save")
+
+    def action_discard(self) -> None:
+        self._act("discard")
+
+    def action_define_field(self) -> None:
+        self._act("define_field")
+
+    def action_disable(self) -> None:
+        self._act("disable")
+
+    def action_enable(self) -> None:
+        self._act("enable")
+
+    def action_unlock(self) -> None:
+        self._act("unlock")
+
+    def action_archive(self) -> None:
+        self._act("archive")
+
+    def action_delete(self) -> None:
+        self._act("delete")
+
+    def action_set_password(self) -> None:
+        self._act("set_password")
+
+    def action_reset_mfa(self) -> None:
+        self._act("reset_mfa")
+
+    def action_filter(self) -> None:
+        self._act("filter")
+
+    def action_older(self) -> None:
+        self._act("older")
+
+    def action_revoke(self) -> None:
+        self._act("revoke")
+
+    def action_revoke_all(self) -> None:
+        self._act("revoke_all")
+
+    def action_allow(self) -> None:
+        self._act("allow")
+
+    def action_deny(self) -> None:
+        self._act("deny")
+
+    def action_clear_rule(self) -> None:
+        self._act("clear_rule")
+
+    def action_link(self) -> None:
+        self._act("link")
+
+    def action_unlink(self) -> None:
+        self._act("unlink")
+
+    # ----- global actions -----------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self.refresh_all()
+        self.notify("Reloaded.", timeout=2)
+
+    def unsaved(self) -> list[str]:
+        """Labels of edited, unsaved fields on the form tabs."""
+        return self.tab("profile").unsaved() + self.tab("custom").unsaved()  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        """Esc: leave the field being edited; then leave the screen (twice when edits are unsaved)."""
+        if isinstance(self.focused, (Input, Select, Checkbox, Switch)):
+            self.focus_tabs()
+            return
+        pending = self.unsaved()
+        if pending and not self._leave_armed:
+            self._leave_armed = True
+            self.set_timer(5, self._disarm_leave)
+            self.notify(f"Unsaved changes ({', '.join(pending)}). Press Esc again to leave without saving, "
+                        "or ctrl+s to save.", severity="warning", markup=False)
+            return
+        self.dismiss(None)
+
+    def _disarm_leave(self) -> None:
+        self._leave_armed = False
+
+    def user_deleted(self, label: str) -> None:
+        """Called by the security tab after a delete: back to the directory."""
+        self.notify(f"Deleted user {label}.", markup=False)
+        self.dismiss("deleted")
+
+
+__all__ = ["UserDetailScreen", "error_text"]

@@ -1,0 +1,179 @@
+"""Security tab: status, lockout, password, MFA; disable / enable / unlock / archive / delete, password, MFA reset."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from store import mfa, users
+from store.models import User
+
+from ...text import fmt_ago, fmt_time, literal
+from .base import DetailTab, UserSnapshot
+from .dialogs import TempPasswordDialog
+
+ACTIONS = (
+    ("d", "Disable", "sign-in refused and live sessions ended; data kept; reversible"),
+    ("e", "Enable", "make a disabled or archived account active again"),
+    ("u", "Unlock", "clear a brute-force lock and the failed-attempt count"),
+    ("a", "Archive", "retire the account: sign-in refused, sessions ended, record kept"),
+    ("del", "Delete", "remove the account for good (login history is kept, detached)"),
+    ("p", "Password", "set a temporary password; ends the user's sessions"),
+    ("m", "Reset MFA", "remove the TOTP authenticator and recovery codes"),
+)
+
+
+def _when(ts: int | None, now: int) -> str:
+    return f"{fmt_time(ts)} ({fmt_ago(ts, now)})" if ts else "never"
+
+
+def security_table(snapshot: UserSnapshot, lockout_threshold: int) -> Table:
+    user, now = snapshot.user, snapshot.now
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    status = users.display_status(user, now)
+    grid.add_row("Status", Text.assemble((user.status.upper(), "bold"), f"  since {_when(user.status_changed_at, now)}"))
+    if users.is_locked(user, now):
+        lock = Text.assemble(("LOCKED", "bold reverse"), f" until {fmt_time(user.locked_until)} "
+                             f"({fmt_ago(user.locked_until, now)}) · {user.failed_attempts} failed attempt(s)")
+    else:
+        lock = Text(f"not locked · {user.failed_attempts} failed attempt(s) "
+                    f"(locks after {lockout_threshold})")
+    grid.add_row("Sign-in lock", lock)
+    if user.password_hash is None:
+        password = Text("not set (no password sign-in)")
+    else:
+        password = Text(f"set {_when(user.password_last_set_at, now)}")
+        if user.must_change_password:
+            password.append(" · must change at next sign-in", style="bold")
+    grid.add_row("Password", password)
+    if user.mfa_state == "active":
+        factor = Text(f"TOTP active · {snapshot.recovery_codes_left} of {mfa.RECOVERY_CODES} recovery codes left")
+    elif user.mfa_state == "pending":
+        factor = Text("TOTP enrolment started, not confirmed")
+    else:
+        factor = Text("not enrolled (password only)")
+    grid.add_row("MFA", factor)
+    grid.add_row("Sessions", f"{snapshot.live_sessions} live (tab 5)")
+    grid.add_row("Groups", literal(", ".join(snapshot.groups) or "none"))
+    if status == "locked" and user.status == "active":
+        grid.add_row("", Text("Locked accounts unlock by themselves when the time runs out.", style="dim"))
+    return grid
+
+
+def actions_table() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True, justify="right")
+    grid.add_column(no_wrap=True)
+    grid.add_column(style="dim")
+    for key, name, what in ACTIONS:
+        grid.add_row(key, name, what)
+    return grid
+
+
+class SecurityTab(DetailTab):
+    """Account state and the security actions, each confirmed with a reason."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="security-body", can_focus=False):
+            yield Static(id="security-state")
+            yield Static(Text("Actions (each asks for confirmation and a reason)", style="bold"), classes="section")
+            yield Static(actions_table(), id="security-actions")
+
+    @property
+    def user(self) -> User | None:
+        return self.detail.snapshot.user if self.detail.snapshot else None
+
+    @property
+    def label(self) -> str:
+        return users.login_name(self.user) if self.user else self.uid
+
+    def show_snapshot(self, snapshot: UserSnapshot) -> None:
+        self.query_one("#security-state", Static).update(security_table(snapshot, self.db.policy.lockout_threshold))
+
+    def can(self, action: str) -> bool | None:
+        snapshot = self.detail.snapshot
+        if snapshot is None:
+            return None
+        user = snapshot.user
+        rules = {
+            "disable": user.status != "disabled",
+            "enable": user.status != "active",
+            "unlock": users.is_locked(user, snapshot.now) or user.failed_attempts > 0,
+            "archive": user.status != "archived",
+            "reset_mfa": user.mfa_state != "none",
+        }
+        return True if rules.get(action, True) else False  # hidden: the footer has room for what applies
+
+    def _sessions_note(self) -> str:
+        live = self.detail.snapshot.live_sessions if self.detail.snapshot else 0
+        return f"Their {live} live session(s) end now." if live else "They have no live sessions."
+
+    # ----- actions ------------------------------------------------------------------------------
+    def disable(self) -> None:
+        label = self.label
+        self.confirm(f"Disable {label}?", f"Sign-in is refused until the account is enabled again. "
+                     f"{self._sessions_note()} Their data is kept.",
+                     lambda reason: users.disable_user(self.db, self.actor, self.uid, reason),
+                     lambda _u: self.changed(f"Disabled {label}."), confirm_label="Disable")
+
+    def enable(self) -> None:
+        label = self.label
+        self.confirm(f"Enable {label}?", "The account becomes active; the user can sign in again.",
+                     lambda reason: users.enable_user(self.db, self.actor, self.uid, reason),
+                     lambda _u: self.changed(f"Enabled {label}."), confirm_label="Enable", destructive=False)
+
+    def unlock(self) -> None:
+        label = self.label
+        attempts = self.user.failed_attempts if self.user else 0
+        self.confirm(f"Unlock {label}?", f"Clears the sign-in lock and the {attempts} failed attempt(s).",
+                     lambda reason: users.unlock_user(self.db, self.actor, self.uid, reason),
+                     lambda _u: self.changed(f"Unlocked {label}."), confirm_label="Unlock", destructive=False)
+
+    def archive(self) -> None:
+        label = self.label
+        self.confirm(f"Archive {label}?", f"Sign-in is refused and the record is kept for reference. "
+                     f"{self._sessions_note()} Enable brings the account back.",
+                     lambda reason: users.archive_user(self.db, self.actor, self.uid, reason),
+                     lambda _u: self.changed(f"Archived {label}."), confirm_label="Archive")
+
+    def delete(self) -> None:
+        label = self.label
+        self.confirm(f"Delete {label} permanently?",
+                     "Removes the account with its sessions, custom data, identities, group memberships and app "
+                     "rules. Login history is kept, detached. This cannot be undone.",
+                     lambda reason: users.delete_user(self.db, self.actor, self.uid, reason),
+                     self.detail.user_deleted, confirm_label="Delete")
+
+    def reset_mfa(self) -> None:
+        label = self.label
+        left = self.detail.snapshot.recovery_codes_left if self.detail.snapshot else 0
+        self.confirm(f"Reset MFA for {label}?",
+                     f"Removes their TOTP authenticator and {left} unused recovery code(s). They sign in with the "
+                     "password alone until they enrol again.",
+                     lambda reason: mfa.reset(self.db, self.actor, self.uid, reason),
+                     lambda _u: self.changed(f"MFA reset for {label}."), confirm_label="Reset MFA")
+
+    def set_password(self) -> None:
+        user = self.user
+        if user is None:
+            return
+        label = self.label
+
+        def chosen(result: tuple[str, bool] | None) -> None:
+            if result is None:
+                self.notify("Cancelled: the password was not changed.", markup=False)
+                return
+            password, must_change = result
+            then = "They must change it at their next sign-in. " if must_change else ""
+            self.confirm(f"Set a temporary password for {label}?", f"{then}{self._sessions_note()}",
+                         lambda reason: users.set_password(self.db, self.actor, self.uid, password,
+                                                           must_change=must_change, reason=reason),
+                         lambda _u: self.changed(f"Temporary password set for {label}."),
+                         confirm_label="Set password")
+
+        self.app.push_screen(TempPasswordDialog(label, users.password_context(user), self.db.policy), chosen)
