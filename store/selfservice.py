@@ -499,7 +499,7 @@ def start_contact_change(db: Database, me: Me, kind: str, value: str) -> str:
         raise ValidationError(f"Enter the new {label.lower()}. To remove it, use Remove instead.", kind)
     if new == getattr(user, kind) and getattr(user, f"{kind}_verified"):
         raise ValidationError(f"That is already your verified {label.lower()}.", kind)
-    if new != getattr(user, kind) and users.exists(**{kind: new}):
+    if new != getattr(user, kind) and users.exists(db, **{kind: new}):
         raise ValidationError(f"{label} '{new}' is already used by another account.", kind)
     _send_code(db, me.user_id, f"change_{kind}", new)
     return mask(new)

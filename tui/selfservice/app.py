@@ -62,6 +62,7 @@ class SelfServiceApp(App):
         self.last_activity = 0
         self._last_touch = 0
         self._poll_timer: Timer | None = None
+        self.ui_errors: list[Exception] = []  # bugs caught in screen callbacks (logged; tests assert none)
 
     def on_mount(self) -> None:
         self.push_screen(SignInScreen())
@@ -82,8 +83,9 @@ class SelfServiceApp(App):
 
     def password_changed_by_force(self) -> None:
         if self.me is not None and not self.me.must_change_password:
-            self.replace_all(ProfileScreen())
-            self.screen.show_message("Password changed. Your other sessions were signed out.")  # type: ignore[attr-defined]
+            screen = ProfileScreen()
+            self.replace_all(screen)
+            screen.call_after_refresh(screen.show_message, "Password changed. Any other sessions were signed out.")
 
     def action_show_section(self, section: str) -> None:
         if self.me is None or self.me.must_change_password or section not in SECTION_SCREENS:

@@ -3,6 +3,8 @@ and the signed-in frame (title bar, section list, footer)."""
 
 from __future__ import annotations
 
+import inspect
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,16 @@ from ..text import literal
 
 if TYPE_CHECKING:
     from .app import SelfServiceApp
+
+def fmt_when(ts: int | None, now: int) -> str:
+    """Compact UTC time for narrow tables: 'Nov 18 11:06' this year, else '2025-11-18'."""
+    if not ts:
+        return "never"
+    moment = datetime.fromtimestamp(ts, timezone.utc)
+    if moment.year == datetime.fromtimestamp(now, timezone.utc).year:
+        return moment.strftime("%b %d %H:%M")
+    return moment.strftime("%Y-%m-%d")
+
 
 UNEXPECTED = "Something went wrong ({name}). Try again; if it keeps happening, tell your administrator."
 
@@ -85,8 +97,8 @@ class StoreCalls:
         self.run_worker(job, thread=True, group="store", exit_on_error=False)  # type: ignore[attr-defined]
         return True
 
-    def _finish_call(self, outcome: tuple[str, Any], done: Callable[[Any], None] | None,
-                     failed: Callable[[StoreError], None] | None) -> None:
+    async def _finish_call(self, outcome: tuple[str, Any], done: Callable[[Any], Any] | None,
+                           failed: Callable[[StoreError], Any] | None) -> None:
         self._busy = False
         kind, value = outcome
         if kind == "ended":
@@ -94,10 +106,17 @@ class StoreCalls:
             return
         if self._message_kind == "busy":
             self.show_message("")
-        if kind == "error":
-            (failed or self.show_error)(value)
-        elif done is not None:
-            done(value)
+        try:
+            if kind == "error":
+                result = (failed or self.show_error)(value)
+            else:
+                result = done(value) if done is not None else None
+            if inspect.isawaitable(result):
+                await result
+        except Exception as exc:  # a bug in a screen: report it, never show a traceback
+            self.ss_app.ui_errors.append(exc)
+            self.ss_app.log.error(f"self-service screen error: {exc!r}")
+            self.show_error(UNEXPECTED.format(name=type(exc).__name__))
 
     def show_error(self, error: StoreError | str) -> None:
         self.show_message(str(error), "error")
@@ -122,15 +141,6 @@ def field_row(label: str, widget: Widget, *, id: str | None = None) -> Horizonta
     return Horizontal(Static(label, classes="field-label", markup=False), widget, classes="field-row", id=id)
 
 
-def value_row(label: str, value: object, *, note: str = "") -> Horizontal:
-    """A read-only field: the value rendered literally."""
-    text = literal(value if value not in (None, "") else "\u2014")
-    if note:
-        text.append(f"  {note}", style="dim")
-    return Horizontal(Static(label, classes="field-label", markup=False), Static(text, classes="field-value"),
-                      classes="field-row")
-
-
 def reveal_inputs(screen: Screen, *ids: str) -> bool:
     """Toggle masking of password inputs; returns True when now shown."""
     inputs = [screen.query_one(f"#{i}", Input) for i in ids]
@@ -145,10 +155,10 @@ class SelfServiceScreen(StoreCalls, Screen):
 
 
 class SelfServiceModal(StoreCalls, ModalScreen):
-    """A dialog of the self-service console (app keys do not reach through a modal, so F1 is repeated here)."""
+    """A dialog of the self-service console (app keys do not reach through a modal: list MODAL_HELP last)."""
 
-    BINDINGS = [Binding("f1", "app.help", "Help", tooltip="Show the keys of this dialog and what each does",
-                        id="help")]
+
+MODAL_HELP = Binding("f1", "app.help", "Help", tooltip="Show the keys of this dialog and what each does", id="help")
 
 
 class TitleBar(Static):
@@ -177,7 +187,11 @@ class SectionList(Static):
         return text
 
 
-def _nav_bindings() -> list[Binding]:
+def account_bindings() -> list[Binding]:
+    """Keys every signed-in section has: the sections (shown in the section list) and sign out.
+
+    Each section lists them after its own keys (BINDINGS are merged base-first, and the footer keeps that
+    order, so the section's actions come first)."""
     bindings = [Binding(key, f"app.show_section('{section}')", f"Go to {label}", tooltip=help_line, show=False,
                         id=f"section-{section}")
                 for section, key, label, help_line in SECTIONS]
@@ -191,7 +205,6 @@ class AccountScreen(SelfServiceScreen):
 
     SECTION = ""
     TITLE_TEXT = ""
-    BINDINGS = _nav_bindings()
 
     def _title(self) -> Text:
         me = self.ss_app.me

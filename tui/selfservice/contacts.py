@@ -16,7 +16,7 @@ from store import selfservice
 from store.validation import LABELS
 
 from ..text import literal
-from .base import AccountScreen, SelfServiceModal, message_line
+from .base import MODAL_HELP, AccountScreen, SelfServiceModal, account_bindings, message_line
 from .dialogs import YesNoScreen, with_fresh_verification
 
 
@@ -31,6 +31,7 @@ class ContactsScreen(AccountScreen):
                 id="change-contact"),
         Binding("x", "remove", "Remove", tooltip="Remove the selected address (asks you to confirm it's you)",
                 id="remove-contact"),
+        *account_bindings(),
     ]
 
     def __init__(self) -> None:
@@ -119,8 +120,9 @@ class ContactChangeScreen(SelfServiceModal):
     HELP_TEXT = "We send a code to the new address; typing it here proves the address is yours."
     BINDINGS = [
         Binding("ctrl+s", "next", "Continue", tooltip="Send the code, or check it", id="continue"),
-        Binding("ctrl+n", "resend", "Send new code", tooltip="Send the code again (after a short wait)", id="resend"),
+        Binding("ctrl+n", "resend", "New code", tooltip="Send the code again (after a short wait)", id="resend"),
         Binding("escape", "cancel", "Cancel", tooltip="Leave without changing anything", id="cancel"),
+        MODAL_HELP,
     ]
 
     def __init__(self, kind: str, prefill: str = "") -> None:

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, Static
 from store import selfservice
 
 from ..text import literal
-from .base import SelfServiceModal, message_line
+from .base import MODAL_HELP, SelfServiceModal, message_line
 
 
 class YesNoScreen(ModalScreen[bool]):
@@ -51,10 +51,11 @@ class StepUpScreen(SelfServiceModal):
     HELP_TITLE = "Confirm it's you"
     HELP_TEXT = "Sensitive changes need a fresh check: a code from your authenticator app, or one we send you."
     BINDINGS = [
-        Binding("enter", "verify", "Verify", tooltip="Check the code", id="verify"),
+        Binding("ctrl+s", "verify", "Verify", tooltip="Check the code (Enter works too)", id="verify"),
         Binding("ctrl+n", "send_code", "Send me a code", tooltip="Send a one-time code to your verified address",
                 id="send-code"),
         Binding("escape", "cancel", "Cancel", tooltip="Go back without changing anything", id="cancel"),
+        MODAL_HELP,
     ]
 
     def __init__(self, purpose: str) -> None:

@@ -24,10 +24,10 @@ class ForgotPasswordScreen(SelfServiceScreen):
                  "An authenticator app, if you have one, is still needed to sign in.")
     BINDINGS = [
         Binding("ctrl+s", "next", "Continue", tooltip="Go to the next step", id="continue"),
-        Binding("ctrl+n", "send_again", "Send code again", tooltip="Ask for a new code (after a short wait)",
+        Binding("ctrl+n", "send_again", "New code", tooltip="Ask for a new code (after a short wait)",
                 id="send-again"),
         Binding("ctrl+r", "reveal", "Show passwords", tooltip="Show or hide what you type", id="reveal"),
-        Binding("escape", "back", "Back to sign-in", tooltip="Leave without changing anything", id="back"),
+        Binding("escape", "back", "Back", tooltip="Back to sign-in, changing nothing", id="back"),
     ]
 
     def __init__(self, identifier: str = "") -> None:

@@ -12,11 +12,11 @@ from textual.widgets import DataTable, Static
 from store import selfservice
 from store.history import HistoryRow
 
-from ..text import fmt_time, literal
-from .base import AccountScreen
+from ..text import literal
+from .base import AccountScreen, account_bindings, fmt_when
 
 PAGE = 50
-METHODS = {"password": "password", "totp": "authenticator", "recovery_code": "recovery code",
+METHODS = {"password": "password", "totp": "app code", "recovery_code": "recovery",
            "email_code": "email code", "phone_code": "SMS code"}
 
 
@@ -30,6 +30,7 @@ class HistoryScreen(AccountScreen):
         Binding("n", "older", "Older", tooltip=f"Show the next {PAGE} older attempts", id="older"),
         Binding("p", "newer", "Newer", tooltip="Go back to newer attempts", id="newer"),
         Binding("r", "refresh", "Refresh", tooltip="Load the newest attempts again", id="refresh-history"),
+        *account_bindings(),
     ]
 
     def __init__(self) -> None:
@@ -40,7 +41,7 @@ class HistoryScreen(AccountScreen):
     def compose_body(self) -> Iterator[Widget]:
         yield Static("", id="history-title", classes="section-title")
         table: DataTable = DataTable(id="history", cursor_type="row")
-        table.add_columns("When (UTC)", "Result", "How", "App", "From")
+        table.add_columns("When (UTC)", "Result", "App", "From")
         yield table
 
     def on_mount(self) -> None:
@@ -53,12 +54,13 @@ class HistoryScreen(AccountScreen):
         self.rows = rows
         table = self.query_one("#history", DataTable)
         table.clear()
+        now = self.ss_app.db.now()
         for row in rows:
-            result = Text("ok", style="green") if row.success else Text("failed", style="bold red")
             how = METHODS.get(row.method, row.method)
             if row.reason:  # success notes, e.g. "step-up verification" (failure reasons are never given here)
-                how += " (re-check)" if row.reason.startswith("step-up") else " (reset)" if "reset" in row.reason else ""
-            table.add_row(fmt_time(row.ts), result, how, literal(row.app or "\u2014"), literal(row.ip or "local"))
+                how += " (check)" if row.reason.startswith("step-up") else " (reset)" if "reset" in row.reason else ""
+            result = Text("\u2713 " + how, style="green") if row.success else Text("\u2717 " + how, style="bold red")
+            table.add_row(fmt_when(row.ts, now), result, literal(row.app or "\u2014"), literal(row.ip or "local"))
         page = len(self.pages)
         title = f"Sign-in attempts \u00b7 page {page}" if rows else "No sign-in attempts" + (" on this page" if page > 1 else "")
         self.query_one("#history-title", Static).update(title)

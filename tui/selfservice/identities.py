@@ -13,7 +13,7 @@ from store import selfservice
 from store.access import Decision
 
 from ..text import fmt_time, literal
-from .base import AccountScreen
+from .base import AccountScreen, account_bindings
 from .dialogs import YesNoScreen
 
 
@@ -26,6 +26,7 @@ class IdentitiesScreen(AccountScreen):
     BINDINGS = [
         Binding("u", "unlink", "Unlink", tooltip="Unlink the selected outside identity", id="unlink-identity"),
         Binding("r", "refresh", "Refresh", tooltip="Load both lists again", id="refresh-apps"),
+        *account_bindings(),
     ]
 
     def __init__(self) -> None:

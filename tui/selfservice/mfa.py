@@ -20,12 +20,14 @@ from store import selfservice
 
 from ..text import literal
 from ..widgets.qr import QrCode
-from .base import AccountScreen, SelfServiceScreen, message_line
+from .base import AccountScreen, account_bindings, SelfServiceScreen, message_line
 from .dialogs import YesNoScreen, with_fresh_verification
 
 
 def grouped(secret: str) -> str:
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    """The secret in groups of four, four groups a line (easy to type into an app by hand)."""
+    groups = [secret[i:i + 4] for i in range(0, len(secret), 4)]
+    return "\n".join(" ".join(groups[i:i + 4]) for i in range(0, len(groups), 4))
 
 
 class MfaScreen(AccountScreen):
@@ -41,6 +43,7 @@ class MfaScreen(AccountScreen):
                 id="unbind-totp"),
         Binding("g", "regenerate", "New recovery codes", tooltip="Make new recovery codes; the old ones stop working",
                 id="new-recovery-codes"),
+        *account_bindings(),
     ]
 
     def __init__(self) -> None:

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 from store import selfservice
 from store.config import Policy
 
-from .base import AccountScreen, field_row, reveal_inputs
+from .base import AccountScreen, account_bindings, field_row, reveal_inputs
 from .dialogs import YesNoScreen
 
 
@@ -30,6 +30,7 @@ class PasswordScreen(AccountScreen):
         Binding("ctrl+s", "change", "Change password", tooltip="Check the current password and set the new one",
                 id="change-password"),
         Binding("ctrl+r", "reveal", "Show passwords", tooltip="Show or hide what you type", id="reveal"),
+        *account_bindings(),
     ]
 
     def compose_body(self) -> Iterator[Widget]:
@@ -78,8 +79,8 @@ class PasswordScreen(AccountScreen):
             return
         noun = "session" if others == 1 else "sessions"
         self.app.push_screen(
-            YesNoScreen("Password changed.", f"You are also signed in {others} other {noun}. Sign {noun} out now? "
-                        "Do this if you changed your password because someone else may know it.",
+            YesNoScreen("Password changed.", f"You are still signed in elsewhere ({others} other {noun}). Sign "
+                        f"{'it' if others == 1 else 'them'} out now? Do this if someone else may know your old password.",
                         yes=f"Sign out the other {noun}", no=f"Keep {'it' if others == 1 else 'them'}"),
             self._answer)
 

@@ -23,7 +23,7 @@ class SecondStepScreen(SelfServiceScreen):
         Binding("ctrl+s", "verify", "Verify", tooltip="Check the code and sign in", id="verify"),
         Binding("ctrl+g", "toggle_recovery", "Use recovery code",
                 tooltip="Lost your phone? Sign in with one of your recovery codes instead", id="recovery"),
-        Binding("ctrl+n", "resend", "Send new code", tooltip="Send a new code (after a short wait)", id="resend"),
+        Binding("ctrl+n", "resend", "New code", tooltip="Send a new code (after a short wait)", id="resend"),
         Binding("escape", "cancel", "Cancel", tooltip="Back to the sign-in screen", id="cancel"),
     ]
 

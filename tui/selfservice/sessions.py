@@ -13,7 +13,7 @@ from store import selfservice
 from store.sessions import SessionView
 
 from ..text import fmt_ago, fmt_time, literal
-from .base import AccountScreen
+from .base import AccountScreen, account_bindings, fmt_when
 from .dialogs import YesNoScreen
 
 
@@ -27,6 +27,7 @@ class SessionsScreen(AccountScreen):
         Binding("a", "end_others", "Sign out others", tooltip="Sign out every session except this one",
                 id="end-other-sessions"),
         Binding("r", "refresh", "Refresh", tooltip="Load the list again", id="refresh-sessions"),
+        *account_bindings(),
     ]
 
     def __init__(self) -> None:
@@ -36,7 +37,7 @@ class SessionsScreen(AccountScreen):
     def compose_body(self) -> Iterator[Widget]:
         yield Static("Where you are signed in", classes="section-title")
         table: DataTable = DataTable(id="sessions", cursor_type="row")
-        table.add_columns("", "Signed in (UTC)", "Active", "App", "From")
+        table.add_columns("", "Since (UTC)", "Active", "App", "From")
         yield table
 
     def on_mount(self) -> None:
@@ -53,7 +54,7 @@ class SessionsScreen(AccountScreen):
         now = self.ss_app.db.now()
         for view in self.views:
             this = Text("this", style="bold green") if view.sid == me.sid else Text("")
-            table.add_row(this, fmt_time(view.created_at), fmt_ago(view.last_seen_at, now), literal(view.app or "\u2014"),
+            table.add_row(this, fmt_when(view.created_at, now), fmt_ago(view.last_seen_at, now), literal(view.app or "\u2014"),
                           literal(view.ip or "local"), key=view.sid)
         self.refresh_bindings()
         table.focus()

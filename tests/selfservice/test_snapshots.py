@@ -1,0 +1,29 @@
+"""80x24 pictures of each screen on a deterministic database (fixed clock, uids, TOTP secret).
+
+Regenerate with `pytest tests/selfservice/test_snapshots.py --snapshot-update` and look at the SVGs;
+`python -m tests.selfservice.screenshots` writes the same scenes to screenshots/selfservice-*.svg.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import make_app
+from .screenshots import SIZE, deterministic, run_before, seed
+
+SNAPSHOT_SCENES = ("signin-failed", "second-step", "second-step-totp", "forgot", "forced-password", "profile",
+                   "password", "mfa", "step-up", "totp-setup", "recovery-codes", "contacts", "contact-change",
+                   "history", "sessions", "apps", "help")
+
+
+@pytest.fixture
+def seeded(db):
+    with deterministic():
+        seed(db)
+        yield db
+
+
+@pytest.mark.parametrize("scene", SNAPSHOT_SCENES)
+def test_screen(scene, seeded, snap_compare) -> None:
+    with deterministic():
+        assert snap_compare(make_app(seeded), terminal_size=SIZE, run_before=run_before(scene))
