@@ -51,7 +51,12 @@ def _v2(conn) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_recovery_code_user ON recovery_code (user_id)")
 
 
-MIGRATIONS: list[Callable] = [_v1, _v2]
+def _v3(conn) -> None:
+    """Index locked users (partial: only rows with a lock time): the 'locked' filter scanned every user (4 s at 1M)."""
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_user_locked ON user (locked_until) WHERE locked_until IS NOT NULL")
+
+
+MIGRATIONS: list[Callable] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -27,6 +27,7 @@ class User(SQLModel, table=True):
         Index("ix_user_sort_login", text("ifnull(last_login_at, 0)"), "id"),
         Index("ix_user_name_nocase", text("name COLLATE NOCASE")),
         Index("ix_user_status", "status", "id"),
+        Index("ix_user_locked", "locked_until", sqlite_where=text("locked_until IS NOT NULL")),  # 'locked' filter
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
