@@ -22,7 +22,7 @@ async def test_open_from_directory_help_palette_and_back(db, actor, seeded):
         search.focus()
         search.value = "alice"
         await settle(pilot)
-        await pilot.press("escape")  # back to the list (the one match is highlighted)
+        await pilot.press("down")  # to the list (the one match is highlighted)
         await pilot.press("enter")
         await settle(pilot)
         screen = app.screen

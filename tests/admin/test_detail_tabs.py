@@ -195,3 +195,5 @@ async def test_json_has_no_secrets_and_user_text_is_literal(db, actor, seeded):
         assert "\\x1b[31mevil\\x1b[0m [b]bold[/b]" in header  # ESC shown, not sent to the terminal
         assert "\x1b" not in screen_text(hostile)
         assert hostile.query_one("#field-username").value == HOSTILE_NAME
+        assert hostile.query_one("#field-name").value == "\\x1b[31mevil\\x1b[0m [b]bold[/b]"
+        assert "\x1b" not in app.export_screenshot()  # nothing on screen carries a raw escape

@@ -14,7 +14,7 @@ from store.custom import FieldValue
 from store.errors import ValidationError
 from store.models import CustomField
 
-from ...text import literal
+from ...text import literal, visible
 from .base import DetailTab, UserSnapshot, error_text
 from .dialogs import DefineFieldDialog
 
@@ -51,12 +51,12 @@ class CustomDataTab(DetailTab):
     def _control(self, item: FieldValue) -> Widget:
         field, value, name = item.field, item.value, f"custom-{item.field.key}"
         if field.type == "enum":
-            return Select([(o, o) for o in item.options], prompt="(not set)", allow_blank=True,
+            return Select([(literal(o), o) for o in item.options], prompt="(not set)", allow_blank=True,
                           value=value if value in item.options else Select.NULL, id=name, compact=True)
         if field.type == "boolean":
             return Checkbox(bool_label(value), value=value == "true", id=name, compact=True)
         placeholder = {"date": "YYYY-MM-DD", "number": "a number", "string": ""}.get(field.type, "")
-        return Input(value or "", placeholder=placeholder, id=name, compact=True, select_on_focus=False,
+        return Input(visible(value), placeholder=placeholder, id=name, compact=True, select_on_focus=False,
                      type="number" if field.type == "number" else "text")
 
     def _rows(self, values: list[FieldValue]) -> list[Widget]:
@@ -129,8 +129,8 @@ class CustomDataTab(DetailTab):
             elif isinstance(widget, Checkbox):
                 widget.value = value == "true"
                 widget.label = bool_label(value)
-            elif isinstance(widget, Input) and widget.value != (value or ""):
-                widget.value = value or ""
+            elif isinstance(widget, Input) and widget.value != visible(value):
+                widget.value = visible(value)
         self.set_error(key, None)
 
     def set_error(self, key: str, message: str | None) -> None:
@@ -148,7 +148,7 @@ class CustomDataTab(DetailTab):
                 widget = self.query_one(f"#custom-{key}")
             except Exception:  # noqa: BLE001 - not mounted yet
                 continue
-            if isinstance(widget, Input) and widget.value != (self.stored.get(key) or ""):
+            if isinstance(widget, Input) and widget.value != visible(self.stored.get(key)):
                 out[key] = widget.value
         return out
 
@@ -177,7 +177,7 @@ class CustomDataTab(DetailTab):
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         key = self._key_of(event.input)
-        if key is None or event.value == (self.stored.get(key) or ""):
+        if key is None or event.value == visible(self.stored.get(key)):
             return
         try:
             custom.parse_value(self.fields[key], event.value)

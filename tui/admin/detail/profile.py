@@ -16,24 +16,27 @@ from store.errors import Conflict, ValidationError
 from store.models import User
 from store.validation import BOOL_FIELDS, LABELS, PROFILE_FIELDS, normalise_field
 
-from ...text import fmt_ago, fmt_time, literal
+from ...text import fmt_ago, fmt_time, literal, visible
 from .base import DetailTab, UserSnapshot, error_text, shown
 
 GENDERS = [("Unknown (U)", "U"), ("Female (F)", "F"), ("Male (M)", "M")]
-PLACEHOLDERS = {
-    "email": "name@example.com", "phone": "+14155550123", "birthdate": "YYYY-MM-DD", "photo": "https://…",
-    "locale": "en-US", "zoneinfo": "Europe/Paris",
+PLACEHOLDERS = {  # hints only: an "e.g." so an empty field never looks filled in
+    "email": "e.g. name@example.com", "phone": "e.g. +14155550123 (international form)", "birthdate": "YYYY-MM-DD",
+    "photo": "e.g. https://example.com/me.png", "locale": "e.g. en-US", "zoneinfo": "e.g. Europe/Paris",
 }
 
 
 def form_value(user: User, field: str) -> Any:
-    """A stored field as the form holds it: text ('' for none), bool, or a gender letter."""
+    """A stored field as the form holds it: text ('' for none), bool, or a gender letter.
+
+    Control characters (legacy rows; the store refuses new ones) are shown escaped, never sent to the terminal.
+    """
     value = getattr(user, field)
     if field in BOOL_FIELDS:
         return bool(value)
     if field == "gender":
         return value or "U"
-    return "" if value is None else str(value)
+    return visible(value)
 
 
 def _quoted(value: Any) -> str:

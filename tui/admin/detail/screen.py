@@ -171,13 +171,16 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
             self.tab(active).reload()
         self.refresh_bindings()
 
-    def _load_failed(self, exc: BaseException) -> None:
+    def _load_failed(self, exc: BaseException, quiet: bool = False) -> None:
+        """quiet (the live timer): only a user who disappeared is worth a message; the next tick retries the rest."""
         if isinstance(exc, NotFound):
             self.snapshot, self.missing = None, True
             header = Text("This user no longer exists (deleted by someone else?). ", style="bold")
             header.append("Esc goes back to the directory.")
             self.query_one("#detail-header", Static).update(header)
             self.refresh_bindings()
+        elif quiet:
+            return
         self.show_error(exc)
 
     def _show_header(self) -> None:
@@ -202,7 +205,8 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         if self.app.screen is not self or self.snapshot is None:
             return
         self.run_store(lambda: read_snapshot(self.app.db, self.uid),  # type: ignore[attr-defined]
-                       lambda snap: self._loaded(snap, reload_tabs=False), failed=self._load_failed,
+                       lambda snap: self._loaded(snap, reload_tabs=False),
+                       failed=lambda exc: self._load_failed(exc, quiet=True),
                        group="snapshot", exclusive=True)
         active = self.active_tab
         if active in ("sessions", "history"):

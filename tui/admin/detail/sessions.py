@@ -17,7 +17,7 @@ from .base import DetailTab, RecordTable, cell
 
 def session_cells(view: SessionView, now: int) -> list[Any]:
     expires = min(view.idle_expires_at, view.absolute_expires_at)
-    return [view.sid, cell(view.app), cell(view.ip), fmt_ago(view.last_seen_at, now), fmt_ago(expires, now),
+    return [cell(view.sid), cell(view.app), cell(view.ip), fmt_ago(view.last_seen_at, now), fmt_ago(expires, now),
             fmt_time(view.created_at), cell(view.method), cell(view.user_agent, limit=60)]
 
 
