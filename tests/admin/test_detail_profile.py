@@ -85,6 +85,31 @@ async def test_conflict_on_concurrent_edit_keeps_other_admins_value(db, actor, s
         assert screen.tab("profile").changes() == {}
 
 
+async def test_status_changes_meanwhile_do_not_block_a_profile_save(db, actor, seeded):
+    app = make_app(db, actor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_detail(pilot, ALICE_UID)
+        await replace_text(pilot, screen.query_one("#field-nickname"), "Al")
+        # Disabled meanwhile (version bumped, no profile field changed), seen by a refresh: the edit still saves.
+        users.disable_user(db, Actor("other-admin"), ALICE_UID, "audit")
+        await pilot.press("escape", "r")
+        await settle(pilot)
+        assert not screen.query_one("#profile-banner").display
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert users.get_user(db, ALICE_UID).nickname == "Al"
+        # Enabled meanwhile without a refresh: refused once, explained, and the edits are kept for a second try.
+        await replace_text(pilot, screen.query_one("#field-nickname"), "Ally")
+        users.enable_user(db, Actor("other-admin"), ALICE_UID, "audit done")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "not its profile fields" in plain(screen.query_one("#profile-banner").content)
+        assert users.get_user(db, ALICE_UID).nickname == "Al"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert users.get_user(db, ALICE_UID).nickname == "Ally"
+
+
 async def test_escape_with_unsaved_edits_needs_a_second_escape(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -195,7 +195,11 @@ class ProfileTab(DetailTab):
             self._force = False
             self.apply(user)
             self.banner(None)
-        elif user.version != self.version and self._banner_kind != "error":
+        elif user.version == self.version:
+            return
+        elif self._same_profile(user):
+            self.version = user.version  # only non-profile changes (e.g. our own disable): the edits still apply
+        elif self._banner_kind != "error":
             self.banner("Someone else changed this user while you were editing; saving will be refused. "
                         "ctrl+r reloads their version (your edits are discarded).", "warning")
 
@@ -250,8 +254,17 @@ class ProfileTab(DetailTab):
             return
         self.banner(f"Not saved: {error_text(exc)}")
 
+    def _same_profile(self, user: User) -> bool:
+        """Are the user's stored profile fields still the ones the form was loaded with?"""
+        return all(form_value(user, f) == self.loaded.get(f) for f in PROFILE_FIELDS)
+
     def _show_conflict(self, current: User) -> None:
         """Say what the other admin changed, next to the refusal."""
+        if self._same_profile(current):
+            self.version = current.version
+            self.banner("Not saved: the account changed meanwhile, but not its profile fields. Your edits are kept; "
+                        "press ctrl+s again to save them.", "warning")
+            return
         text = Text("Not saved: this user was changed by someone else since you loaded it. Nothing was written. "
                     "Press ctrl+r to reload their version (your edits are discarded).", style="bold")
         theirs = {f: form_value(current, f) for f in PROFILE_FIELDS}
