@@ -30,6 +30,10 @@ DETERMINISTIC = {
     "app": "SELECT * FROM app ORDER BY id",
     "app_rule": "SELECT * FROM app_rule ORDER BY id",
     "custom_field": "SELECT * FROM custom_field ORDER BY id",
+    "user_search_data": "SELECT * FROM user_search_data ORDER BY id",
+    "user_search_idx": "SELECT * FROM user_search_idx ORDER BY segid, term",
+    "user_search_docsize": "SELECT * FROM user_search_docsize ORDER BY id",
+    "user_search_config": "SELECT * FROM user_search_config ORDER BY k",
 }
 
 
