@@ -73,6 +73,7 @@ class ProfileTab(DetailTab):
         self._saving = False
         self._errors: set[str] = set()
         self._banner_kind: str | None = None
+        self._controls: dict[str, Widget] = {}
         self._modified: set[str] = set()
 
     def compose(self) -> ComposeResult:
@@ -100,7 +101,10 @@ class ProfileTab(DetailTab):
 
     # ----- form state ---------------------------------------------------------------------------
     def control(self, field: str) -> Widget:
-        return self.query_one(f"#field-{field}")
+        widget = self._controls.get(field)
+        if widget is None:
+            widget = self._controls[field] = self.query_one(f"#field-{field}")
+        return widget
 
     def form_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -126,11 +130,14 @@ class ProfileTab(DetailTab):
         """Put the user's stored values in the form (discarding edits) and remember the version."""
         self.loaded = {f: form_value(user, f) for f in PROFILE_FIELDS}
         self.version = user.version
-        for field, value in self.loaded.items():
-            widget = self.control(field)
-            if widget.value != value:  # type: ignore[attr-defined]
-                widget.value = value  # type: ignore[attr-defined]
-            self.set_error(field, None)
+        with self.prevent(Input.Changed, Checkbox.Changed, Select.Changed):  # one check below, not one per field
+            for field, value in self.loaded.items():
+                widget = self.control(field)
+                if widget.value != value:  # type: ignore[attr-defined]
+                    widget.value = value  # type: ignore[attr-defined]
+                if isinstance(widget, Checkbox):
+                    widget.label = "yes" if value else "no"
+                self.set_error(field, None)
         self._mark_modified()
 
     def set_error(self, field: str, message: str | None) -> None:

@@ -37,6 +37,7 @@ TABS: dict[str, tuple[str, type[DetailTab]]] = {
     "json": ("JSON", RawTab),
 }
 TAB_IDS = tuple(TABS)
+TAB_NAMES = {"custom": "Custom data", "history": "Login history"}  # longer names for help and the palette
 # Which tab each tab-specific action belongs to (the footer shows only the active tab's actions).
 ACTION_TABS: dict[str, tuple[str, ...]] = {
     "save": ("profile", "custom"), "discard": ("profile",), "define_field": ("custom",),
@@ -75,7 +76,7 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
     LIVE_SECONDS = 5.0  # sessions, login history and the record follow changes made elsewhere
     HELP = (
         "One user's account in nine tabs: 1 Profile, 2 Security, 3 Custom data, 4 Login history, 5 Sessions, "
-        "6 Apps, 7 Identities, 8 Audit, 9 JSON (or ctrl+pageup / ctrl+pagedown). The keys below the tabs act on "
+        "6 Apps, 7 Identities, 8 Audit, 9 JSON (or ctrl+pageup / ctrl+pagedown). The keys in the footer act on "
         "the tab shown. Tab moves into a form; Esc leaves a field, and Esc again goes back to the directory. "
         "Profile and custom-data edits are saved with ctrl+s; a save is refused if another admin changed the user "
         "meanwhile (ctrl+r reloads). Every disable, delete, unlock, password, MFA, session, app-rule and identity "
@@ -87,7 +88,8 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         Binding("escape", "back", "Back", tooltip="Back to the directory (from inside a field: leave the field)"),
         Binding("r,f5", "refresh", "Refresh", tooltip="Reload every tab from the database"),
         Binding("1", "tab(1)", "Tabs", key_display="1-9", tooltip="Profile tab (2-9: the other tabs)"),
-        *[Binding(str(n), f"tab({n})", f"{TABS[t][0]} tab", show=False) for n, t in enumerate(TAB_IDS[1:], 2)],
+        *[Binding(str(n), f"tab({n})", f"{TAB_NAMES.get(t, TABS[t][0])} tab", show=False)
+          for n, t in enumerate(TAB_IDS[1:], 2)],
         Binding("ctrl+pagedown", "next_tab", "Next tab", show=False),
         Binding("ctrl+pageup", "previous_tab", "Previous tab", show=False),
         # Profile and custom data
