@@ -39,6 +39,7 @@ class AppsGroupsScreen(Screen[str | None]):
         Binding("n", "new", "New app/group"),
         Binding("d", "toggle_default", "Change default"),
         Binding("p", "group_rule", "Group rule"),
+        Binding("m", "members", "Members", tooltip="List the highlighted group's members in the directory (or Enter)"),
         Binding("1", "tab('apps')", "Apps tab", show=False),
         Binding("2", "tab('groups')", "Groups tab", show=False),
         Binding("r,f5", "refresh", "Refresh", show=False),
@@ -74,9 +75,12 @@ class AppsGroupsScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#apps-table", DataTable).add_columns("App", "Default policy", "Rules")
-        self.query_one("#rules-table", DataTable).add_columns("Subject", "Name", "Effect")
-        self.query_one("#groups-table", DataTable).add_columns("Group", "Members", "Description")
+        # Fixed widths: auto widths are settled on idle, so a snapshot (or a slow terminal) could catch them short.
+        for table, columns in (("#apps-table", (("App", 24), ("Default policy", 14), ("Rules", 6))),
+                               ("#rules-table", (("Subject", 8), ("Name", 32), ("Effect", 8))),
+                               ("#groups-table", (("Group", 24), ("Members", 9), ("Description", 40)))):
+            for label, width in columns:
+                self.query_one(table, DataTable).add_column(label, width=width)
         self.query_one("#apps-table", DataTable).focus()
         self.load()
 
@@ -87,6 +91,8 @@ class AppsGroupsScreen(Screen[str | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_default", "group_rule"):
             return self.tab == "apps"
+        if action == "members":
+            return self.tab == "groups"
         return True
 
     @on(TabbedContent.TabActivated)
@@ -183,6 +189,9 @@ class AppsGroupsScreen(Screen[str | None]):
 
     @on(DataTable.RowSelected, "#groups-table")
     def _group_selected(self) -> None:
+        self.action_members()
+
+    def action_members(self) -> None:
         group = self.current_group()
         if group:
             self.dismiss(group)

@@ -54,9 +54,9 @@ class FormRow(Horizontal):
     FormRow { height: auto; margin-bottom: 1; }
     FormRow > .form-label { width: 18; padding: 0 1 0 0; text-align: right; }
     FormRow > Vertical { height: auto; width: 1fr; }
-    FormRow .form-error { color: $error; height: auto; display: none; }
+    FormRow .form-error { color: $error; height: auto; width: 1fr; display: none; }
     FormRow .form-error.-shown { display: block; }
-    FormRow .form-hint { color: $text-muted; height: auto; }
+    FormRow .form-hint { color: $text-muted; height: auto; width: 1fr; }
     """
 
     def __init__(self, label: str, control_factory: Callable[[], Any], *, field: str, hint: str = "") -> None:

@@ -36,10 +36,10 @@ SORT_LABELS = {"username": "username", "created": "created", "last_login": "last
 SORT_ORDER = ("username", "created", "last_login")
 
 COLUMNS = (
-    Column("username", "Username", 10, weight=3, min_width=6),
+    Column("username", "Username", 12, weight=4, min_width=6),
     Column("name", "Name", 10, weight=3, min_width=4),
     Column("email", "Email", 14, weight=4, min_width=6),
-    Column("phone", "Phone", 12, weight=1, min_width=4),
+    Column("phone", "Phone", 10, weight=1, min_width=4),
     Column("status", "Status", 8),
     Column("mfa", "MFA", 3),
     Column("last_login", "Signed in", 9),
@@ -93,7 +93,8 @@ class BulkAction:
     """One thing to do to many users: how to describe it and how to do it to one."""
 
     key: str
-    verb: str  # "Disable"
+    question: str  # "Disable {users}?" ({users}: "3 users", {group}: the group)
+    button: str  # the confirm button
     past: str  # "Disabled"
     skip_status: str | None  # rows already in this state are skipped
     run: Callable[["Database", object, Row, str, str | None], str | None]  # returns a note or None
@@ -121,18 +122,19 @@ def _add_to_group(db, actor, row: Row, reason: str, group: str | None) -> str | 
 
 
 BULK_ACTIONS = {
-    "disable": BulkAction("disable", "Disable", "Disabled", "disabled", _disable),
-    "enable": BulkAction("enable", "Enable", "Enabled", "active", _enable),
-    "sign_out": BulkAction("sign_out", "Force sign-out of", "Signed out", None, _sign_out),
-    "add_group": BulkAction("add_group", "Add to group", "Added to group", None, _add_to_group),
+    "disable": BulkAction("disable", "Disable {users}?", "Disable", "Disabled", "disabled", _disable),
+    "enable": BulkAction("enable", "Enable {users}?", "Enable", "Enabled", "active", _enable),
+    "sign_out": BulkAction("sign_out", "Force sign-out of {users} (end all their sessions)?", "Sign out",
+                           "Signed out", None, _sign_out),
+    "add_group": BulkAction("add_group", "Add {users} to group '{group}'?", "Add", "Added to group", None,
+                            _add_to_group),
 }
 
 
 def preview(action: BulkAction, rows: Sequence[Row], group: str | None = None) -> tuple[str, str]:
     """Title and body of the confirmation: how many, and exactly who (skips marked)."""
     acting = [r for r in rows if not action.skipped(r)]
-    target = f" '{group}'" if group else ""
-    title = f"{action.verb}{target}: {plural(len(acting), 'user')}?"
+    title = action.question.format(users=plural(len(acting), "user"), group=group or "")
     lines = [f"{plural(len(rows), 'user')} selected; {len(acting):,} will be affected:"]
     for row in list(rows)[:PREVIEW_LIMIT]:
         note = f"  (already {row.status}, skipped)" if action.skipped(row) else f"  ({row.display_status})"
@@ -156,7 +158,7 @@ class DirectoryScreen(Screen[None]):
     )
     BINDINGS = [
         Binding("slash", "focus_search", "Search", key_display="/", priority=True,
-                tooltip="Search username, email, phone and name (Esc or Down returns to the list)"),
+                tooltip="Search username, email, phone and name (Enter or Down: to the list; Esc clears)"),
         Binding("f", "filters", "Filter", tooltip="Filter by status, lock, MFA, sign-in, group or custom field"),
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by username, created or last sign-in"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, tooltip="Reverse the sort order"),
@@ -180,6 +182,7 @@ class DirectoryScreen(Screen[None]):
         super().__init__()
         self.query_spec = DirectoryQuery()
         self.total: tuple[int, bool] | None = None
+        self.broad = False  # the search matches too many users to sort: the store lists them in creation order
         self.busy: str | None = None
         self._search_timer: Timer | None = None
         self._reload_on_resume = False
@@ -189,7 +192,7 @@ class DirectoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="dir-top"):
             yield Label("Users", id="dir-title")
-            yield Input(placeholder="Search username, email, phone, name  ( / )", id="dir-search", compact=True)
+            yield Input(placeholder="/ to search username, email, phone, name", id="dir-search", compact=True)
         with Horizontal(id="dir-status-bar"):
             yield Static("", id="dir-status")
             yield Static(Text("F1 help · ^p commands"), id="dir-keys-hint")
@@ -222,6 +225,7 @@ class DirectoryScreen(Screen[None]):
         """Show the first page for `q` and count its matches (both in workers; newer calls win)."""
         self.query_spec = q
         self.total = None
+        self.broad = False
         self._update_headers()
         self.list.set_source(DirectorySource(self.db, q), keep_selection=True)
         self.count_matches(q)
@@ -231,17 +235,20 @@ class DirectoryScreen(Screen[None]):
     def count_matches(self, q: DirectoryQuery) -> None:
         try:
             result = store_directory.count(self.db, q)
+            broad = store_directory.is_broad(self.db, q)
         except Exception as exc:  # noqa: BLE001 - shown, never raised
             self.app.call_from_thread(self.notify, error_text(exc), severity="error")
             return
         from textual.worker import get_current_worker
 
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._counted, q, result)
+            self.app.call_from_thread(self._counted, q, result, broad)
 
-    def _counted(self, q: DirectoryQuery, result: tuple[int, bool]) -> None:
+    def _counted(self, q: DirectoryQuery, result: tuple[int, bool], broad: bool) -> None:
         if q == self.query_spec:
             self.total = result
+            self.broad = broad
+            self._update_headers()
             self.update_status()
 
     def _update_headers(self) -> None:
@@ -250,7 +257,7 @@ class DirectoryScreen(Screen[None]):
         columns = []
         for column in COLUMNS:
             label = column.label
-            if names.get(self.query_spec.sort) == column.key:
+            if names.get(self.query_spec.sort) == column.key and not self.broad:
                 label = f"{label} {arrow}"
             columns.append(replace(column, label=label))
         self.list.columns = columns
@@ -268,13 +275,17 @@ class DirectoryScreen(Screen[None]):
     def update_status(self) -> None:
         q = self.query_spec
         arrow = "↓" if q.descending else "↑"
-        parts = [self.count_text(), f"sort: {SORT_LABELS[q.sort]} {arrow}"]
+        order = ("creation order (search too broad to sort; type more)" if self.broad
+                 else f"sort: {SORT_LABELS[q.sort]} {arrow}")
+        parts = [self.count_text(), order]
         filters = describe_filters(q)
         if filters:
             parts.append(f"filters: {filters}")
         if self.busy:
             parts.append(self.busy)
-        self.query_one("#dir-status", Static).update(Text(" · ".join(parts)))
+        text = " · ".join(parts)
+        self.query_one("#dir-status", Static).update(Text(text))
+        self.query_one("#dir-keys-hint").display = len(text) + 26 <= self.size.width  # room for the status first
         self._update_bulk_bar()
 
     def _update_bulk_bar(self) -> None:
@@ -308,9 +319,13 @@ class DirectoryScreen(Screen[None]):
 
     def on_key(self, event) -> None:
         search = self.query_one("#dir-search", Input)
-        if self.focused is search and event.key in ("down", "escape"):
-            event.stop()
-            event.prevent_default()
+        if self.focused is not search or event.key not in ("down", "escape"):
+            return
+        event.stop()
+        event.prevent_default()
+        if event.key == "escape" and search.value:
+            search.value = ""  # Esc clears the search first, then returns to the list
+        else:
             self.set_focus(self.list)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -480,7 +495,7 @@ class DirectoryScreen(Screen[None]):
             if reason is not None:
                 self.run_bulk(action, acting, reason, group)
 
-        self.app.push_screen(PreviewConfirm(title, detail, confirm_label=action.verb.split()[0]), confirmed)
+        self.app.push_screen(PreviewConfirm(title, detail, confirm_label=action.button), confirmed)
 
     @work(thread=True, exclusive=True, group="directory-bulk", exit_on_error=False)
     def run_bulk(self, action: BulkAction, rows: list[Row], reason: str, group: str | None) -> None:

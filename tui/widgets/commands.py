@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from functools import partial
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
+from textual.screen import Screen
 
 from .help import HelpEntry, collect_bindings
 
@@ -24,18 +26,23 @@ NAVIGATION = frozenset({
 
 
 def command_title(entry: HelpEntry) -> str:
-    return entry.description
+    """The description without a trailing parenthetical (the help line keeps it)."""
+    return entry.description.split(" (", 1)[0]
 
 
 def command_help(entry: HelpEntry) -> str:
-    return f"{entry.group} · key: {entry.key_text}"
+    extra = entry.description.partition(" (")[2].rstrip(")")
+    return f"{entry.group} · key: {entry.key_text}" + (f" · {extra}" if extra else "")
 
 
 class BindingCommands(Provider):
     """Offers each described binding of the screen (and its widgets and the app) as a palette command."""
 
     def _entries(self) -> list[HelpEntry]:
-        return [e for e in collect_bindings(self.screen) if e.enabled and e.action not in NAVIGATION]
+        entries = [e for e in collect_bindings(self.screen)
+                   if e.enabled and e.action.rpartition(".")[2] not in NAVIGATION]
+        # The screen's own actions first, then its widgets', then the app's.
+        return sorted(entries, key=lambda e: 0 if isinstance(e.node, Screen) else 2 if isinstance(e.node, App) else 1)
 
     async def _run(self, node: DOMNode, action: str) -> None:
         await self.app.run_action(action, node)

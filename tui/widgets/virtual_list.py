@@ -98,7 +98,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         "virtual-list--empty",
     }
     DEFAULT_CSS = """
-    VirtualList { height: 1fr; overflow-x: hidden; overflow-y: auto; }
+    VirtualList { height: 1fr; overflow-x: hidden; overflow-y: auto; scrollbar-size-vertical: 1; }
     VirtualList > .virtual-list--header { text-style: bold; background: $panel; color: $text; }
     VirtualList > .virtual-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     VirtualList > .virtual-list--cursor-blurred { background: $block-cursor-blurred-background; text-style: bold; }
@@ -303,6 +303,8 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self._set_rows_view(cursor=cursor, top=top)
 
     def _set_rows_view(self, cursor: int, top: int) -> None:
+        # A scrollbar would only measure the window, not the list: show it only when the window is the whole list.
+        self.styles.scrollbar_size_vertical = 0 if (self.has_before or self.has_after) else 1
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
         self.scroll_to(y=max(0, top), animate=False, immediate=True)
         self.cursor = max(0, min(cursor, len(self.rows) - 1))
