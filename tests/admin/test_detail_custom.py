@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Checkbox, Input, Select
 
 from store import custom, history, users

@@ -8,6 +8,7 @@ import pytest
 
 from store import access, history, identities, sessions, users
 from store.auth import Attempt, authenticate
+from tui.admin.detail import UserDetailScreen
 
 from .detail_seed import (ALICE_UID, HISTORY_ROWS, HOSTILE_NAME, HOSTILE_UID, SIDS, confirm_with, make_app,  # noqa: F401
                           open_detail, plain, replace_text, screen_text, seeded, settle, type_text)
@@ -95,7 +96,8 @@ async def test_history_refreshes_live_after_a_sign_in(db, actor, seeded, clock):
         clock.advance(60)
         with pytest.raises(Exception):
             authenticate(db, "alice", "wrong password!", attempt=Attempt(app="crm", ip="192.0.2.55"))
-        screen._live_tick()  # what the interval timer does every few seconds
+        assert screen.live_timer._interval == UserDetailScreen.LIVE_SECONDS  # (stretched for the tests)
+        screen._live_tick()  # what that timer does every few seconds
         await settle(pilot)
         assert tab.rows[0].id != top and tab.rows[0].ip == "192.0.2.55" and not tab.rows[0].success
         assert tab.rows[0].reason == "wrong password"

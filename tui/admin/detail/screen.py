@@ -16,7 +16,7 @@ from store.errors import NotFound
 from ...text import literal
 from .apps import AppsTab
 from .audit import AuditTab
-from .base import DetailTab, StoreWorkers, UserSnapshot, error_text
+from .base import DetailTab, StoreWorkers, UserSnapshot
 from .custom_data import CustomDataTab
 from .history import HistoryTab
 from .identities import IdentitiesTab
@@ -140,7 +140,7 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
     def on_mount(self) -> None:
         self.focus_tabs()
         self.refresh_all()
-        self.set_interval(self.LIVE_SECONDS, self._live_tick)
+        self.live_timer = self.set_interval(self.LIVE_SECONDS, self._live_tick)
 
     def tab(self, tab_id: str) -> DetailTab:
         return self.query_one(f"#{tab_id}-tab", DetailTab)
@@ -353,4 +353,4 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         self.dismiss("deleted")
 
 
-__all__ = ["UserDetailScreen", "error_text"]
+__all__ = ["UserDetailScreen"]
