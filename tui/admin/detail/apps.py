@@ -11,11 +11,11 @@ from textual.widgets import Static
 from store import access
 from store.access import Decision
 
-from .base import DetailTab, RecordTable, cell
+from .base import BAD, GOOD, DetailTab, RecordTable, cell
 
 
 def decision_cells(d: Decision) -> list[Any]:
-    verdict = Text("allowed", style="green") if d.allowed else Text("DENIED", style="bold red")
+    verdict = Text("allowed", style=GOOD) if d.allowed else Text("DENIED", style=BAD)
     return [cell(d.app), verdict, cell(d.why)]
 
 

@@ -12,7 +12,7 @@ from store import history
 from store.models import AuditEntry
 
 from ...text import fmt_time, literal
-from .base import EMPTY, DetailTab, RecordTable, cell, shown
+from .base import AFTER, BEFORE, EMPTY, DetailTab, RecordTable, cell, shown
 
 PAGE = 50
 BOOKKEEPING = frozenset({"updated_at", "version", "status_changed_at"})  # in the detail panel, not the table
@@ -36,7 +36,7 @@ def entry_rows(entry: AuditEntry) -> list[tuple[str, list[Any]]]:
         first = i == 0
         rows.append((f"{entry.id}:{i}", [
             fmt_time(entry.ts) if first else "", cell(entry.action if first else "", limit=18),
-            cell(field or EMPTY, limit=20), cell(before, "red", limit=20), cell(after, "green", limit=20),
+            cell(field or EMPTY, limit=20), cell(before, BEFORE, limit=20), cell(after, AFTER, limit=20),
             cell(entry.actor if first else "", limit=16), cell(entry.reason if first else "", limit=40)]))
     return rows
 
@@ -56,9 +56,9 @@ def entry_detail(entry: AuditEntry) -> Text:
         text.append("\n")
         text.append_text(literal(field, "bold"))
         text.append(": ")
-        text.append_text(literal(shown(before), "red"))
+        text.append_text(literal(shown(before), BEFORE))
         text.append(" → ")
-        text.append_text(literal(shown(after), "green"))
+        text.append_text(literal(shown(after), AFTER))
     return text
 
 

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 EMPTY = "—"
+# Light tints: under NO_COLOR Textual turns colours into greys by luminance, and pure red would go near-black.
+GOOD = "#5fd75f"
+BAD = "bold #ff6b6b"
+BEFORE = "#ff8787"
+AFTER = "#87d787"
 
 
 @dataclass(frozen=True)

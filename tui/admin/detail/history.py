@@ -15,7 +15,7 @@ from store.errors import ValidationError
 from store.history import HistoryFilter, HistoryRow
 
 from ...text import fmt_time, literal
-from .base import DetailTab, RecordTable, cell
+from .base import BAD, GOOD, DetailTab, RecordTable, cell
 
 PAGE = 50
 NEAR_END = 5  # rows from the end at which the next page is fetched
@@ -35,7 +35,7 @@ def day_start(text: str, label: str) -> int | None:
 
 
 def row_cells(row: HistoryRow) -> list[Any]:
-    result = Text("ok", style="green") if row.success else Text("FAILED", style="bold red")
+    result = Text("ok", style=GOOD) if row.success else Text("FAILED", style=BAD)
     return [fmt_time(row.ts), result, cell(row.reason, limit=40), cell(row.app), cell(row.ip), cell(row.method),
             cell(row.identifier, limit=32), cell(row.user_agent, limit=60)]
 
