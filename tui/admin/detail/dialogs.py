@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from store import custom, identities, passwords
@@ -27,21 +28,50 @@ def generate_password(groups: int = 5, size: int = 5) -> str:
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(size)) for _ in range(groups))
 
 
+class YesNoBox(Checkbox):
+    """A checkbox whose label ends in yes or no, so its state reads without colour too."""
+
+    def __init__(self, text: str, *, value: bool = False, id: str | None = None) -> None:
+        self.base_text = text
+        super().__init__(self._yes_no(value), value=value, id=id, compact=True)
+
+    def _yes_no(self, value: bool) -> str:
+        return f"{self.base_text}: {'yes' if value else 'no'}"
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.label = self._yes_no(event.value)
+
+
 class FormDialog(StoreWorkers, ModalScreen[Any]):
     """A modal form: Esc or Cancel closes it without doing anything."""
 
     DEFAULT_CSS = """
     FormDialog { align: center middle; }
-    FormDialog > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
+    FormDialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
                             padding: 0 1; background: $surface; overflow-y: auto; }
     FormDialog .dialog-title { text-style: bold; margin-bottom: 1; width: 100%; }
     FormDialog .dialog-hint { color: $text-muted; margin-bottom: 1; }
-    FormDialog .dialog-error { color: $text-error; width: 100%; }
-    FormDialog .dialog-label { margin-top: 1; }
-    FormDialog Horizontal.buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    FormDialog Button { margin-left: 1; }
+    FormDialog .dialog-error { color: $text-error; width: 100%; height: auto; min-height: 1; }
+    FormDialog .dialog-row { height: 1; margin-bottom: 1; }
+    FormDialog .dialog-row > Label { width: 12; color: $text-muted; }
+    FormDialog .dialog-row > Input, FormDialog .dialog-row > Select { width: 1fr; }
+    FormDialog .dialog-row > Input { background: $boost; }
+    FormDialog .dialog-row > Input:focus { background: $primary 25%; }
+    FormDialog Checkbox.-textual-compact:focus { border: none; background: $primary 25%; }
+    FormDialog Horizontal.buttons { height: 1; margin-top: 1; align-horizontal: right; }
+    FormDialog Button { margin-left: 2; min-width: 10; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    @staticmethod
+    def row(label: str, control: Widget) -> Horizontal:
+        """One labelled field on one line (dialogs must fit 80x24)."""
+        return Horizontal(Label(label), control, classes="dialog-row")
+
+    @staticmethod
+    def buttons(ok: str) -> Horizontal:
+        return Horizontal(Button("Cancel", id="cancel", compact=True), Button(ok, id="ok", variant="primary",
+                                                                              compact=True), classes="buttons")
 
     def error(self, message: str | None, focus: str | None = None) -> None:
         self.query_one(".dialog-error", Label).update(literal(message or ""))
@@ -87,16 +117,17 @@ class TempPasswordDialog(FormDialog):
             yield Label(literal(f"Set a temporary password for {self.label}"), classes="dialog-title")
             yield Static(f"At least {self.policy.password_min_length} characters; not a common password; not based on "
                          "the user's name or email. Their sessions end when it is set.", classes="dialog-hint")
-            yield Input(placeholder="New password", password=True, id="pw", max_length=self.policy.password_max_length)
-            yield Input(placeholder="Repeat the password", password=True, id="pw2",
-                        max_length=self.policy.password_max_length)
+            yield self.row("Password", Input(password=True, id="pw", compact=True,
+                                             max_length=self.policy.password_max_length))
+            yield self.row("Repeat", Input(password=True, id="pw2", compact=True,
+                                           max_length=self.policy.password_max_length))
             yield Checkbox("Show the password (ctrl+t)", id="reveal", compact=True)
-            yield Checkbox("Must change it at next sign-in", value=True, id="must-change", compact=True)
+            yield YesNoBox("Must change it at next sign-in", value=True, id="must-change")
             yield Label(classes="dialog-error")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Generate", id="generate")
-                yield Button("Continue", id="ok", variant="primary")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Generate (ctrl+g)", id="generate", compact=True)
+                yield Button("Continue", id="ok", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#pw", Input).focus()
@@ -148,16 +179,16 @@ class DefineFieldDialog(FormDialog):
             yield Label("Define a new custom field", classes="dialog-title")
             yield Static("Key and type cannot be changed later. Every user gets the field (empty until set).",
                          classes="dialog-hint")
-            yield Input(placeholder="key: lowercase letters, digits, _ (e.g. cost_center)", id="key")
-            yield Input(placeholder="Label shown to admins (optional)", id="label")
-            yield Select([(t, t) for t in custom.TYPES], value="string", allow_blank=False, id="type")
-            yield Input(placeholder="Enum options, comma-separated (e.g. gold, silver)", id="options", disabled=True)
-            yield Checkbox("Unique across users (string and number only)", id="unique", compact=True)
-            yield Checkbox("Users may edit it in self-service", id="editable", compact=True)
+            yield self.row("Key", Input(placeholder="a-z, 0-9 and _, e.g. cost_center", id="key", compact=True))
+            yield self.row("Label", Input(placeholder="shown to admins (optional)", id="label", compact=True))
+            yield self.row("Type", Select([(t, t) for t in custom.TYPES], value="string", allow_blank=False, id="type",
+                                          compact=True))
+            yield self.row("Options", Input(placeholder="enum only, comma-separated: gold, silver", id="options",
+                                            disabled=True, compact=True))
+            yield YesNoBox("Unique across users (string and number only)", id="unique")
+            yield YesNoBox("Users may edit it in self-service", id="editable")
             yield Label(classes="dialog-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Define", id="ok", variant="primary")
+            yield self.buttons("Define")
 
     def on_mount(self) -> None:
         self.query_one("#key", Input).focus()
@@ -202,13 +233,11 @@ class LinkIdentityDialog(FormDialog):
             yield Label(literal(f"Link an external identity to {self.label}"), classes="dialog-title")
             yield Static("Whoever controls this identity at the provider can then sign in as this user.",
                          classes="dialog-hint")
-            yield Input(placeholder="Provider (e.g. github, google, corp-saml)", id="provider")
-            yield Input(placeholder="Subject: the user's id at the provider", id="subject")
-            yield Input(placeholder="Reason (recorded in the audit log)", id="reason")
+            yield self.row("Provider", Input(placeholder="e.g. github, google, corp-saml", id="provider", compact=True))
+            yield self.row("Subject", Input(placeholder="the user's id at the provider", id="subject", compact=True))
+            yield self.row("Reason", Input(placeholder="recorded in the audit log", id="reason", compact=True))
             yield Label(classes="dialog-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Link", id="ok", variant="primary")
+            yield self.buttons("Link")
 
     def on_mount(self) -> None:
         self.query_one("#provider", Input).focus()
