@@ -6,7 +6,8 @@ import pytest
 from rich.console import Console
 
 from store import Actor
-from tests.admin.directory_seed import make_app, seed, settle
+from tests.admin.directory_seed import seeded_db  # noqa: F401 - the fixture
+from tests.admin.directory_seed import make_app, seeded_uids, settle
 from tui.admin.app import AdminApp
 from tui.admin.audit_log import AuditLogScreen
 from tui.admin.directory import DirectoryScreen
@@ -21,8 +22,14 @@ def text_of(renderable, width: int = 120) -> str:
 
 
 @pytest.fixture
-def seeded(db):
-    return seed(db)
+def seeded(seeded_db):
+    return seeded_uids()
+
+
+@pytest.fixture
+def db(seeded_db):
+    """Every test here starts from the seeded directory (a copy of one seeded per process)."""
+    return seeded_db
 
 
 async def test_app_exposes_db_and_actor_and_opens_the_directory(db, monkeypatch):

@@ -8,11 +8,12 @@ import pytest
 from sqlmodel import select
 from textual import events
 
-from store import directory, history, sessions, users
+from store import Database, directory, history, sessions, users
 from store.errors import DatabaseError
 from store.models import AuditEntry, GroupMember, User
-from tests.admin.directory_seed import (ADMIN, ESCAPE_NAME, MARKUP_NAME, bulk_users, make_app, seed, settle,
-                                        type_into)
+from tests.admin.directory_seed import seeded_db  # noqa: F401 - the fixture
+from tests.admin.directory_seed import (ADMIN, ESCAPE_NAME, MARKUP_NAME, bulk_users, make_app, seeded_uids,
+                                        settle, type_into)
 from tui.admin.directory import DirectoryScreen, FilterScreen, GroupPicker
 from tui.admin.fields import FieldsScreen
 from tui.widgets.confirm import ConfirmReason
@@ -33,8 +34,14 @@ def audit_actions(db, action: str) -> list[AuditEntry]:
 
 
 @pytest.fixture
-def seeded(db):
-    return seed(db)
+def seeded(seeded_db):
+    return seeded_uids()
+
+
+@pytest.fixture
+def db(seeded_db):
+    """Every test here starts from the seeded directory (a copy of one seeded per process)."""
+    return seeded_db
 
 
 async def test_directory_opens_on_the_first_page_with_a_count(db, seeded):
@@ -48,7 +55,8 @@ async def test_directory_opens_on_the_first_page_with_a_count(db, seeded):
         assert app.screen.list.has_focus
 
 
-async def test_scrolling_fetches_windows_lazily_and_never_holds_everything(db):
+async def test_scrolling_fetches_windows_lazily_and_never_holds_everything(tmp_path, clock, config):
+    db = Database(str(tmp_path / "bulk.db"), create=True, config=config, key_path=tmp_path / "bulk.key", clock=clock)
     bulk_users(db, 3000)
     app = make_app(db)
     async with app.run_test(size=(100, 90)) as pilot:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.directory_seed import make_app, seed, settle, type_into
+from tests.admin.directory_seed import seeded_db  # noqa: F401 - the fixture
+from tests.admin.directory_seed import make_app, settle, type_into
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 
 @pytest.fixture
-def app(db):
-    seed(db)
-    return make_app(db)
+def app(seeded_db):
+    return make_app(seeded_db)
 
 
 def keys(*presses: str, typed: dict[str, str] | None = None):

@@ -8,7 +8,8 @@ from sqlmodel import select
 from store import access, custom, history, users
 from store.errors import NotFound
 from store.models import AuditEntry
-from tests.admin.directory_seed import ADMIN, make_app, seed, settle, type_into
+from tests.admin.directory_seed import seeded_db  # noqa: F401 - the fixture
+from tests.admin.directory_seed import ADMIN, make_app, seeded_uids, settle, type_into
 from tests.conftest import PASSWORD
 from tui.admin.apps_groups import AppsGroupsScreen, GroupRuleScreen, NewNameScreen
 from tui.admin.audit_log import AuditLogScreen
@@ -19,8 +20,14 @@ from tui.widgets.confirm import ConfirmReason
 
 
 @pytest.fixture
-def seeded(db):
-    return seed(db)
+def seeded(seeded_db):
+    return seeded_uids()
+
+
+@pytest.fixture
+def db(seeded_db):
+    """Every test here starts from the seeded directory (a copy of one seeded per process)."""
+    return seeded_db
 
 
 def error_of(screen, field: str) -> str:
