@@ -46,12 +46,17 @@ class FieldsScreen(Screen[None]):
     AUTO_FOCUS = "#fields-table"
     DEFAULT_CSS = """
     FieldsScreen #fields-table { height: auto; max-height: 1fr; }
+    FieldsScreen #fields-detail { height: auto; padding: 0 1; }
     """
     BINDINGS = [
         Binding("n", "define", "Define field"),
         Binding("r,f5", "refresh", "Refresh"),
         Binding("escape,q", "back", "Back"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple] = []
 
     @property
     def db(self) -> "Database":
@@ -61,14 +66,15 @@ class FieldsScreen(Screen[None]):
         yield Label("Custom field definitions", classes="screen-title")
         yield Static("loading…", id="fields-status", classes="screen-status")
         yield RowTable(id="fields-table", zebra_stripes=True)
+        yield Static("", id="fields-detail")
         yield Static(Text("Key and type are fixed once a field is defined (stored values depend on them).",
                           style="italic"), id="fields-note", classes="screen-status")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#fields-table", DataTable)
-        for label, key, width in (("Key", "key", 16), ("Label", "label", 18), ("Type", "type", 7),
-                                  ("Options", "options", 14), ("Unique", "unique", 6), ("Self-edit", "user_editable", 9)):
+        for label, key, width in (("Key", "key", 15), ("Label", "label", 16), ("Type", "type", 7),
+                                  ("Options", "options", 13), ("Unique", "unique", 6), ("Self-edit", "user_editable", 9)):
             table.add_column(label, key=key, width=width)
         self.load()
 
@@ -82,12 +88,33 @@ class FieldsScreen(Screen[None]):
         rows = [(f.key, f.label, f.type, ", ".join(custom.options_of(f)), f.unique, f.user_editable) for f in fields]
         self.app.call_from_thread(self._show, rows)
 
+    @on(DataTable.RowHighlighted, "#fields-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    def _show_detail(self, index: int) -> None:
+        row = self.rows[index] if 0 <= index < len(self.rows) else None
+        detail = self.query_one("#fields-detail", Static)
+        if row is None:
+            detail.update("")
+            return
+        key, label, type_, options, unique, editable = row
+        text = Text.assemble(literal(key, "bold"), f" ({type_}): ", literal(label))
+        if options:
+            text.append("; options: ")
+            text.append_text(literal(options))
+        text.append(f"; {'unique' if unique else 'not unique'}; "
+                    f"{'users can edit it (self-service)' if editable else 'only admins edit it'}")
+        detail.update(text)
+
     def _show(self, rows: list[tuple]) -> None:
+        self.rows = rows
         table = self.query_one("#fields-table", DataTable)
         table.clear()
         for key, label, type_, options, unique, editable in rows:
             table.add_row(literal(key, "bold"), literal(label), Text(type_), literal(options or "-"), yes(unique),
                           yes(editable), key=key)
+        self._show_detail(table.cursor_row)
         status = plural(len(rows), "field") + " defined" if rows else "No custom fields yet. Press n to define one."
         self.query_one("#fields-status", Static).update(Text(status))
 
