@@ -546,7 +546,8 @@ def remove_contact(db: Database, me: Me, kind: str) -> None:
 
 # ---------------------------------------------------------------- history, sessions, identities, apps
 
-def my_history(db: Database, me: Me, before: tuple[int, int] | None = None, limit: int = 50) -> list[history.HistoryRow]:
+def my_history(db: Database, me: Me, before: tuple[int, int] | None = None,
+               limit: int = 50) -> list[history.HistoryRow]:
     """One page of the user's own sign-in attempts; failure reasons are for admins and left out
     (success notes such as "step-up verification" stay)."""
     _guard(db, me)

@@ -21,8 +21,8 @@ from store import Database, history, sessions
 from tests.conftest import PASSWORD
 from tests.selfservice.helpers import TOTP_SECRET, make_bob
 
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(not (shutil.which("tmux") and shutil.which("oathtool")), reason="needs tmux and oathtool")]
+HAVE_TOOLS = bool(shutil.which("tmux") and shutil.which("oathtool"))
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not HAVE_TOOLS, reason="needs tmux and oathtool")]
 TIMEOUT = 20.0
 SSH_ADDRESS = "198.51.100.23"
 
@@ -33,7 +33,8 @@ class Tmux:
         self.env = env
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([*self.base, *args], capture_output=True, text=True, check=check, timeout=10, env=self.env)
+        return subprocess.run([*self.base, *args], capture_output=True, text=True, check=check, timeout=10,
+                              env=self.env)
 
     def keys(self, *keys: str, literal: bool = False) -> None:
         self.run("send-keys", "-t", "ss", *(["-l"] if literal else []), *keys)

@@ -10,7 +10,8 @@ import pyotp
 from rich.console import Console
 
 from store import Actor, Database, mfa, users
-from store.auth import Attempt
+from store import selfservice as ss
+from store.auth import Attempt, check_password, complete
 from store.models import User
 from tests.conftest import PASSWORD
 from tui.selfservice.app import SelfServiceApp
@@ -168,11 +169,8 @@ def outbox_dir(db: Database) -> Path:
     return db.config.delivery.outbox()
 
 
-def signed_in(db: Database, user: User) -> "ss.Me":
+def signed_in(db: Database, user: User) -> ss.Me:
     """A Me as a completed sign-in makes it (password + a second step), for store-level checks."""
-    from store import selfservice as ss
-    from store.auth import check_password, complete
-
     ss.ensure_app(db)
     checked = check_password(db, user.username, PASSWORD, ATTEMPT)
     method = "totp" if checked.has_totp else "email_code"

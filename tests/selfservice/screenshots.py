@@ -20,7 +20,16 @@ from store.errors import AuthFailed
 from tests.conftest import FIXED_NOW, PASSWORD, Clock
 
 from .helpers import (
-    ADMIN, latest_code, make_alice, make_app, make_bob, make_dave, settle, submit_password, totp_at, type_into,
+    ADMIN,
+    latest_code,
+    make_alice,
+    make_app,
+    make_bob,
+    make_dave,
+    settle,
+    submit_password,
+    totp_at,
+    type_into,
 )
 
 SIZE = (80, 24)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from store import history, users
 
 from .helpers import (
-    ADMIN, latest_code, make_alice, make_app, message, outbox_messages, screen_name, screen_text, settle, sign_in,
+    ADMIN,
+    latest_code,
+    make_alice,
+    make_app,
+    message,
+    outbox_messages,
+    screen_name,
+    screen_text,
+    settle,
+    sign_in,
     type_into,
 )
 

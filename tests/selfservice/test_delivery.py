@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 
 from store.config import Config, Delivery, Policy
 
-from .helpers import make_alice, make_app, make_dave, message, screen_name, settle, submit_password, enter_code
+from .helpers import enter_code, make_alice, make_app, make_dave, message, screen_name, submit_password
 
 
 def free_port() -> int:

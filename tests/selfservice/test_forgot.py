@@ -7,8 +7,18 @@ from store.auth import Attempt, check_password, complete
 from tests.conftest import PASSWORD
 
 from .helpers import (
-    NEW_PASSWORD, codes_sent, enter_code, latest_code, make_alice, make_app, make_bob, message, screen_name,
-    screen_text, settle, sign_in, type_into,
+    NEW_PASSWORD,
+    codes_sent,
+    enter_code,
+    latest_code,
+    make_alice,
+    make_app,
+    make_bob,
+    message,
+    screen_name,
+    screen_text,
+    settle,
+    type_into,
 )
 
 

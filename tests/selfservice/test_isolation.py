@@ -21,8 +21,20 @@ from tui.selfservice.commands import screen_actions
 from tui.selfservice.help import HelpScreen
 
 from .helpers import (
-    ADMIN, ATTEMPT, latest_code, make_alice, make_app, make_bob, message, plain, screen_name, settle, sign_in,
-    signed_in, submit_password, totp_at, type_into,
+    ADMIN,
+    latest_code,
+    make_alice,
+    make_app,
+    make_bob,
+    message,
+    plain,
+    screen_name,
+    settle,
+    sign_in,
+    signed_in,
+    submit_password,
+    totp_at,
+    type_into,
 )
 
 PACKAGE = Path(app_module.__file__).parent

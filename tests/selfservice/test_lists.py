@@ -13,7 +13,7 @@ from .helpers import ADMIN, make_alice, make_app, message, screen_name, screen_t
 
 
 async def test_history_shows_attempts_without_admin_reasons(db) -> None:
-    alice = make_alice(db)
+    make_alice(db)
     try:
         check_password(db, "alice", "definitely wrong password", Attempt(app=None, ip="198.51.100.7"))
     except AuthFailed:
@@ -56,7 +56,7 @@ async def test_history_pages_with_a_keyset_cursor(db) -> None:
 
 
 async def test_sessions_list_and_sign_out_another(db) -> None:
-    alice = make_alice(db)
+    make_alice(db)
     other = complete(db, check_password(db, "alice", PASSWORD, Attempt(ip="192.0.2.44")), "email_code",
                      Attempt(ip="192.0.2.44")).session
     app = make_app(db)

@@ -13,8 +13,19 @@ from store.errors import ValidationError
 from tui.widgets.qr import QR_STYLE, lines_to_matrix, qr_lines
 
 from .helpers import (
-    ADMIN, latest_code, make_alice, make_app, make_bob, message, screen_name, screen_text, settle, sign_in, totp_at,
-    signed_in, type_into,
+    ADMIN,
+    latest_code,
+    make_alice,
+    make_app,
+    make_bob,
+    message,
+    screen_name,
+    screen_text,
+    settle,
+    sign_in,
+    signed_in,
+    totp_at,
+    type_into,
 )
 
 

@@ -7,7 +7,16 @@ from store.auth import Attempt, check_password, complete
 from tests.conftest import PASSWORD
 
 from .helpers import (
-    ADMIN, NEW_PASSWORD, make_alice, make_app, message, screen_name, screen_text, settle, sign_in, type_into,
+    ADMIN,
+    NEW_PASSWORD,
+    make_alice,
+    make_app,
+    message,
+    screen_name,
+    screen_text,
+    settle,
+    sign_in,
+    type_into,
 )
 
 

@@ -11,8 +11,22 @@ from store.selfservice import NO_SECOND_STEP
 from tests.conftest import PASSWORD
 
 from .helpers import (
-    NEW_PASSWORD, codes_sent, enter_code, latest_code, make_alice, make_app, make_bob, make_carol, make_dave, message,
-    screen_name, settle, sign_in, submit_password, totp_at, type_into,
+    NEW_PASSWORD,
+    codes_sent,
+    enter_code,
+    latest_code,
+    make_alice,
+    make_app,
+    make_bob,
+    make_carol,
+    make_dave,
+    message,
+    screen_name,
+    settle,
+    sign_in,
+    submit_password,
+    totp_at,
+    type_into,
 )
 
 

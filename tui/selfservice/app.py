@@ -21,13 +21,13 @@ from store import Database, selfservice
 from store.auth import Attempt
 from store.selfservice import Me
 
-from .identities import IdentitiesScreen
 from .commands import SelfServiceCommands
 from .contacts import ContactsScreen
 from .forced_password import ForcedPasswordScreen
 from .help import HelpScreen
 from .history import HistoryScreen
 from .home import ProfileScreen
+from .identities import IdentitiesScreen
 from .mfa import MfaScreen
 from .password import PasswordScreen
 from .sessions import SessionsScreen

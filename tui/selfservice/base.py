@@ -4,8 +4,8 @@ and the signed-in frame (title bar, section list, footer)."""
 from __future__ import annotations
 
 import inspect
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text

@@ -138,7 +138,7 @@ class ContactChangeScreen(SelfServiceModal):
             yield Static(Text(f"Change your {label}", style="bold"))
             yield Static(f"New {label}, e.g. {example}:", id="contact-how", classes="dialog-detail")
             yield Input(self.prefill, id="contact-value", max_length=254, compact=True)
-            yield Input(id="contact-code", placeholder="123456", max_length=7, restrict=r"[0-9 ]*", compact=True)
+            yield Input(id="contact-code", placeholder="6-digit code", max_length=7, restrict=r"[0-9 ]*", compact=True)
             yield message_line()
         yield Footer()
 

@@ -69,7 +69,7 @@ class StepUpScreen(SelfServiceModal):
             yield Static(Text("Confirm it's you", style="bold"))
             yield Static(literal(self.purpose), classes="dialog-detail")
             yield Static("", id="stepup-how")
-            yield Input(placeholder="code", id="stepup-code", max_length=12, compact=True)
+            yield Input(placeholder="6-digit code", id="stepup-code", max_length=12, compact=True)
             yield message_line()
         yield Footer()
 

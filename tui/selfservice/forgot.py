@@ -49,7 +49,7 @@ class ForgotPasswordScreen(SelfServiceScreen):
                     with Vertical(id="step-code"):
                         yield Static(selfservice.RESET_SENT.format(minutes=policy.code_ttl_minutes),
                                      classes="card-text")
-                        yield Input(id="code", placeholder="123456", max_length=7, restrict=r"[0-9 ]*")
+                        yield Input(id="code", placeholder="6-digit code", max_length=7, restrict=r"[0-9 ]*")
                     with Vertical(id="step-password"):
                         yield Static("Code accepted. Choose a new password. " + policy_hint(policy),
                                      classes="card-text")

@@ -62,7 +62,10 @@ class HistoryScreen(AccountScreen):
             result = Text("\u2713 " + how, style="green") if row.success else Text("\u2717 " + how, style="bold red")
             table.add_row(fmt_when(row.ts, now), result, literal(row.app or "\u2014"), literal(row.ip or "local"))
         page = len(self.pages)
-        title = f"Sign-in attempts \u00b7 page {page}" if rows else "No sign-in attempts" + (" on this page" if page > 1 else "")
+        if rows:
+            title = f"Sign-in attempts \u00b7 page {page}"
+        else:
+            title = "No sign-in attempts" + (" on this page" if page > 1 else "")
         self.query_one("#history-title", Static).update(title)
         self.refresh_bindings()
         table.focus()

@@ -106,7 +106,8 @@ class ProfileScreen(AccountScreen):
 
         def contact(kind: str) -> None:
             value = fields.get(kind)
-            row(LABELS[kind], value, ("verified" if fields.get(f"{kind}_verified") else "not verified") if value else "")
+            verified = "verified" if fields.get(f"{kind}_verified") else "not verified"
+            row(LABELS[kind], value, verified if value else "")
 
         row("User id", fields["uid"])
         row("Status", fields["status"])
@@ -127,8 +128,9 @@ class ProfileScreen(AccountScreen):
         field = item.field
         widget_id = f"c-{field.key}"
         if field.type == "enum":
-            return Select([(o, o) for o in item.options], value=item.value if item.value in item.options else Select.NULL,
-                          allow_blank=True, prompt="(not set)", compact=True, id=widget_id)
+            value = item.value if item.value in item.options else Select.NULL
+            return Select([(o, o) for o in item.options], value=value, allow_blank=True, prompt="(not set)",
+                          compact=True, id=widget_id)
         if field.type == "boolean":
             return Select(BOOLEANS, value=item.value or "", allow_blank=False, compact=True, id=widget_id)
         hint = {"date": "YYYY-MM-DD", "number": "a number"}.get(field.type, "")

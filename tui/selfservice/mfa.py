@@ -20,7 +20,7 @@ from store import selfservice
 
 from ..text import literal
 from ..widgets.qr import QrCode
-from .base import AccountScreen, account_bindings, SelfServiceScreen, message_line
+from .base import AccountScreen, SelfServiceScreen, account_bindings, message_line
 from .dialogs import YesNoScreen, with_fresh_verification
 
 
@@ -68,7 +68,8 @@ class MfaScreen(AccountScreen):
             text.append("on", style="bold green")
             text.append("\nYou sign in with your password and the 6-digit code from the app.\n\n")
             text.append("Recovery codes left: ", style="bold")
-            text.append(f"{status.recovery_codes_left} of 10", style="bold" if status.recovery_codes_left > 2 else "bold red")
+            left = status.recovery_codes_left
+            text.append(f"{left} of 10", style="bold" if left > 2 else "bold red")
             text.append("\nEach recovery code signs you in once if you lose your phone. "
                         "Make new ones (g) when few are left.\n\n")
             text.append("u removes the authenticator; g makes new recovery codes. Both ask you to confirm it's you.")
@@ -125,7 +126,7 @@ class TotpSetupScreen(SelfServiceScreen):
     HELP_TEXT = ("Scan the QR code with your authenticator app, or add the account by hand with the secret. "
                  "Then type the 6-digit code the app shows.")
     BINDINGS = [
-        Binding("ctrl+s", "confirm", "Confirm code", tooltip="Check the code from the app and turn the authenticator on",
+        Binding("ctrl+s", "confirm", "Confirm code", tooltip="Check the app's code and turn the authenticator on",
                 id="confirm-totp"),
         Binding("escape", "cancel", "Cancel", tooltip="Stop without turning the authenticator on", id="cancel-totp"),
     ]
@@ -142,7 +143,7 @@ class TotpSetupScreen(SelfServiceScreen):
                 yield Static("1. In the app, add an account and scan the QR code.", classes="totp-step")
                 yield Static("", id="totp-secret")
                 yield Static("2. Type the 6-digit code it shows:", classes="totp-step")
-                yield Input(id="totp-code", placeholder="123456", max_length=7, restrict=r"[0-9 ]*", compact=True)
+                yield Input(id="totp-code", placeholder="6-digit code", max_length=7, restrict=r"[0-9 ]*", compact=True)
                 yield message_line()
                 yield Static("", id="totp-uri")
         yield Footer()

@@ -73,15 +73,16 @@ class PasswordScreen(AccountScreen):
     def _changed(self, others: int) -> None:
         for widget in self.query(Input):
             widget.value = ""
+            widget.password = True
         self.query_one("#current", Input).focus()
         if others == 0:
             self.show_message("Password changed.")
             return
-        noun = "session" if others == 1 else "sessions"
+        noun, pronoun = ("session", "it") if others == 1 else ("sessions", "them")
         self.app.push_screen(
             YesNoScreen("Password changed.", f"You are still signed in elsewhere ({others} other {noun}). Sign "
-                        f"{'it' if others == 1 else 'them'} out now? Do this if someone else may know your old password.",
-                        yes=f"Sign out the other {noun}", no=f"Keep {'it' if others == 1 else 'them'}"),
+                        f"{pronoun} out now? Do this if someone else may know your old password.",
+                        yes=f"Sign out the other {noun}", no=f"Keep {pronoun}"),
             self._answer)
 
     def _answer(self, end_them: bool | None) -> None:

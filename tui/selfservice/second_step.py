@@ -37,7 +37,7 @@ class SecondStepScreen(SelfServiceScreen):
             with Vertical(classes="card", id="signin-card"):
                 yield Static(Text("Second step", style="bold"), classes="card-title")
                 yield Static(self._instructions(), id="how")
-                yield Input(id="code", placeholder="123456", max_length=7, restrict=r"[0-9 ]*")
+                yield Input(id="code", placeholder="6-digit code", max_length=7, restrict=r"[0-9 ]*")
                 yield message_line()
         yield Footer()
 
@@ -92,7 +92,7 @@ class SecondStepScreen(SelfServiceScreen):
         if self.recovery:
             code.max_length, code.restrict, code.placeholder = 40, r"[A-Za-z0-9 -]*", "abcd-efgh-ijkl-mnop-qrst-uvwx"
         else:
-            code.max_length, code.restrict, code.placeholder = 7, r"[0-9 ]*", "123456"
+            code.max_length, code.restrict, code.placeholder = 7, r"[0-9 ]*", "6-digit code"
         self.query_one("#how", Static).update(self._instructions())
         self.show_message("")
         code.focus()

@@ -54,8 +54,8 @@ class SessionsScreen(AccountScreen):
         now = self.ss_app.db.now()
         for view in self.views:
             this = Text("this", style="bold green") if view.sid == me.sid else Text("")
-            table.add_row(this, fmt_when(view.created_at, now), fmt_ago(view.last_seen_at, now), literal(view.app or "\u2014"),
-                          literal(view.ip or "local"), key=view.sid)
+            table.add_row(this, fmt_when(view.created_at, now), fmt_ago(view.last_seen_at, now),
+                          literal(view.app or "\u2014"), literal(view.ip or "local"), key=view.sid)
         self.refresh_bindings()
         table.focus()
 
@@ -66,7 +66,7 @@ class SessionsScreen(AccountScreen):
         return self.views[table.cursor_row]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "end_others":
+        if action in ("end", "end_others"):  # only other sessions can be signed out here
             return any(v.sid != self.me.sid for v in self.views) if self.ss_app.me else False
         return True
 
@@ -83,7 +83,8 @@ class SessionsScreen(AccountScreen):
                              lambda yes: self._end(view.sid) if yes else None)
 
     def _end(self, sid: str) -> None:
-        self.call_store(selfservice.end_session, self.ss_app.db, self.me, sid, done=self._ended, busy="Signing out\u2026")
+        self.call_store(selfservice.end_session, self.ss_app.db, self.me, sid, done=self._ended,
+                        busy="Signing out\u2026")
 
     def _ended(self, _: object) -> None:
         self.action_refresh()

@@ -11,14 +11,14 @@ from textual.widgets import Footer, Input, Static
 from store import selfservice
 from store.errors import AuthFailed, StoreError
 
-from ..text import literal
 from .base import SelfServiceScreen, message_line, reveal_inputs
 
 
 class SignInScreen(SelfServiceScreen):
     HELP_TITLE = "Sign in"
     HELP_TEXT = ("Sign in with your username, email address or phone number and your password. "
-                 "A second step follows: a code from your authenticator app or a code we send you.")
+                 "A second step follows: a code from your authenticator app, or a code we send to your verified "
+                 "email or phone. Without either, sign-in here is not possible: ask your administrator.")
     BINDINGS = [
         Binding("ctrl+s", "sign_in", "Sign in", tooltip="Check the password, then go to the second step", id="sign-in"),
         Binding("ctrl+r", "reveal", "Show password", tooltip="Show or hide the password as you type it",
