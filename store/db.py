@@ -17,7 +17,6 @@ from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, SQLModel
 
 from . import config as cfg
-from . import models
 from .crypto import Keys, create_private_file
 from .errors import DatabaseError
 

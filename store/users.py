@@ -15,7 +15,7 @@ from .db import Database
 from .errors import Conflict, NotFound, ValidationError
 from .models import AppRule, User
 from .sessions import end_user_sessions
-from .validation import LABELS, PROFILE_FIELDS, normalise_field, norm_email, norm_phone
+from .validation import LABELS, PROFILE_FIELDS, normalise_field, norm_phone
 
 HIDDEN = ("password_hash", "totp_secret", "totp_last_step")
 UNIQUE_FIELDS = ("username", "email", "phone", "external_id")

@@ -23,6 +23,11 @@ def literal(value: object, style: str = "") -> Text:
     return Text(visible(value), style=style, no_wrap=False)
 
 
+def literal_lines(value: str, style: str = "") -> Text:
+    """Several lines of user data: each line literal, the line breaks kept."""
+    return Text("\n").join(literal(line, style) for line in value.split("\n"))
+
+
 def fmt_time(ts: int | None, empty: str = "never") -> str:
     if not ts:
         return empty

@@ -1,6 +1,5 @@
 """Database safety: pragmas, permissions, migrations, key file, secrets at rest, layering."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -1,7 +1,5 @@
 """Sessions, custom data, app access, identities, one-time codes."""
 
-import json
-import os
 import sys
 
 import pytest

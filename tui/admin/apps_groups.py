@@ -15,7 +15,8 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sta
 from store import access
 
 from ..text import literal
-from .common import RowTable, FormRow, PreviewConfirm, error_text, plural
+from ..widgets.confirm import ConfirmReason
+from .common import RowTable, FormRow, error_text, plural
 
 if TYPE_CHECKING:
     from store import Database
@@ -221,7 +222,7 @@ class AppsGroupsScreen(Screen[str | None]):
             if reason is not None:
                 self.set_default(app, new, reason)
 
-        self.app.push_screen(PreviewConfirm(f"Change the default policy of '{app}' to {new}?", detail,
+        self.app.push_screen(ConfirmReason(f"Change the default policy of '{app}' to {new}?", detail,
                                            confirm_label=f"Set {new}"), confirmed)
 
     @work(thread=True, exclusive=True, group="apps-write", exit_on_error=False)
@@ -253,7 +254,7 @@ class AppsGroupsScreen(Screen[str | None]):
                 if reason is not None:
                     self.set_rule(app, group, effect, reason)
 
-            self.app.push_screen(PreviewConfirm(f"On '{app}': {verb}?", "Applies to every member of the group at "
+            self.app.push_screen(ConfirmReason(f"On '{app}': {verb}?", "Applies to every member of the group at "
                                                "their next sign-in.", confirm_label="Apply"), confirmed)
 
         self.app.push_screen(GroupRuleScreen(app, [g for g, _n, _d in self.groups]), chosen)

@@ -9,12 +9,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.binding import Binding
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Label
 
 from store.errors import StoreError
 
 from ..text import literal
-from ..widgets.confirm import ConfirmReason
 
 STATUS_STYLES = {
     "active": "green",
@@ -78,20 +77,6 @@ class FormRow(Horizontal):
         label = self.query_one(".form-error", Label)
         label.update(literal(message or ""))
         label.set_class(bool(message), "-shown")
-
-
-def literal_lines(text: str) -> Text:
-    """Several lines of user data: each line literal, the line breaks kept."""
-    return Text("\n").join(literal(line) for line in text.split("\n"))
-
-
-class PreviewConfirm(ConfirmReason):
-    """ConfirmReason whose detail is a multi-line preview (one affected user per line)."""
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        if self.detail:
-            self.query_one("#confirm-detail", Static).update(literal_lines(self.detail))
 
 
 class RowTable(DataTable):

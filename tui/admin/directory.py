@@ -25,7 +25,8 @@ from store.directory import DirectoryQuery, Row
 
 from ..text import fmt_ago, literal
 from ..widgets.virtual_list import Column, VirtualList
-from .common import PreviewConfirm, error_text, optional, plural, status_text
+from ..widgets.confirm import ConfirmReason
+from .common import error_text, optional, plural, status_text
 
 if TYPE_CHECKING:
     from store import Database
@@ -495,7 +496,7 @@ class DirectoryScreen(Screen[None]):
             if reason is not None:
                 self.run_bulk(action, acting, reason, group)
 
-        self.app.push_screen(PreviewConfirm(title, detail, confirm_label=action.button), confirmed)
+        self.app.push_screen(ConfirmReason(title, detail, confirm_label=action.button), confirmed)
 
     @work(thread=True, exclusive=True, group="directory-bulk", exit_on_error=False)
     def run_bulk(self, action: BulkAction, rows: list[Row], reason: str, group: str | None) -> None:

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ..text import literal
+from ..text import literal, literal_lines
 
 
 class ConfirmReason(ModalScreen[str | None]):
@@ -36,7 +36,7 @@ class ConfirmReason(ModalScreen[str | None]):
         with Vertical():
             yield Label(literal(self.title_text, "bold"))
             if self.detail:
-                yield Static(literal(self.detail), id="confirm-detail")
+                yield Static(literal_lines(self.detail), id="confirm-detail")
             yield Input(placeholder="Reason (recorded in the audit log)" + ("" if self.reason_required else " - optional"),
                         id="confirm-reason")
             yield Label("", id="confirm-error")
