@@ -66,6 +66,7 @@ class Me:
     must_change_password: bool
     attempt: auth.Attempt
     fresh_until: int = 0
+    reauth_until: int = 0  # the current password was re-entered (password change)
 
     @property
     def actor(self) -> Actor:
@@ -73,6 +74,10 @@ class Me:
 
     def is_fresh(self, now: int) -> bool:
         return self.fresh_until > now
+
+    def is_reauthenticated(self, now: int) -> bool:
+        """Fresh verification, or the password re-entered lately: enough to end sessions (ASVS 7.5.2)."""
+        return self.is_fresh(now) or self.reauth_until > now
 
 
 # ---------------------------------------------------------------- helpers
@@ -123,6 +128,11 @@ def _guard(db: Database, me: Me, *, allow_forced: bool = False) -> User:
 
 def _require_fresh(db: Database, me: Me) -> None:
     if not me.is_fresh(db.now()):
+        raise StepUpRequired()
+
+
+def _require_reauth(db: Database, me: Me) -> None:
+    if not me.is_reauthenticated(db.now()):
         raise StepUpRequired()
 
 
@@ -364,6 +374,7 @@ def change_password(db: Database, me: Me, current: str, new_password: str) -> in
     passwords.check_policy(new_password, db.policy, users.password_context(user))
     _differs_from_current(user, new_password)
     user = users.set_password(db, me.actor, me.uid, new_password, action="self.change_password", end_sessions=False)
+    me.reauth_until = db.now() + FRESH_SECONDS
     _notify(db, user, "your password was changed", "Your password was changed in the self-service console.")
     return len([v for v in sessions.list_sessions(db, me.user_id) if v.sid != me.sid])
 
@@ -563,6 +574,7 @@ def my_sessions(db: Database, me: Me) -> list[sessions.SessionView]:
 def end_session(db: Database, me: Me, sid: str) -> None:
     """Sign out one of the user's other sessions (another user's session id is simply not found)."""
     _guard(db, me)
+    _require_reauth(db, me)
     if sid == me.sid:
         raise ValidationError("That is this console's session; use Sign out instead.", "sid")
     sessions.revoke(db, me.actor, sid, "ended by the user", only_user_id=me.user_id)
@@ -570,6 +582,7 @@ def end_session(db: Database, me: Me, sid: str) -> None:
 
 def end_other_sessions(db: Database, me: Me) -> int:
     _guard(db, me)
+    _require_reauth(db, me)
     return sessions.revoke_all(db, me.actor, me.user_id, "ended by the user", keep_sid=me.sid,
                                action="self.end_other_sessions")
 
@@ -582,6 +595,7 @@ def my_identities(db: Database, me: Me) -> list[Any]:
 def unlink_identity(db: Database, me: Me, provider: str) -> int:
     """Unlink one provider (refused when it is the last way in)."""
     _guard(db, me)
+    _require_reauth(db, me)
     return identities.unlink(db, me.actor, me.uid, provider, keep_a_way_in=True)
 
 

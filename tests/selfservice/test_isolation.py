@@ -161,6 +161,9 @@ def test_store_operations_cannot_reach_another_users_session_or_identity(db) -> 
     bob_checked = check_password(db, "bob", PASSWORD, Attempt())
     bob_session = complete(db, bob_checked, "totp", Attempt(), totp_at(db)).session
     me = signed_in(db, alice)
+    with pytest.raises(ss.StepUpRequired):
+        ss.end_session(db, me, bob_session.sid)  # ending sessions needs a re-authentication first (ASVS 7.5.2)
+    me.fresh_until = db.now() + 60
     with pytest.raises(NotFound):
         ss.end_session(db, me, bob_session.sid)
     assert sessions.is_live(db, bob_session.sid)

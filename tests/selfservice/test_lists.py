@@ -9,7 +9,7 @@ from store.models import User
 from tests.conftest import PASSWORD
 from tui.selfservice.commands import screen_actions
 
-from .helpers import ADMIN, make_alice, make_app, message, screen_name, screen_text, settle, sign_in
+from .helpers import ADMIN, latest_code, make_alice, make_app, message, screen_name, screen_text, settle, sign_in, type_into
 
 
 async def test_history_shows_attempts_without_admin_reasons(db) -> None:
@@ -77,6 +77,10 @@ async def test_sessions_list_and_sign_out_another(db) -> None:
         assert screen_name(app) == "YesNoScreen"
         await pilot.press("y")
         await settle(pilot)
+        assert screen_name(app) == "StepUpScreen"  # ending sessions needs a re-authentication (ASVS 7.5.2)
+        await type_into(pilot, "#stepup-code", latest_code(db, "alice@example.com"))
+        await pilot.press("enter")
+        await settle(pilot)
         assert "signed out" in message(app)
         assert "192.0.2.44" not in screen_text(app.screen)
         assert sessions.is_live(db, app.me.sid)
@@ -99,6 +103,10 @@ async def test_identities_unlink_and_apps(db) -> None:
         await pilot.press("u")
         await settle(pilot)
         await pilot.press("y")
+        await settle(pilot)
+        assert screen_name(app) == "StepUpScreen"
+        await type_into(pilot, "#stepup-code", latest_code(db, "alice@example.com"))
+        await pilot.press("enter")
         await settle(pilot)
         assert "unlinked" in message(app)
     assert identities.list_identities(db, alice.id) == []

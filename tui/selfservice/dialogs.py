@@ -134,13 +134,18 @@ class StepUpScreen(SelfServiceModal):
         self.dismiss(False)
 
 
-def with_fresh_verification(screen: SelfServiceModal | object, purpose: str, then: Callable[[], None]) -> None:
-    """Run `then` now if the user verified in the last few minutes, else after a step-up dialog."""
+def with_fresh_verification(screen: SelfServiceModal | object, purpose: str, then: Callable[[], None], *,
+                            password_will_do: bool = False) -> None:
+    """Run `then` now if the user verified in the last few minutes, else after a step-up dialog.
+
+    password_will_do: a recent password re-entry is enough (ending sessions, unlinking).
+    """
     app = screen.app  # type: ignore[attr-defined]
     me = app.me
     if me is None:
         return
-    if me.is_fresh(app.db.now()):
+    now = app.db.now()
+    if me.is_reauthenticated(now) if password_will_do else me.is_fresh(now):
         then()
         return
     app.push_screen(StepUpScreen(purpose), lambda ok: then() if ok else None)

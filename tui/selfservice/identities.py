@@ -14,7 +14,7 @@ from store.access import Decision
 
 from ..text import fmt_time, literal
 from .base import AccountScreen, account_bindings
-from .dialogs import YesNoScreen
+from .dialogs import YesNoScreen, with_fresh_verification
 
 
 class IdentitiesScreen(AccountScreen):
@@ -85,7 +85,9 @@ class IdentitiesScreen(AccountScreen):
         provider = self.providers[table.cursor_row]
         self.app.push_screen(YesNoScreen(f"Unlink your {provider} account?",
                                          "You will no longer be able to sign in with it.", yes="Unlink", no="Keep"),
-                             lambda yes: self._unlink(provider) if yes else None)
+                             lambda yes: with_fresh_verification(
+                                 self, f"You are about to unlink your {provider} account.",
+                                 lambda: self._unlink(provider), password_will_do=True) if yes else None)
 
     def _unlink(self, provider: str) -> None:
         self.call_store(selfservice.unlink_identity, self.ss_app.db, self.me, provider, busy="Unlinking\u2026",

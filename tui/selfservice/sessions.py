@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from rich.text import Text
 from textual.binding import Binding
@@ -14,7 +14,7 @@ from store.sessions import SessionView
 
 from ..text import fmt_ago, fmt_time, literal
 from .base import AccountScreen, account_bindings, fmt_when
-from .dialogs import YesNoScreen
+from .dialogs import YesNoScreen, with_fresh_verification
 
 
 class SessionsScreen(AccountScreen):
@@ -80,7 +80,8 @@ class SessionsScreen(AccountScreen):
         where = f"{view.app or 'an app'} from {view.ip or 'this computer'}"
         self.app.push_screen(YesNoScreen("Sign out this session?", f"Session on {where}, signed in "
                                          f"{fmt_time(view.created_at)} UTC.", yes="Sign it out", no="Keep it"),
-                             lambda yes: self._end(view.sid) if yes else None)
+                             lambda yes: self._verified(f"You are about to sign out a session on {where}.",
+                                                        lambda: self._end(view.sid)) if yes else None)
 
     def _end(self, sid: str) -> None:
         self.call_store(selfservice.end_session, self.ss_app.db, self.me, sid, done=self._ended,
@@ -97,7 +98,11 @@ class SessionsScreen(AccountScreen):
             return
         self.app.push_screen(YesNoScreen(f"Sign out your {others} other session(s)?", "This console stays signed in.",
                                          yes="Sign them out", no="Keep them"),
-                             lambda yes: self._end_others() if yes else None)
+                             lambda yes: self._verified(f"You are about to sign out {others} other session(s).",
+                                                        self._end_others) if yes else None)
+
+    def _verified(self, purpose: str, then: Callable[[], None]) -> None:
+        with_fresh_verification(self, purpose, then, password_will_do=True)
 
     def _end_others(self) -> None:
         self.call_store(selfservice.end_other_sessions, self.ss_app.db, self.me, busy="Signing out\u2026",
