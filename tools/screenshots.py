@@ -1,6 +1,6 @@
 """Regenerate the SVG screenshots in screenshots/ from a fixed, seeded demo directory.
 
-    python tools/screenshots.py                 # every shot
+    python tools/screenshots.py                 # every shot (admin and self-service)
     python tools/screenshots.py admin-help      # only the named shots
     python tools/screenshots.py --list          # names only
 
@@ -68,6 +68,10 @@ SHOTS: list[Shot] = [
     Shot("admin-help", admin_app, ("f1",)),
     Shot("admin-palette", admin_app, ("ctrl+p",)),
     Shot("admin-user-detail", admin_app, ("enter",)),
+    Shot("admin-user-detail-80x24", admin_app, ("enter",), size=(80, 24)),
+    *(Shot(f"admin-user-{tab}", admin_app, ("slash", "type:#dir-search=demo.totp", "wait", "enter", "enter", key))
+      for key, tab in (("2", "security"), ("3", "custom-data"), ("4", "login-history"), ("5", "sessions"),
+                       ("6", "apps"), ("7", "identities"), ("8", "audit"), ("9", "json"))),
 ]
 
 
@@ -130,6 +134,14 @@ async def capture(shot: Shot, db, out: Path) -> Path:
     return path
 
 
+def write_selfservice(out: Path) -> None:
+    """The self-service scenes (deterministic, 80x24), shared with its snapshot tests."""
+    from tests.selfservice.screenshots import write_screenshots
+
+    for path in write_screenshots(out):
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  80x24")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="only these shots (default: all)")
@@ -143,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown shot(s): {', '.join(sorted(unknown))}")
     chosen = [shot for shot in SHOTS if not args.names or shot.name in args.names]
+    if not args.names:
+        write_selfservice(args.out)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="userdesk-shots-") as tmp:
         db = build_directory(Path(tmp))
