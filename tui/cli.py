@@ -209,6 +209,9 @@ def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> Non
     say()
     say(f"Every demo user's password is: {summary.password}")
     say(f"Try the self-service console as '{summary.demo_user}' (verified email demo.user@example.com).")
+    delivery = db.config.delivery
+    where = f"the outbox folder {delivery.outbox()}" if delivery.channel == "outbox" else f"the {delivery.channel} channel"
+    say(f"Its one-time sign-in codes go to {where}.")
     say(f"'{summary.totp_user}' has TOTP: add this to an authenticator app:")
     say(f"  {summary.totp_uri}")
     say(f"  secret: {summary.totp_secret}")
