@@ -8,11 +8,8 @@ Polls `tmux capture-pane` for expected text (no fixed sleeps). Skipped without t
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,55 +18,11 @@ from store import Database, history, sessions
 from tests.conftest import PASSWORD
 from tests.selfservice.helpers import TOTP_SECRET, make_bob
 
+from .tmux import Tmux, userdesk_command
+
 HAVE_TOOLS = bool(shutil.which("tmux") and shutil.which("oathtool"))
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not HAVE_TOOLS, reason="needs tmux and oathtool")]
-TIMEOUT = 20.0
 SSH_ADDRESS = "198.51.100.23"
-
-
-class Tmux:
-    def __init__(self, socket: Path, env: dict[str, str]) -> None:
-        self.base = ["tmux", "-S", str(socket), "-f", "/dev/null"]
-        self.env = env
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([*self.base, *args], capture_output=True, text=True, check=check, timeout=10,
-                              env=self.env)
-
-    def keys(self, *keys: str, literal: bool = False) -> None:
-        self.run("send-keys", "-t", "ss", *(["-l"] if literal else []), *keys)
-
-    def screen(self) -> str:
-        result = self.run("capture-pane", "-p", "-t", "ss", check=False)
-        return result.stdout if result.returncode == 0 else ""
-
-    def alive(self) -> bool:
-        return self.run("has-session", "-t", "ss", check=False).returncode == 0
-
-    def wait_for(self, *texts: str, timeout: float = TIMEOUT) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if all(text in screen for text in texts):
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {texts!r}; the screen was:\n{screen}")
-
-    def wait_gone(self, timeout: float = TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.alive():
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"the console did not exit; the screen was:\n{self.screen()}")
-
-
-def console_command(db_path: Path) -> list[str]:
-    """`userdesk self-service` (the installed script, else `python -m tui`)."""
-    script = Path(sys.executable).parent / "userdesk"
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "tui"]
-    return [*base, "--db", str(db_path), "self-service"]
 
 
 def test_sign_in_with_oathtool_code_then_quit(tmp_path: Path) -> None:
@@ -78,9 +31,8 @@ def test_sign_in_with_oathtool_code_then_quit(tmp_path: Path) -> None:
     bob, _ = make_bob(db)
     env = {**os.environ, "TERM": "xterm-256color", "SSH_CLIENT": f"{SSH_ADDRESS} 50022 22",
            "TEXTUAL_ANIMATIONS": "none"}
-    tmux = Tmux(tmp_path / "tmux.sock", env)
-    command = " ".join(shlex.quote(part) for part in console_command(db_path))
-    tmux.run("new-session", "-d", "-s", "ss", "-x", "80", "-y", "24", command)
+    tmux = Tmux(tmp_path / "tmux.sock", "ss", env)
+    tmux.start(userdesk_command(db_path, "self-service"))
     try:
         tmux.wait_for("sign in to your account", "Forgot password")
         tmux.keys("bob", literal=True)
@@ -105,7 +57,7 @@ def test_sign_in_with_oathtool_code_then_quit(tmp_path: Path) -> None:
         tmux.keys("C-q")
         tmux.wait_gone()
     finally:
-        tmux.run("kill-server", check=False)
+        tmux.close()
     newest = history.login_history(db, bob.id, limit=1)[0]
     assert (newest.success, newest.method, newest.ip, newest.app, newest.user_agent) == \
         (True, "totp", SSH_ADDRESS, "self-service", "userdesk-self-service")
