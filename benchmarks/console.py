@@ -128,6 +128,24 @@ def cold_starts(console: Console, dbs: dict[str, tuple[Path, Database]], runs: i
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def echo_floor(console: Console, terms: list[str]) -> float:
+    """p95 ms from typing a term into the bare app to seeing it echoed: what tmux and Textual alone cost."""
+    from .bare_app import ECHO, MARKER
+
+    terminal = console.bare()
+    try:
+        terminal.wait_for(lambda screen: MARKER in screen)
+        samples = []
+        for term in terms:
+            terminal.keys(term, literal=True)
+            samples.append(terminal.wait_for(lambda screen, term=term: f"{ECHO}{term}" in screen) * 1000)
+            terminal.keys("C-u")
+            terminal.wait_for(lambda screen, term=term: f"{ECHO}{term}" not in screen)
+    finally:
+        terminal.close()
+    return percentile(samples, 95)
+
+
 def escape(terminal: Terminal) -> None:
     """Esc, then a pause: a key sent right after it would be read as Alt+key (Textual's escape delay)."""
     terminal.keys("Escape")
