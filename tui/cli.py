@@ -208,7 +208,14 @@ def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> Non
     ])
     say()
     say(f"Every demo user's password is: {summary.password}")
-    say(f"Try the self-service console as '{summary.demo_user}' (verified email demo.user@example.com).")
+    say("(A demo directory is open to anyone who reads this: never put real people in it.)")
+    say(f"Try the self-service console (userdesk --db {v(db.path)} self-service) as '{summary.demo_user}' "
+        "(verified email demo.user@example.com).")
+    delivery = db.config.delivery
+    if delivery.channel == "outbox":
+        say(f"One-time codes are not sent anywhere: they are written to {v(delivery.outbox().resolve())}")
+    else:
+        say(f"One-time codes are delivered by the '{v(delivery.channel)}' channel of your configuration.")
     delivery = db.config.delivery
     where = f"the outbox folder {delivery.outbox()}" if delivery.channel == "outbox" else f"the {delivery.channel} channel"
     say(f"Its one-time sign-in codes go to {where}.")
