@@ -212,13 +212,8 @@ def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> Non
     say(f"Try the self-service console (userdesk --db {v(db.path)} self-service) as '{summary.demo_user}' "
         "(verified email demo.user@example.com).")
     delivery = db.config.delivery
-    if delivery.channel == "outbox":
-        say(f"One-time codes are not sent anywhere: they are written to {v(delivery.outbox().resolve())}")
-    else:
-        say(f"One-time codes are delivered by the '{v(delivery.channel)}' channel of your configuration.")
-    delivery = db.config.delivery
     where = f"the outbox folder {delivery.outbox()}" if delivery.channel == "outbox" else f"the {delivery.channel} channel"
-    say(f"Its one-time sign-in codes go to {where}.")
+    say(f"Its one-time sign-in codes go to {v(where)}.")
     say(f"'{summary.totp_user}' has TOTP: add this to an authenticator app:")
     say(f"  {summary.totp_uri}")
     say(f"  secret: {summary.totp_secret}")
