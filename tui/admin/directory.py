@@ -31,7 +31,7 @@ from .common import error_text, optional, plural, status_text
 if TYPE_CHECKING:
     from store import Database
 
-SEARCH_DEBOUNCE = 0.15
+SEARCH_DEBOUNCE = 0.02
 PREVIEW_LIMIT = 40
 SORT_LABELS = {"username": "username", "created": "created", "last_login": "last sign-in"}
 SORT_ORDER = ("username", "created", "last_login")
@@ -223,13 +223,15 @@ class DirectoryScreen(Screen[None]):
     # ----- query, count, status line -----------------------------------------------------------------------
 
     def apply_query(self, q: DirectoryQuery) -> None:
-        """Show the first page for `q` and count its matches (both in workers; newer calls win)."""
+        """Show the first page for `q`, then count its matches (both in workers; newer calls win).
+
+        The count waits for the page so the two never compete for the CPU while results are due.
+        """
         self.query_spec = q
         self.total = None
         self.broad = False
         self._update_headers()
         self.list.set_source(DirectorySource(self.db, q), keep_selection=True)
-        self.count_matches(q)
         self.update_status()
 
     @work(thread=True, exclusive=True, group="directory-count", exit_on_error=False)
@@ -344,6 +346,8 @@ class DirectoryScreen(Screen[None]):
     def _loaded(self, event: VirtualList.Loaded) -> None:
         if event.error:
             self.notify(f"Could not load users: {event.error}", severity="error")
+        elif event.op == "first" and self.total is None:
+            self.count_matches(self.query_spec)
 
     @on(VirtualList.SelectionChanged, "#dir-list")
     def _selection_changed(self) -> None:
