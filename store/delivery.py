@@ -41,6 +41,8 @@ def _to_outbox(folder: Path, kind: str, to: str, subject: str, body: str) -> Non
 
 
 def _smtp(d: Delivery, to: str, subject: str, body: str) -> None:
+    if d.smtp_username and not d.smtp_starttls:
+        raise DeliveryError("Refusing to send SMTP credentials without STARTTLS; set smtp_starttls = true.")
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = d.smtp_sender, to, subject
     msg.set_content(body)

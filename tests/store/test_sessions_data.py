@@ -185,3 +185,14 @@ def test_command_delivery_channel(db, bob, tmp_path):
     codes.issue(db, bob.id, "signin", "+14155550100")
     text = sink.read_text()
     assert text.startswith("phone +14155550100") and "Your Userdesk code is" in text
+
+
+def test_smtp_credentials_never_sent_in_clear(db, bob):
+    db.config = Config(delivery=Delivery(channel="smtp", smtp_host="127.0.0.1", smtp_port=9, smtp_username="u",
+                                         smtp_password="p", smtp_starttls=False))
+    from store.delivery import DeliveryError
+
+    with pytest.raises(DeliveryError, match="without STARTTLS"):
+        codes.issue(db, bob.id, "signin", "bob@example.com")
+    with pytest.raises(AuthFailed):  # the code that could not be sent is void
+        codes.verify(db, bob.id, "signin", "000000")
