@@ -13,6 +13,8 @@ from typing import Any
 
 import platformdirs
 
+from .errors import StoreError
+
 APP = "userdesk"
 
 
@@ -32,6 +34,10 @@ def key_file() -> Path:
     return Path(os.environ.get("USERDESK_KEY_FILE") or config_dir() / "secret.key")
 
 
+class ConfigError(StoreError):
+    """config.toml or a USERDESK_* setting is invalid."""
+
+
 @dataclass(frozen=True)
 class Policy:
     """Security policy. Defaults follow NIST 800-63B / OWASP ASVS 5 (see README)."""
@@ -46,6 +52,19 @@ class Policy:
     code_ttl_minutes: int = 10
     code_max_attempts: int = 5
     code_resend_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        """Refuse settings below the security floor (NIST 800-63B / ASVS), whatever the config says."""
+        floors = {
+            "password_min_length": (8, 64), "password_max_length": (64, 4096), "lockout_threshold": (1, 100),
+            "lockout_minutes": (1, 24 * 60), "session_idle_minutes": (1, 24 * 60), "session_absolute_hours": (1, 24 * 30),
+            "selfservice_idle_minutes": (1, 24 * 60), "code_ttl_minutes": (1, 60), "code_max_attempts": (1, 10),
+            "code_resend_seconds": (0, 3600),
+        }
+        for name, (low, high) in floors.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"policy.{name} = {value} is outside the allowed range {low}..{high}")
 
 
 @dataclass(frozen=True)
@@ -87,7 +106,17 @@ def _coerce(cls: type, values: dict[str, Any]) -> Any:
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Read config.toml (if present) and USERDESK_POLICY_*/USERDESK_DELIVERY_* overrides."""
+    """Read config.toml (if present) and USERDESK_POLICY_*/USERDESK_DELIVERY_* overrides.
+
+    A bad file or value raises ConfigError with a message naming it.
+    """
+    try:
+        return _load_config(path)
+    except (OSError, ValueError, TypeError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise ConfigError(f"invalid configuration: {exc}") from None
+
+
+def _load_config(path: Path | None = None) -> Config:
     path = path or Path(os.environ.get("USERDESK_CONFIG") or config_dir() / "config.toml")
     raw: dict[str, Any] = {}
     if path.exists():

@@ -125,11 +125,7 @@ def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_
         user = require_user(s, ref)
         row = s.get(CustomValue, (user.id, field.id))
         before = row.value if row else None
-        if value is not None and field.unique:
-            taken = s.exec(select(CustomValue.user_id).where(CustomValue.field_id == field.id, CustomValue.value == value,
-                                                             CustomValue.user_id != user.id)).first()
-            if taken is not None:
-                raise ValidationError(f"'{field.key}' value '{value}' is already used by another user.", key)
+        _check_unique(s, field, value, user.id)
         if value is None:
             if row:
                 s.delete(row)
@@ -142,6 +138,21 @@ def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_
             audit.record(s, actor, "data.set", now=now, target_uid=user.uid, target_label=login_name(user),
                          changes={f"custom.{key}": [before, value]})
         return value
+
+
+def _check_unique(s, field: CustomField, value: str | None, user_id: int) -> None:
+    if value is None or not field.unique:
+        return
+    taken = s.exec(select(CustomValue.user_id).where(CustomValue.field_id == field.id, CustomValue.value == value,
+                                                     CustomValue.user_id != user_id)).first()
+    if taken is not None:
+        raise ValidationError(f"'{field.key}' value '{value}' is already used by another user.", field.key)
+
+
+def ensure_unique(db: Database, field: CustomField, value: str | None, user_id: int) -> None:
+    """Refuse a value a unique field already holds for another user (checked before a multi-part save)."""
+    with db.read() as s:
+        _check_unique(s, field, value, user_id)
 
 
 def user_values(db: Database, user_id: int) -> list[FieldValue]:

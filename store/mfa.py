@@ -16,7 +16,7 @@ from .db import Database
 from .errors import AuthFailed, ValidationError
 from .models import RecoveryCode, User
 from .notify import notify
-from .users import login_name, require_user
+from .users import is_locked, login_name, require_user
 
 ISSUER = "Userdesk"
 STEP = 30
@@ -169,5 +169,7 @@ def verify_fresh(db: Database, ref: str, code: str) -> None:
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
+        if is_locked(user, now):
+            raise AuthFailed("account locked")
         if not check_totp(db, s, user, code, now):
             raise AuthFailed("bad totp")

@@ -123,7 +123,11 @@ def _guard(db: Database, me: Me, *, allow_forced: bool = False) -> User:
         raise SessionEnded()
     if me.must_change_password and not allow_forced:
         raise ValidationError("Choose a new password first: your administrator asked for a change.", "password")
-    return _user(db, me)
+    user = _user(db, me)
+    if users.is_locked(user, db.now()):  # no password or code checks while locked (no guessing through here)
+        minutes = max(1, -(-(user.locked_until - db.now()) // 60))
+        raise ValidationError(f"Your account is locked after too many failed attempts. Try again in {minutes} min.")
+    return user
 
 
 def _require_fresh(db: Database, me: Me) -> None:
@@ -347,7 +351,8 @@ def save_profile(db: Database, me: Me, changes: dict[str, Any], custom_changes: 
     for key, raw in custom_changes.items():
         if key not in editable:
             raise ValidationError(f"'{key}' can only be changed by an administrator.", key)
-        custom.parse_value(editable[key], raw)  # all checked before anything is saved
+        value = custom.parse_value(editable[key], raw)  # all checked before anything is saved
+        custom.ensure_unique(db, editable[key], value, me.user_id)
     if changes:
         user = users.update_user(db, me.actor, me.uid, changes, expected_version=expected_version,
                                  allowed=USER_EDITABLE, action="self.update")

@@ -28,6 +28,8 @@ USER_EDITABLE = ("username", "name", "nickname", "photo", "gender", "birthdate",
                  "street_address", "city", "province", "postal_code", "country", "external_id")
 BOOL_FIELDS = ("email_verified", "phone_verified")
 
+# Zero-width and bidi override/isolate characters: they make one identifier look like another.
+INVISIBLE = frozenset("\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_STRIP = re.compile(r"[\s\-().]")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -65,19 +67,30 @@ def norm_username(value: Any) -> str | None:
         raise ValidationError("Username must not contain spaces.", "username")
     if "@" in value:
         raise ValidationError("Username must not contain '@' (it would be confused with an email address).", "username")
-    if value.startswith("+"):
-        raise ValidationError("Username must not start with '+' (it would be confused with a phone number).", "username")
+    if value.startswith("+") or _looks_like_phone(value):
+        raise ValidationError("Username must not start with '+' or be a phone number (it would be confused with one).",
+                              "username")
+    if any(c in INVISIBLE for c in value):
+        raise ValidationError("Username must not contain invisible or text-direction characters.", "username")
     if _UID_SHAPE.match(value):
         raise ValidationError("Username must not be 24 hexadecimal characters (it would be confused with a user id).",
                               "username")
     return value
 
 
+def _looks_like_phone(value: str) -> bool:
+    try:
+        norm_phone(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def norm_email(value: Any) -> str | None:
     value = clean_text("email", value, 254)
     if value is None:
         return None
-    if not _EMAIL.match(value):
+    if not _EMAIL.match(value) or any(c in INVISIBLE for c in value):
         raise ValidationError(f"Email '{value}' is not a valid address (expected name@example.com).", "email")
     return value.lower()
 

@@ -7,15 +7,24 @@ from datetime import datetime, timezone
 
 from rich.text import Text
 
+from store.validation import INVISIBLE as _SPOOFING  # zero-width and bidi overrides: shown escaped
+
+
+def _escape(c: str) -> str:
+    if unicodedata.category(c) == "Cc":
+        return f"\\x{ord(c):02x}"
+    return f"\\u{ord(c):04x}" if c in _SPOOFING else c
+
 
 def visible(value: object) -> str:
-    """Control characters shown as \\xNN so an ESC or NUL in data cannot act on the terminal."""
+    """Control characters shown as \\xNN (and spoofing characters as \\uNNNN) so data cannot act on the
+    terminal or pose as other text."""
     if value is None:
         return ""
     s = str(value)
-    if not any(unicodedata.category(c) == "Cc" for c in s):
+    if not any(unicodedata.category(c) == "Cc" or c in _SPOOFING for c in s):
         return s
-    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in s)
+    return "".join(_escape(c) for c in s)
 
 
 def literal(value: object, style: str = "") -> Text:

@@ -63,3 +63,27 @@ def test_store_never_imports_textual():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parents[2]).stdout.strip()
     assert out == "False"
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"USERDESK_POLICY_PASSWORD_MIN_LENGTH": "4"}, "outside the allowed range 8..64"),
+    ({"USERDESK_POLICY_LOCKOUT_THRESHOLD": "1000"}, "outside the allowed range 1..100"),
+    ({"USERDESK_POLICY_LOCKOUT_THRESHOLD": "abc"}, "invalid literal"),
+    ({"USERDESK_POLICY_NOPE": "1"}, "unknown setting"),
+])
+def test_bad_configuration_is_refused_clearly(monkeypatch, env, message):
+    from store.config import ConfigError, load_config
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=message):
+        load_config()
+
+
+def test_unreadable_config_file_is_refused_clearly(tmp_path):
+    from store.config import ConfigError, load_config
+
+    bad = tmp_path / "config.toml"
+    bad.write_text("[policy\n")
+    with pytest.raises(ConfigError, match="invalid configuration"):
+        load_config(bad)

@@ -145,3 +145,19 @@ def test_to_dict_has_no_secrets(db, actor):
     user = users.create_user(db, actor, {"username": "k"}, password="correct horse battery staple")
     data = users.to_dict(user)
     assert "password_hash" not in data and "totp_secret" not in data and data["password_set"] is True
+
+
+@pytest.mark.parametrize("name,message", [
+    ("0014155550199", "phone number"), ("(415) 555-0199", "spaces|phone number"),
+    ("adm\u200bin", "invisible"), ("evil\u202etxt", "invisible"),
+])
+def test_usernames_that_pose_as_something_else_are_refused(db, actor, name, message):
+    with pytest.raises(ValidationError, match=message):
+        make(db, actor, username=name)
+
+
+def test_spoofing_characters_are_shown_escaped():
+    from tui.text import visible
+
+    assert visible("adm\u200bin") == "adm\\u200bin" and visible("a\x1b[31mb") == "a\\x1b[31mb"
+    assert visible("دانا\u200f") == "دانا\u200f"  # a right-to-left mark in a name is kept as typed
