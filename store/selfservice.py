@@ -67,6 +67,7 @@ class Me:
     attempt: auth.Attempt
     fresh_until: int = 0
     reauth_until: int = 0  # the current password was re-entered (password change)
+    pending_change: tuple[str, str] | None = None  # (kind, new address) started while fresh: resends allowed
 
     @property
     def actor(self) -> Actor:
@@ -505,7 +506,10 @@ def new_recovery_codes(db: Database, me: Me) -> list[str]:
 # ---------------------------------------------------------------- email and phone
 
 def start_contact_change(db: Database, me: Me, kind: str, value: str) -> str:
-    """Send a code to the NEW address (or to the current one, to verify it). Returns it masked."""
+    """Send a code to the NEW address (or to the current one, to verify it). Returns it masked.
+
+    Changing to a new address needs a fresh verification first; verifying the current one does not.
+    """
     if kind not in CONTACTS:
         raise ValueError(kind)
     user = _guard(db, me)
@@ -515,6 +519,9 @@ def start_contact_change(db: Database, me: Me, kind: str, value: str) -> str:
         raise ValidationError(f"Enter the new {label.lower()}. To remove it, use Remove instead.", kind)
     if new == getattr(user, kind) and getattr(user, f"{kind}_verified"):
         raise ValidationError(f"That is already your verified {label.lower()}.", kind)
+    if new != getattr(user, kind) and me.pending_change != (kind, new):
+        _require_fresh(db, me)  # a new address needs the account holder verified first (ASVS 7.5.1/7.5.3)
+        me.pending_change = (kind, new)
     if new != getattr(user, kind) and users.exists(db, **{kind: new}):
         raise ValidationError(f"{label} '{new}' is already used by another account.", kind)
     _send_code(db, me.user_id, f"change_{kind}", new)

@@ -146,6 +146,10 @@ async def test_email_change_to_another_users_address_is_refused(db) -> None:
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)
+        assert screen_name(app) == "StepUpScreen"  # a new address needs a fresh verification first
+        await type_into(pilot, "#stepup-code", latest_code(db, "alice@example.com"))
+        await pilot.press("enter")
+        await settle(pilot)
         await type_into(pilot, "#contact-value", "BOB@example.com")
         await pilot.press("enter")
         await settle(pilot)

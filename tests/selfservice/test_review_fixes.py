@@ -44,3 +44,13 @@ def test_profile_save_is_all_or_nothing(db) -> None:
     with pytest.raises(ValidationError, match="already used"):
         ss.save_profile(db, me, {"nickname": "Ally"}, {"badge": "B-1"}, users.get_user(db, "alice").version)
     assert users.get_user(db, "alice").nickname is None
+
+
+def test_new_address_needs_fresh_verification_but_verifying_the_current_one_does_not(db) -> None:
+    alice = make_alice(db, phone="+447700900123")
+    me = signed_in(db, alice)
+    with pytest.raises(ss.StepUpRequired):
+        ss.start_contact_change(db, me, "email", "alice.new@example.org")
+    assert ss.start_contact_change(db, me, "phone", "+447700900123").endswith("0123")  # the unverified one on file
+    me.fresh_until = db.now() + 60
+    assert ss.start_contact_change(db, me, "email", "alice.new@example.org").endswith("@example.org")

@@ -82,7 +82,11 @@ class ContactsScreen(AccountScreen):
         kind = self.kind
         current = self.fields.get(kind)
         prefill = str(current) if current and not self.fields.get(f"{kind}_verified") else ""
-        self.app.push_screen(ContactChangeScreen(kind, prefill), self._changed)
+        open_form = lambda: self.app.push_screen(ContactChangeScreen(kind, prefill), self._changed)  # noqa: E731
+        if prefill:  # verifying the address on file: the code sent to it is the proof
+            open_form()
+        else:
+            with_fresh_verification(self, f"You are about to change your {LABELS[kind].lower()}.", open_form)
 
     def _changed(self, done: bool | None) -> None:
         self.load()
