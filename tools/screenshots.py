@@ -91,24 +91,9 @@ def build_directory(folder: Path):
     return db
 
 
-async def settle(pilot) -> None:
-    """Wait until workers are done and their results applied (results may start more workers)."""
-    from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
-
-    app = pilot.app
-    for _ in range(10):
-        for worker in list(app.workers):
-            try:
-                await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass
-        await pilot.pause()
-        if not any(w.is_running or w.state == WorkerState.PENDING for w in app.workers):
-            break
-    await pilot.pause()
-
-
 async def run_step(pilot, step: str) -> None:
+    from tests.pilot import settle
+
     if step == "wait":
         await pilot.pause(0.3)  # debounce timers
     elif step.startswith("type:"):
@@ -122,6 +107,8 @@ async def run_step(pilot, step: str) -> None:
 
 
 async def capture(shot: Shot, db, out: Path) -> Path:
+    from tests.pilot import settle
+
     app = shot.app(db)
     async with app.run_test(size=shot.size) as pilot:
         await settle(pilot)

@@ -17,6 +17,7 @@ from sqlalchemy import update
 from store import Actor, Database, access, custom, identities, mfa, users
 from store.demo import DEMO_PASSWORD, DEMO_PASSWORD_HASH
 from store.models import LoginEvent, Session, User
+from tests.pilot import plain, settle  # noqa: F401 (re-exported for the detail tests)
 
 ALICE_UID = "a11ce0000000000000000001"
 BOB_UID = "b0b000000000000000000002"
@@ -138,21 +139,6 @@ def make_app(db: Database, actor: Actor):
     return DetailTestApp(db, actor=actor)
 
 
-async def settle(pilot) -> None:
-    """Wait until every worker (and the workers their results start) has finished and the screen has updated."""
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(8):
-        for worker in list(pilot.app.workers):
-            try:
-                await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass
-        await pilot.pause()
-        if not any(w.is_running for w in pilot.app.workers):
-            return
-
-
 async def open_detail(pilot, uid: str, tab: str | None = None):
     """Push the detail screen for uid (optionally showing a tab by its number key) and wait for it to load."""
     from tui.admin.detail import UserDetailScreen
@@ -209,16 +195,3 @@ async def replace_text(pilot, widget, text: str) -> None:
     await pilot.pause()
 
 
-def plain(renderable) -> str:
-    """A widget's rendering as plain text (rich Text, Content or any rich renderable such as a Table)."""
-    import io
-
-    from rich.console import Console
-
-    if isinstance(renderable, str):
-        return renderable
-    if hasattr(renderable, "plain"):
-        return renderable.plain
-    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
-    console.print(renderable)
-    return console.export_text()

@@ -17,10 +17,10 @@ from unittest.mock import patch
 import pytest
 
 from sqlalchemy import update
-from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 from store import Actor, Database, access, custom, users
 from store.models import User
+from tests.pilot import settle  # noqa: F401 (re-exported for the admin tests)
 from tui.admin.app import AdminApp
 
 ADMIN = Actor("admin", "192.0.2.10")
@@ -126,21 +126,6 @@ class RecordingAdminApp(AdminApp):
 
 def make_app(db: Database, actor: Actor = ADMIN) -> RecordingAdminApp:
     return RecordingAdminApp(db, actor=actor)
-
-
-async def settle(pilot) -> None:
-    """Wait until every worker finished and its results were applied (repeat: results may start workers)."""
-    app = pilot.app
-    for _ in range(10):
-        for worker in list(app.workers):
-            try:
-                await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass  # superseded (exclusive) or failed: its effect (or message) is what the test checks
-        await pilot.pause()
-        if not any(w.is_running or w.state == WorkerState.PENDING for w in app.workers):
-            break
-    await pilot.pause()
 
 
 async def type_into(pilot, selector: str, text: str) -> None:

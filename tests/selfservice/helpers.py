@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pyotp
-from rich.console import Console
 
 from store import Actor, Database, mfa, users
 from store import selfservice as ss
 from store.auth import Attempt, check_password, complete
 from store.models import User
 from tests.conftest import PASSWORD
+from tests.pilot import plain  # noqa: F401 (re-exported)
+from tests.pilot import settle as pilot_settle
 from tui.selfservice.app import SelfServiceApp
 
 ADMIN = Actor("admin", "10.0.0.1")
@@ -86,18 +86,8 @@ def codes_sent(db: Database) -> int:
 # ------------------------------------------------------------------ driving the app
 
 async def settle(pilot) -> None:
-    """Wait until every worker (and the workers their results start) is done and the screen has updated."""
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for _ in range(8):
-        for worker in list(pilot.app.workers):
-            try:
-                await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass
-        await pilot.pause()
-        if not any(w.is_running for w in pilot.app.workers):
-            break
+    """Wait for workers and the screen (tests.pilot.settle), then check no UI error was reported."""
+    await pilot_settle(pilot)
     assert not getattr(pilot.app, "ui_errors", None), pilot.app.ui_errors
 
 
@@ -133,16 +123,6 @@ async def sign_in(pilot, db: Database, identifier: str, code: str | None = None,
     """Password, then the second step (the code sent [to `to`] unless `code` is given)."""
     await submit_password(pilot, identifier)
     await enter_code(pilot, code or latest_code(db, to))
-
-
-def plain(renderable) -> str:
-    if isinstance(renderable, str):
-        return renderable
-    if hasattr(renderable, "plain"):
-        return renderable.plain
-    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
-    console.print(renderable)
-    return console.export_text()
 
 
 def message(app) -> str:
