@@ -76,6 +76,18 @@ def layout_columns(columns: Sequence[Column], available: int, gap: int = 1) -> l
     return widths
 
 
+class ListMessage(Message):
+    """A message from a VirtualList; `control` makes `@on(..., "#id")` selectors work."""
+
+    def __init__(self, sender: "VirtualList") -> None:
+        super().__init__()
+        self.list = sender
+
+    @property
+    def control(self) -> "VirtualList":
+        return self.list
+
+
 class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False):
     """A cursor over a sliding window of rows fetched on demand from a `WindowSource`."""
 
@@ -108,48 +120,28 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
-    class Highlighted(Message):
+    class Highlighted(ListMessage):
         def __init__(self, sender: "VirtualList", row: object | None) -> None:
-            super().__init__()
-            self.list = sender
+            super().__init__(sender)
             self.row = row
 
-        @property
-        def control(self) -> "VirtualList":
-            return self.list
-
-    class Opened(Message):
+    class Opened(ListMessage):
         def __init__(self, sender: "VirtualList", row: object) -> None:
-            super().__init__()
-            self.list = sender
+            super().__init__(sender)
             self.row = row
 
-        @property
-        def control(self) -> "VirtualList":
-            return self.list
-
-    class SelectionChanged(Message):
+    class SelectionChanged(ListMessage):
         def __init__(self, sender: "VirtualList", count: int) -> None:
-            super().__init__()
-            self.list = sender
+            super().__init__(sender)
             self.count = count
 
-        @property
-        def control(self) -> "VirtualList":
-            return self.list
-
-    class Loaded(Message):
+    class Loaded(ListMessage):
         """A fetch was applied (or failed: `error` holds the message)."""
 
         def __init__(self, sender: "VirtualList", op: str, error: str | None = None) -> None:
-            super().__init__()
-            self.list = sender
+            super().__init__(sender)
             self.op = op
             self.error = error
-
-        @property
-        def control(self) -> "VirtualList":
-            return self.list
 
     def __init__(self, columns: Sequence[Column], render_row: Callable[[T], Sequence[Text]],
                  key: Callable[[T], Hashable], *, source: WindowSource[T] | None = None, page_size: int = 100,
