@@ -109,7 +109,7 @@ def search_latency(db: Database, mix: list[tuple[str, str]], repeats: int) -> di
             ms = timed_ms(lambda q=q: directory.page(db, q, limit=100))
             samples.append(ms)
             by_kind.setdefault(kind, []).append(ms)
-        counts.append(timed_ms(lambda q=q: (directory.count(db, q), directory.is_broad(db, q))))
+        counts.append(timed_ms(lambda q=q: directory.count_and_order(db, q)))
     result: dict[str, Any] = {"p50": percentile(samples, 50), "p95": percentile(samples, 95),
                               "count_p95": percentile(counts, 95), "queries": len(mix)}
     result.update({f"p95 {kind}": percentile(v, 95) for kind, v in by_kind.items()})

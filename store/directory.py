@@ -277,20 +277,30 @@ def cursor_of(row: Row) -> tuple[Any, int]:
 
 def count(db: Database, q: DirectoryQuery, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows match, and whether the count hit the cap (show 'cap+')."""
+    n, capped, _ = count_and_order(db, q, cap)
+    return n, capped
+
+
+def count_and_order(db: Database, q: DirectoryQuery, cap: int = COUNT_CAP) -> tuple[int, bool, bool]:
+    """count() and is_broad() from one search plan: (matches, capped, listed in creation order)."""
     with db.reader.connect() as conn:
         search = _search(conn, q.search)
-        clauses, params = _where(q, db.now(), search)
-        if not clauses:
-            return conn.execute(text("SELECT count(*) FROM user")).scalar_one(), False
-        only_search = len(clauses) == len(search.clauses)
-        if only_search and search.prefix is not None:  # index ranges, not a scan
-            ids = prefix_matches(conn, search.prefix, cap)
-            return (cap, True) if ids is None else (len(ids), False)
-        if only_search and search.fts is not None and not search.verified:  # the index alone, no row lookups
-            sql = "SELECT count(*) FROM (SELECT rowid FROM user_search WHERE user_search MATCH :fts LIMIT :cap)"
-        else:
-            sql = f"SELECT count(*) FROM (SELECT 1 FROM {search.source} WHERE {' AND '.join(clauses)} LIMIT :cap)"
-        n = conn.execute(text(sql), {**params, "cap": cap + 1}).scalar_one()
+        return (*_count(conn, q, db.now(), search, cap), search.broad)
+
+
+def _count(conn, q: DirectoryQuery, now: int, search: _Search, cap: int) -> tuple[int, bool]:
+    clauses, params = _where(q, now, search)
+    if not clauses:
+        return conn.execute(text("SELECT count(*) FROM user")).scalar_one(), False
+    only_search = len(clauses) == len(search.clauses)
+    if only_search and search.prefix is not None:  # index ranges, not a scan
+        ids = prefix_matches(conn, search.prefix, cap)
+        return (cap, True) if ids is None else (len(ids), False)
+    if only_search and search.fts is not None and not search.verified:  # the index alone, no row lookups
+        sql = "SELECT count(*) FROM (SELECT rowid FROM user_search WHERE user_search MATCH :fts LIMIT :cap)"
+    else:
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {search.source} WHERE {' AND '.join(clauses)} LIMIT :cap)"
+    n = conn.execute(text(sql), {**params, "cap": cap + 1}).scalar_one()
     return (cap, True) if n > cap else (n, False)
 
 

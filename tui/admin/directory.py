@@ -237,15 +237,14 @@ class DirectoryScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="directory-count", exit_on_error=False)
     def count_matches(self, q: DirectoryQuery) -> None:
         try:
-            result = store_directory.count(self.db, q)
-            broad = store_directory.is_broad(self.db, q)
+            n, capped, broad = store_directory.count_and_order(self.db, q)
         except Exception as exc:  # noqa: BLE001 - shown, never raised
             self.app.call_from_thread(self.notify, error_text(exc), severity="error")
             return
         from textual.worker import get_current_worker
 
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._counted, q, result, broad)
+            self.app.call_from_thread(self._counted, q, (n, capped), broad)
 
     def _counted(self, q: DirectoryQuery, result: tuple[int, bool], broad: bool) -> None:
         if q == self.query_spec:
