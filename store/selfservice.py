@@ -143,11 +143,8 @@ def _require_reauth(db: Database, me: Me) -> None:
 
 def _verified_contact(user: User) -> tuple[str, str] | None:
     """(method, destination) for the verified address codes go to: email first, then phone."""
-    if user.email and user.email_verified:
-        return "email_code", user.email
-    if user.phone and user.phone_verified:
-        return "phone_code", user.phone
-    return None
+    to = notify.contact_of(user)
+    return None if to is None else ("email_code" if codes.channel_of(to) == "email" else "phone_code", to)
 
 
 def _send_code(db: Database, user_id: int, purpose: str, destination: str) -> int:
@@ -156,14 +153,6 @@ def _send_code(db: Database, user_id: int, purpose: str, destination: str) -> in
         return codes.issue(db, user_id, purpose, destination)
     except delivery.DeliveryError:
         raise delivery.DeliveryError(NOT_SENT) from None
-
-
-def _notify(db: Database, user: User, subject: str, body: str) -> None:
-    """Tell the user about a security change out of band (best effort; see store.notify).
-
-    Pass the record as it was before the change to reach the address that was verified then.
-    """
-    notify.notify(db, user, subject, body)
 
 
 # ---------------------------------------------------------------- sign-in
@@ -318,7 +307,7 @@ def reset_password(db: Database, grant: ResetGrant, new_password: str) -> None:
     user = users.set_password(db, actor, user.uid, new_password, must_change=False, action="self.reset_password",
                               end_sessions=True)
     grant.used = True
-    _notify(db, user, "your password was reset", "Your password was reset with a code sent to you.")
+    notify.notify(db, user, "your password was reset", "Your password was reset with a code sent to you.")
 
 
 # ---------------------------------------------------------------- profile
@@ -381,7 +370,7 @@ def change_password(db: Database, me: Me, current: str, new_password: str) -> in
     _differs_from_current(user, new_password)
     user = users.set_password(db, me.actor, me.uid, new_password, action="self.change_password", end_sessions=False)
     me.reauth_until = db.now() + FRESH_SECONDS
-    _notify(db, user, "your password was changed", "Your password was changed in the self-service console.")
+    notify.notify(db, user, "your password was changed", "Your password was changed in the self-service console.")
     return len([v for v in sessions.list_sessions(db, me.user_id) if v.sid != me.sid])
 
 
@@ -498,7 +487,7 @@ def new_recovery_codes(db: Database, me: Me) -> list[str]:
     _guard(db, me)
     _require_fresh(db, me)
     recovery = mfa.regenerate_recovery_codes(db, me.actor, me.uid)
-    _notify(db, _user(db, me), "new recovery codes", "New recovery codes were made for your account; the old ones "
+    notify.notify(db, _user(db, me), "new recovery codes", "New recovery codes were made for your account; the old ones "
             "no longer work.")
     return recovery
 
@@ -543,7 +532,7 @@ def confirm_contact_change(db: Database, me: Me, kind: str, code: str) -> None:
     users.update_user(db, me.actor, me.uid, {kind: new, f"{kind}_verified": True},
                       allowed=(kind, f"{kind}_verified"), action=f"self.change_{kind}")
     if old != new:  # `user` is the record before the change: the notice goes to the address verified until now
-        _notify(db, user, f"your {LABELS[kind].lower()} was changed",
+        notify.notify(db, user, f"your {LABELS[kind].lower()} was changed",
                 f"The {LABELS[kind].lower()} of your account was changed to {mask(new)}.")
 
 
@@ -563,7 +552,7 @@ def remove_contact(db: Database, me: Me, kind: str) -> None:
                               f"verify your {LABELS[other].lower()} first.", kind)
     users.update_user(db, me.actor, me.uid, {kind: None, f"{kind}_verified": False},
                       allowed=(kind, f"{kind}_verified"), action=f"self.remove_{kind}")
-    _notify(db, user, f"your {label} was removed", f"The {label} {mask(getattr(user, kind))} was removed from "
+    notify.notify(db, user, f"your {label} was removed", f"The {label} {mask(getattr(user, kind))} was removed from "
             "your account.")
 
 
