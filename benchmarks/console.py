@@ -183,5 +183,10 @@ def keystrokes(console: Console, path: Path, db: Database, terms: list[str]) -> 
         rss = terminal.peak_rss_mb()
     finally:
         terminal.close()
-    return {"typed_p50": percentile(typed, 50), "typed_p95": percentile(typed, 95),
-            "enter_p50": percentile(entered, 50), "enter_p95": percentile(entered, 95), "peak_rss_mb": rss}
+    return {
+        "typed_p50": percentile(typed, 50),
+        "typed_p95": percentile(typed, 95),
+        "enter_p50": percentile(entered, 50),
+        "enter_p95": percentile(entered, 95),
+        "peak_rss_mb": rss,
+    }

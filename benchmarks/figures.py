@@ -49,9 +49,17 @@ class Figure:
         return measured is not None and measured <= self.limit
 
     def as_json(self) -> dict[str, Any]:
-        return {"label": self.label, "value": _round(self.value), "unit": self.unit, "baseline": _round(self.baseline),
-                "baseline_label": self.baseline_label, "ratio": _round(self.ratio), "target": self.target,
-                "ok": self.ok, "details": {k: _round(v) for k, v in self.details.items()}}
+        return {
+            "label": self.label,
+            "value": _round(self.value),
+            "unit": self.unit,
+            "baseline": _round(self.baseline),
+            "baseline_label": self.baseline_label,
+            "ratio": _round(self.ratio),
+            "target": self.target,
+            "ok": self.ok,
+            "details": {k: _round(v) for k, v in self.details.items()},
+        }
 
 
 def _round(value: Any) -> Any:
@@ -78,13 +86,20 @@ def search_mix(db: Database, per_kind: int, seed: int = 5) -> list[tuple[str, st
     rng = random.Random(seed)
     with db.reader.connect() as conn:
         top = conn.execute(text("SELECT max(id) FROM user")).scalar_one()
-        rows = conn.execute(text(
-            "SELECT username, email, phone, family_name, name FROM user WHERE id IN "
-            f"({', '.join(str(rng.randint(4, top)) for _ in range(per_kind * 8))}) AND username IS NOT NULL "
-            "AND email IS NOT NULL AND family_name IS NOT NULL")).all()
-        phones = [r[0] for r in conn.execute(text("SELECT phone FROM user WHERE phone IS NOT NULL AND id > :start "
-                                                  "LIMIT :n"), {"start": rng.randint(4, max(5, top - 100)),
-                                                                "n": per_kind})]
+        rows = conn.execute(
+            text(
+                "SELECT username, email, phone, family_name, name FROM user WHERE id IN "
+                f"({', '.join(str(rng.randint(4, top)) for _ in range(per_kind * 8))}) AND username IS NOT NULL "
+                "AND email IS NOT NULL AND family_name IS NOT NULL"
+            )
+        ).all()
+        phones = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT phone FROM user WHERE phone IS NOT NULL AND id > :start LIMIT :n"),
+                {"start": rng.randint(4, max(5, top - 100)), "n": per_kind},
+            )
+        ]
     rows = rows[:per_kind]
     mix = [("prefix", r.username[:6]) for r in rows]
     mix += [("short prefix", r.username[:2]) for r in rows[: max(1, per_kind // 2)]]
@@ -110,8 +125,12 @@ def search_latency(db: Database, mix: list[tuple[str, str]], repeats: int) -> di
             samples.append(ms)
             by_kind.setdefault(kind, []).append(ms)
         counts.append(timed_ms(lambda q=q: directory.count_and_order(db, q)))
-    result: dict[str, Any] = {"p50": percentile(samples, 50), "p95": percentile(samples, 95),
-                              "count_p95": percentile(counts, 95), "queries": len(mix)}
+    result: dict[str, Any] = {
+        "p50": percentile(samples, 50),
+        "p95": percentile(samples, 95),
+        "count_p95": percentile(counts, 95),
+        "queries": len(mix),
+    }
     result.update({f"p95 {kind}": percentile(v, 95) for kind, v in by_kind.items()})
     return result
 
@@ -125,16 +144,21 @@ def paging(db: Database, repeats: int) -> dict[str, float]:
         users = conn.execute(text("SELECT count(*) FROM user")).scalar_one()
         deep = max(1, users - 1000)
         key = directory.SORTS["username"]
-        cursor = conn.execute(text(f"SELECT {key} AS k, u.id FROM user u ORDER BY {key}, u.id LIMIT 1 OFFSET :o"),
-                              {"o": deep - 1}).one()
+        cursor = conn.execute(
+            text(f"SELECT {key} AS k, u.id FROM user u ORDER BY {key}, u.id LIMIT 1 OFFSET :o"), {"o": deep - 1}
+        ).one()
     q = directory.DirectoryQuery()
     first, far = [], []
     for _ in range(repeats + 1):
         first.append(timed_ms(lambda: directory.page(db, q, limit=100)))
         far.append(timed_ms(lambda: directory.page(db, q, after=(cursor[0], cursor[1]), limit=100)))
     first, far = first[1:], far[1:]  # the first round warms the cache
-    return {"row0_ms": statistics.median(first), "deep_ms": statistics.median(far), "deep_row": deep,
-            "deep_p95_ms": percentile(far, 95)}
+    return {
+        "row0_ms": statistics.median(first),
+        "deep_ms": statistics.median(far),
+        "deep_row": deep,
+        "deep_p95_ms": percentile(far, 95),
+    }
 
 
 # -- sign-in ------------------------------------------------------------------------------------------------------
@@ -149,8 +173,11 @@ def sign_in(db: Database, repeats: int) -> dict[str, float]:
     for _ in range(repeats):
         full.append(timed_ms(lambda: auth.authenticate(db, DEMO_USER, DEMO_PASSWORD)))
         bare.append(timed_ms(lambda: hasher.verify(DEMO_PASSWORD_HASH, DEMO_PASSWORD)))
-    return {"authenticate_ms": statistics.median(full), "argon2_ms": statistics.median(bare),
-            "authenticate_p95_ms": percentile(full, 95)}
+    return {
+        "authenticate_ms": statistics.median(full),
+        "argon2_ms": statistics.median(bare),
+        "authenticate_p95_ms": percentile(full, 95),
+    }
 
 
 def _sign_in_worker(path: str, key_path: str, seconds: float, bare: bool, barrier: Any, out: Any) -> None:
@@ -172,8 +199,10 @@ def sign_ins_per_second(path: Path, key_path: Path, seconds: float, bare: bool, 
     """Throughput with one process per core (each verify is CPU-bound argon2)."""
     ctx = multiprocessing.get_context("fork")
     barrier, out = ctx.Barrier(processes), ctx.Queue()
-    workers = [ctx.Process(target=_sign_in_worker, args=(str(path), str(key_path), seconds, bare, barrier, out))
-               for _ in range(processes)]
+    workers = [
+        ctx.Process(target=_sign_in_worker, args=(str(path), str(key_path), seconds, bare, barrier, out))
+        for _ in range(processes)
+    ]
     for w in workers:
         w.start()
     total = sum(out.get(timeout=seconds + 120) for _ in workers)
@@ -195,9 +224,17 @@ def history_pages(db: Database, username: str, repeats: int) -> dict[str, float]
     uid = _user_id(db, username)
     with db.reader.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM login_event WHERE user_id = :u"), {"u": uid}).scalar_one()
-        cursors = [tuple(conn.execute(text("SELECT ts, id FROM login_event WHERE user_id = :u ORDER BY ts DESC, id DESC "
-                                           "LIMIT 1 OFFSET :o"), {"u": uid, "o": offset}).one())
-                   for offset in sorted({rows // 2, max(0, rows - 50)})]
+        cursors = [
+            tuple(
+                conn.execute(
+                    text(
+                        "SELECT ts, id FROM login_event WHERE user_id = :u ORDER BY ts DESC, id DESC LIMIT 1 OFFSET :o"
+                    ),
+                    {"u": uid, "o": offset},
+                ).one()
+            )
+            for offset in sorted({rows // 2, max(0, rows - 50)})
+        ]
     cases: list[tuple[history.HistoryFilter, tuple[int, int] | None]] = [(history.HistoryFilter(), None)]
     cases += [(history.HistoryFilter(), c) for c in cursors]
     cases += [(history.HistoryFilter(success=False), None), (history.HistoryFilter(app="billing"), None)]
@@ -205,8 +242,9 @@ def history_pages(db: Database, username: str, repeats: int) -> dict[str, float]
     for flt, before in cases:
         history.login_history(db, uid, flt, before=before, limit=50)
         for _ in range(repeats):
-            samples.append(timed_ms(lambda flt=flt, before=before: history.login_history(db, uid, flt, before=before,
-                                                                                        limit=50)))
+            samples.append(
+                timed_ms(lambda flt=flt, before=before: history.login_history(db, uid, flt, before=before, limit=50))
+            )
     return {"p50": percentile(samples, 50), "p95": percentile(samples, 95), "rows": rows}
 
 

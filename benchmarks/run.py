@@ -66,8 +66,12 @@ def dataset(settings: Settings, users: int, key: Path, *, rebuild: bool) -> tupl
         with db.reader.connect() as conn:
             note = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'demo'").scalar()
         built = json.loads(record.read_text())
-        if note and json.loads(note).get("users") == users and db.schema_version() == SCHEMA_VERSION \
-                and built.get("schema") == SCHEMA_VERSION:
+        if (
+            note
+            and json.loads(note).get("users") == users
+            and db.schema_version() == SCHEMA_VERSION
+            and built.get("schema") == SCHEMA_VERSION
+        ):
             log(f"reusing {path.name} (built {built['built_at']} in {built['seconds']:.1f} s)")
             return path, db, {**built, "reused": True}
         db.close()
@@ -77,9 +81,15 @@ def dataset(settings: Settings, users: int, key: Path, *, rebuild: bool) -> tupl
     db = Database(str(path), create=True, key_path=key)
     load = os.getloadavg()[0]
     summary = demo_builder.build(db, users=users, seed=SEED, progress=lambda m: log(f"  {m}"))
-    built = {"seconds": summary.seconds, "timings": summary.timings, "history": summary.history,
-             "built_at": time.strftime("%Y-%m-%d %H:%M"), "load_average": load, "schema": SCHEMA_VERSION,
-             "parallel": summary.parallel}
+    built = {
+        "seconds": summary.seconds,
+        "timings": summary.timings,
+        "history": summary.history,
+        "built_at": time.strftime("%Y-%m-%d %H:%M"),
+        "load_average": load,
+        "schema": SCHEMA_VERSION,
+        "parallel": summary.parallel,
+    }
     record.write_text(json.dumps(built, indent=2))
     return path, db, {**built, "reused": False}
 
@@ -94,45 +104,117 @@ def measure(settings: Settings) -> tuple[list, dict[str, Any]]:
     out: list[f.Figure] = []
 
     log("demo build")
-    out.append(f.Figure("demo_build", f"demo build, {n} users", big_built["seconds"], "s", small_built["seconds"],
-                        f"{SMALL:,} users", "< 120 s at 1M", 120.0,
-                        details={"reused": big_built["reused"], "built_at": big_built["built_at"],
-                                 "load_average_at_build": big_built["load_average"],
-                                 **{f"{k}_s": v for k, v in big_built["timings"].items()}}))
+    out.append(
+        f.Figure(
+            "demo_build",
+            f"demo build, {n} users",
+            big_built["seconds"],
+            "s",
+            small_built["seconds"],
+            f"{SMALL:,} users",
+            "< 120 s at 1M",
+            120.0,
+            details={
+                "reused": big_built["reused"],
+                "built_at": big_built["built_at"],
+                "load_average_at_build": big_built["load_average"],
+                **{f"{k}_s": v for k, v in big_built["timings"].items()},
+            },
+        )
+    )
 
     log("search")
     mix = f.search_mix(big_db, settings.per_kind)
     big_search = f.search_latency(big_db, mix, settings.repeats)
     small_search = f.search_latency(small_db, f.search_mix(small_db, settings.per_kind), settings.repeats)
-    out.append(f.Figure("search_p50", f"search p50, {n} users (store)", big_search["p50"], "ms", small_search["p50"],
-                        f"{SMALL:,} users", details={"terms": [t for _, t in mix]}))
-    out.append(f.Figure("search_p95", f"search p95, {n} users (store)", big_search["p95"], "ms", small_search["p95"],
-                        f"{SMALL:,} users", "p95 <= 10 ms", 10.0,
-                        details={k: v for k, v in big_search.items() if k.startswith("p95 ") or k == "count_p95"}))
+    out.append(
+        f.Figure(
+            "search_p50",
+            f"search p50, {n} users (store)",
+            big_search["p50"],
+            "ms",
+            small_search["p50"],
+            f"{SMALL:,} users",
+            details={"terms": [t for _, t in mix]},
+        )
+    )
+    out.append(
+        f.Figure(
+            "search_p95",
+            f"search p95, {n} users (store)",
+            big_search["p95"],
+            "ms",
+            small_search["p95"],
+            f"{SMALL:,} users",
+            "p95 <= 10 ms",
+            10.0,
+            details={k: v for k, v in big_search.items() if k.startswith("p95 ") or k == "count_p95"},
+        )
+    )
 
     log("paging")
     pages = f.paging(big_db, settings.repeats)
-    out.append(f.Figure("paging", f"page at row {pages['deep_row']:,} (keyset)", pages["deep_ms"], "ms",
-                        pages["row0_ms"], "page at row 0", "<= 1.5x row 0", 1.5, ratio_target=True,
-                        details={"deep_p95_ms": pages["deep_p95_ms"]}))
+    out.append(
+        f.Figure(
+            "paging",
+            f"page at row {pages['deep_row']:,} (keyset)",
+            pages["deep_ms"],
+            "ms",
+            pages["row0_ms"],
+            "page at row 0",
+            "<= 1.5x row 0",
+            1.5,
+            ratio_target=True,
+            details={"deep_p95_ms": pages["deep_p95_ms"]},
+        )
+    )
 
     log("login history")
     heavy = f.history_pages(big_db, f.HEAVY, settings.repeats)
     light = f.history_pages(big_db, "demo.user", settings.repeats)
-    out.append(f.Figure("history_p95", f"history page, user with {heavy['rows']:,} rows", heavy["p95"], "ms",
-                        light["p95"], f"user with {light['rows']:,} rows", "p95 <= 5 ms", 5.0,
-                        details={"p50": heavy["p50"]}))
+    out.append(
+        f.Figure(
+            "history_p95",
+            f"history page, user with {heavy['rows']:,} rows",
+            heavy["p95"],
+            "ms",
+            light["p95"],
+            f"user with {light['rows']:,} rows",
+            "p95 <= 5 ms",
+            5.0,
+            details={"p50": heavy["p50"]},
+        )
+    )
 
     log("sign-in")
     signin = f.sign_in(big_db, max(3, settings.repeats // 2))
-    out.append(f.Figure("signin", "authenticate() wall time", signin["authenticate_ms"], "ms", signin["argon2_ms"],
-                        "bare argon2 verify", "<= 1.2x argon2", 1.2, ratio_target=True,
-                        details={"authenticate_p95_ms": signin["authenticate_p95_ms"]}))
+    out.append(
+        f.Figure(
+            "signin",
+            "authenticate() wall time",
+            signin["authenticate_ms"],
+            "ms",
+            signin["argon2_ms"],
+            "bare argon2 verify",
+            "<= 1.2x argon2",
+            1.2,
+            ratio_target=True,
+            details={"authenticate_p95_ms": signin["authenticate_p95_ms"]},
+        )
+    )
     seconds = 1.0 if settings.quick else 8.0
     per_s = f.sign_ins_per_second(big_path, key, seconds, bare=False)
     bare_per_s = f.sign_ins_per_second(big_path, key, seconds, bare=True)
-    out.append(f.Figure("signins_per_s", "sign-ins per second, 2 processes", per_s, "/s", bare_per_s,
-                        "bare argon2 verifies/s, 2 processes"))
+    out.append(
+        f.Figure(
+            "signins_per_s",
+            "sign-ins per second, 2 processes",
+            per_s,
+            "/s",
+            bare_per_s,
+            "bare argon2 verifies/s, 2 processes",
+        )
+    )
 
     if settings.console:
         out += console_figures(settings, {"small": (small_path, small_db), "big": (big_path, big_db)}, mix)
@@ -146,11 +228,18 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
     n = f"{settings.users:,}"
     if not c.available():
         log("tmux not found: console figures skipped")
-        return [f.Figure(key, label, None, "", details={"skipped": "tmux not found"})
-                for key, label in (("cold_start", "cold start"), ("keystroke_p95", "keystroke to results"),
-                                   ("peak_rss", "peak RSS"))]
-    console = c.Console(env={k: os.environ[k] for k in ("USERDESK_CONFIG_DIR", "USERDESK_DATA_DIR", "USERDESK_KEY_FILE")}
-                        | {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")})
+        return [
+            f.Figure(key, label, None, "", details={"skipped": "tmux not found"})
+            for key, label in (
+                ("cold_start", "cold start"),
+                ("keystroke_p95", "keystroke to results"),
+                ("peak_rss", "peak RSS"),
+            )
+        ]
+    console = c.Console(
+        env={k: os.environ[k] for k in ("USERDESK_CONFIG_DIR", "USERDESK_DATA_DIR", "USERDESK_KEY_FILE")}
+        | {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
+    )
     log("console cold start")
     starts = c.cold_starts(console, dbs, runs=1 if settings.quick else 5)
     terms = [t for kind, t in mix if kind in ("prefix", "infix", "email", "phone", "name", "no match")]
@@ -160,19 +249,66 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
     small = c.keystrokes(console, *dbs["small"], terms)
     floor = c.echo_floor(console, terms)
     return [
-        f.Figure("cold_start", f"cold start to painted page, {n} users", starts["big"], "s", starts["bare"],
-                 "bare Textual app", "<= 1.5x bare app", 1.5, ratio_target=True),
-        f.Figure("cold_start_scale", f"cold start, {n} vs {SMALL:,} users", starts["big"], "s", starts["small"],
-                 f"{SMALL:,} users", "<= 1.2x", 1.2, ratio_target=True),
-        f.Figure("keystroke_p95", f"keystroke to results p95, {n} users", big["typed_p95"], "ms",
-                 small["typed_p95"], f"{SMALL:,} users", "p95 <= 100 ms", 100.0,
-                 details={"typed_p50": big["typed_p50"], "terms": terms, "search_debounce_ms": _debounce_ms(),
-                          "bare_app_echo_p95": floor}),
-        f.Figure("enter_p95", f"Enter to results p95, {n} users", big["enter_p95"], "ms", small["enter_p95"],
-                 f"{SMALL:,} users", "p95 <= 100 ms", 100.0,
-                 details={"enter_p50": big["enter_p50"], "bare_app_echo_p95": floor}),
-        f.Figure("peak_rss", f"peak RSS of the admin console, {n} users", big["peak_rss_mb"], "MB",
-                 small["peak_rss_mb"], f"{SMALL:,} users", "<= 1.3x", 1.3, ratio_target=True),
+        f.Figure(
+            "cold_start",
+            f"cold start to painted page, {n} users",
+            starts["big"],
+            "s",
+            starts["bare"],
+            "bare Textual app",
+            "<= 1.5x bare app",
+            1.5,
+            ratio_target=True,
+        ),
+        f.Figure(
+            "cold_start_scale",
+            f"cold start, {n} vs {SMALL:,} users",
+            starts["big"],
+            "s",
+            starts["small"],
+            f"{SMALL:,} users",
+            "<= 1.2x",
+            1.2,
+            ratio_target=True,
+        ),
+        f.Figure(
+            "keystroke_p95",
+            f"keystroke to results p95, {n} users",
+            big["typed_p95"],
+            "ms",
+            small["typed_p95"],
+            f"{SMALL:,} users",
+            "p95 <= 100 ms",
+            100.0,
+            details={
+                "typed_p50": big["typed_p50"],
+                "terms": terms,
+                "search_debounce_ms": _debounce_ms(),
+                "bare_app_echo_p95": floor,
+            },
+        ),
+        f.Figure(
+            "enter_p95",
+            f"Enter to results p95, {n} users",
+            big["enter_p95"],
+            "ms",
+            small["enter_p95"],
+            f"{SMALL:,} users",
+            "p95 <= 100 ms",
+            100.0,
+            details={"enter_p50": big["enter_p50"], "bare_app_echo_p95": floor},
+        ),
+        f.Figure(
+            "peak_rss",
+            f"peak RSS of the admin console, {n} users",
+            big["peak_rss_mb"],
+            "MB",
+            small["peak_rss_mb"],
+            f"{SMALL:,} users",
+            "<= 1.3x",
+            1.3,
+            ratio_target=True,
+        ),
     ]
 
 
@@ -192,21 +328,32 @@ def _fmt(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def report(settings: Settings, results: list, extra: dict[str, Any], started: float,
-           write: Callable[[str], None] = print) -> dict[str, Any]:
+def report(
+    settings: Settings, results: list, extra: dict[str, Any], started: float, write: Callable[[str], None] = print
+) -> dict[str, Any]:
     rows = [("Figure", "Measured", "Baseline (same run)", "Ratio", "Target", "OK")]
     for fig in results:
         ok = "-" if fig.ok is None else ("yes" if fig.ok else "NO")
         baseline = f"{_fmt(fig.baseline, fig.unit)} ({fig.baseline_label})" if fig.baseline is not None else "-"
-        rows.append((fig.label, _fmt(fig.value, fig.unit), baseline,
-                     "-" if fig.ratio is None else f"{fig.ratio:.2f}x", fig.target or "-", ok))
+        rows.append(
+            (
+                fig.label,
+                _fmt(fig.value, fig.unit),
+                baseline,
+                "-" if fig.ratio is None else f"{fig.ratio:.2f}x",
+                fig.target or "-",
+                ok,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
         write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if i == 0:
             write("  ".join("-" * w for w in widths))
     data = {
-        "users": settings.users, "quick": settings.quick, "seconds": round(time.perf_counter() - started, 1),
+        "users": settings.users,
+        "quick": settings.quick,
+        "seconds": round(time.perf_counter() - started, 1),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average": os.getloadavg()},
         "figures": {fig.key: fig.as_json() for fig in results},
     }
@@ -228,8 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < SMALL:
         parser.error(f"--users must be at least {SMALL}")
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings(users=args.users, quick=args.quick, rebuild=args.rebuild, console=not args.no_console,
-                        data=args.data_dir.resolve())
+    settings = Settings(
+        users=args.users,
+        quick=args.quick,
+        rebuild=args.rebuild,
+        console=not args.no_console,
+        data=args.data_dir.resolve(),
+    )
     started = time.perf_counter()
     results, extra = measure(settings)
     report(settings, results, extra, started)

@@ -55,8 +55,15 @@ def create_app(db: Database, actor: Actor, name: str, default: str = "allow") ->
             raise ValidationError(f"An app named '{name}' already exists.", "name")
         app = App(name=name, default_policy=default, created_at=now)
         s.add(app)
-        audit.record(s, actor, "app.create", now=now, target_type="app", target_label=name,
-                     changes={"default_policy": [None, default]})
+        audit.record(
+            s,
+            actor,
+            "app.create",
+            now=now,
+            target_type="app",
+            target_label=name,
+            changes={"default_policy": [None, default]},
+        )
     return app
 
 
@@ -67,8 +74,16 @@ def set_default(db: Database, actor: Actor, name: str, default: str, reason: str
         app = require_app(s, name)
         before, app.default_policy = app.default_policy, default
         s.add(app)
-        audit.record(s, actor, "app.default", now=db.now(), target_type="app", target_label=name, reason=reason,
-                     changes={"default_policy": [before, default]})
+        audit.record(
+            s,
+            actor,
+            "app.default",
+            now=db.now(),
+            target_type="app",
+            target_label=name,
+            reason=reason,
+            changes={"default_policy": [before, default]},
+        )
 
 
 def create_group(db: Database, actor: Actor, name: str, description: str = "") -> Group:
@@ -90,8 +105,16 @@ def add_member(db: Database, actor: Actor, group: str, ref: str, reason: str | N
         if s.get(GroupMember, (grp.id, user.id)):
             return False
         s.add(GroupMember(group_id=grp.id, user_id=user.id))
-        audit.record(s, actor, "group.add_member", now=db.now(), target_uid=user.uid, target_label=login_name(user),
-                     reason=reason, changes={"group": [None, grp.name]})
+        audit.record(
+            s,
+            actor,
+            "group.add_member",
+            now=db.now(),
+            target_uid=user.uid,
+            target_label=login_name(user),
+            reason=reason,
+            changes={"group": [None, grp.name]},
+        )
         return True
 
 
@@ -102,13 +125,29 @@ def remove_member(db: Database, actor: Actor, group: str, ref: str, reason: str 
         if member is None:
             return False
         s.delete(member)
-        audit.record(s, actor, "group.remove_member", now=db.now(), target_uid=user.uid, target_label=login_name(user),
-                     reason=reason, changes={"group": [grp.name, None]})
+        audit.record(
+            s,
+            actor,
+            "group.remove_member",
+            now=db.now(),
+            target_uid=user.uid,
+            target_label=login_name(user),
+            reason=reason,
+            changes={"group": [grp.name, None]},
+        )
         return True
 
 
-def set_rule(db: Database, actor: Actor, app_name: str, effect: str | None, *, user_ref: str | None = None,
-             group: str | None = None, reason: str | None = None) -> None:
+def set_rule(
+    db: Database,
+    actor: Actor,
+    app_name: str,
+    effect: str | None,
+    *,
+    user_ref: str | None = None,
+    group: str | None = None,
+    reason: str | None = None,
+) -> None:
     """Allow or deny one user or group on an app; effect None removes the rule."""
     if (user_ref is None) == (group is None):
         raise ValidationError("Name exactly one subject: a user or a group.")
@@ -122,8 +161,11 @@ def set_rule(db: Database, actor: Actor, app_name: str, effect: str | None, *, u
         else:
             grp = require_group(s, group)
             kind, subject_id, uid, label = "group", grp.id, None, grp.name
-        rule = s.exec(select(AppRule).where(AppRule.app_id == app.id, AppRule.subject_type == kind,
-                                            AppRule.subject_id == subject_id)).first()
+        rule = s.exec(
+            select(AppRule).where(
+                AppRule.app_id == app.id, AppRule.subject_type == kind, AppRule.subject_id == subject_id
+            )
+        ).first()
         before = rule.effect if rule else None
         if effect is None:
             if rule:
@@ -133,8 +175,17 @@ def set_rule(db: Database, actor: Actor, app_name: str, effect: str | None, *, u
             s.add(rule)
         else:
             s.add(AppRule(app_id=app.id, subject_type=kind, subject_id=subject_id, effect=effect))
-        audit.record(s, actor, f"app.rule.{effect or 'remove'}", now=db.now(), target_type=kind, target_uid=uid,
-                     target_label=label, reason=reason, changes={f"app:{app.name}": [before, effect]})
+        audit.record(
+            s,
+            actor,
+            f"app.rule.{effect or 'remove'}",
+            now=db.now(),
+            target_type=kind,
+            target_uid=uid,
+            target_label=label,
+            reason=reason,
+            changes={f"app:{app.name}": [before, effect]},
+        )
 
 
 def decide(s: Session, app: App, user_id: int) -> Decision:
@@ -172,8 +223,12 @@ def list_groups(db: Database) -> list[tuple[Group, int]]:
     from sqlalchemy import func
 
     with db.read() as s:
-        rows = s.exec(select(Group, func.count(GroupMember.user_id)).outerjoin(GroupMember, GroupMember.group_id == Group.id)
-                      .group_by(Group.id).order_by(Group.name)).all()
+        rows = s.exec(
+            select(Group, func.count(GroupMember.user_id))
+            .outerjoin(GroupMember, GroupMember.group_id == Group.id)
+            .group_by(Group.id)
+            .order_by(Group.name)
+        ).all()
         return [(g, n) for g, n in rows]
 
 
@@ -202,6 +257,11 @@ def app_rules(db: Database, app_name: str) -> list[RuleView]:
 
 def user_groups(db: Database, user_id: int) -> list[str]:
     with db.read() as s:
-        return list(s.exec(select(Group.name).join(GroupMember, GroupMember.group_id == Group.id)
-                           .where(GroupMember.user_id == user_id).order_by(Group.name)).all())
-
+        return list(
+            s.exec(
+                select(Group.name)
+                .join(GroupMember, GroupMember.group_id == Group.id)
+                .where(GroupMember.user_id == user_id)
+                .order_by(Group.name)
+            ).all()
+        )

@@ -22,7 +22,7 @@ class Actor:
     address: str | None = None
 
     @classmethod
-    def from_environment(cls) -> "Actor":
+    def from_environment(cls) -> Actor:
         """The OS user running the command, plus the SSH client address when there is one."""
         try:
             name = getpass.getuser()
@@ -32,20 +32,41 @@ class Actor:
         return cls(name=name, address=ssh.split()[0] if ssh else None)
 
     @classmethod
-    def self_service(cls, username: str | None, uid: str) -> "Actor":
+    def self_service(cls, username: str | None, uid: str) -> Actor:
         base = cls.from_environment()
         return cls(name=f"self:{username or uid}", address=base.address)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
-            if before.get(k) != after.get(k) and k not in SECRET_FIELDS | NOISE_FIELDS}
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k) and k not in SECRET_FIELDS | NOISE_FIELDS
+    }
 
 
-def record(session: Session, actor: Actor, action: str, *, now: int, target_uid: str | None = None,
-           target_label: str | None = None, target_type: str = "user", reason: str | None = None,
-           changes: dict[str, Any] | None = None) -> None:
-    session.add(AuditEntry(
-        ts=now, actor=actor.name, actor_address=actor.address, action=action, target_type=target_type,
-        target_uid=target_uid, target_label=target_label, reason=(reason or None),
-        changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None))
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    now: int,
+    target_uid: str | None = None,
+    target_label: str | None = None,
+    target_type: str = "user",
+    reason: str | None = None,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            ts=now,
+            actor=actor.name,
+            actor_address=actor.address,
+            action=action,
+            target_type=target_type,
+            target_uid=target_uid,
+            target_label=target_label,
+            reason=(reason or None),
+            changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
+        )
+    )

@@ -39,18 +39,32 @@ def issue(db: Database, user_id: int, purpose: str, destination: str) -> int:
     policy = db.policy
     code = f"{secrets.randbelow(10**6):06d}"
     with db.write() as s:
-        last = s.exec(select(OneTimeCode.created_at).where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose)
-                      .order_by(OneTimeCode.id.desc())).first()
+        last = s.exec(
+            select(OneTimeCode.created_at)
+            .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose)
+            .order_by(OneTimeCode.id.desc())
+        ).first()
         if last is not None and now - last < policy.code_resend_seconds:
             wait = policy.code_resend_seconds - (now - last)
             raise ValidationError(f"A code was sent moments ago; wait {wait} s before asking for another.", "code")
-        s.execute(update(OneTimeCode).where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose,
-                                            OneTimeCode.used_at.is_(None)).values(used_at=now))
-        row = OneTimeCode(user_id=user_id, purpose=purpose, destination=destination, code_hash=_hash(db, user_id, purpose, code),
-                          created_at=now, expires_at=now + policy.code_ttl_minutes * 60)
+        s.execute(
+            update(OneTimeCode)
+            .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
+            .values(used_at=now)
+        )
+        row = OneTimeCode(
+            user_id=user_id,
+            purpose=purpose,
+            destination=destination,
+            code_hash=_hash(db, user_id, purpose, code),
+            created_at=now,
+            expires_at=now + policy.code_ttl_minutes * 60,
+        )
         s.add(row)
-    body = (f"Your Userdesk code is {code}. It is {PURPOSES[purpose]} and expires in {policy.code_ttl_minutes} minutes.\n"
-            "If you did not ask for it, ignore this message and tell your administrator.")
+    body = (
+        f"Your Userdesk code is {code}. It is {PURPOSES[purpose]} and expires in {policy.code_ttl_minutes} minutes.\n"
+        "If you did not ask for it, ignore this message and tell your administrator."
+    )
     try:
         delivery.send(db.config.delivery, channel_of(destination), destination, f"Userdesk code: {code}", body)
     except delivery.DeliveryError:
@@ -64,8 +78,11 @@ def verify(db: Database, user_id: int, purpose: str, code: str) -> str:
     """Consume the current code; returns where it was sent. Raises AuthFailed with a reason."""
     now = db.now()
     with db.write() as s:
-        row = s.exec(select(OneTimeCode).where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose,
-                                               OneTimeCode.used_at.is_(None)).order_by(OneTimeCode.id.desc())).first()
+        row = s.exec(
+            select(OneTimeCode)
+            .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
+            .order_by(OneTimeCode.id.desc())
+        ).first()
         if row is None:
             raise AuthFailed("no code pending")
         if row.expires_at <= now:

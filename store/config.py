@@ -56,9 +56,15 @@ class Policy:
     def __post_init__(self) -> None:
         """Refuse settings below the security floor (NIST 800-63B / ASVS), whatever the config says."""
         floors = {
-            "password_min_length": (8, 64), "password_max_length": (64, 4096), "lockout_threshold": (1, 100),
-            "lockout_minutes": (1, 24 * 60), "session_idle_minutes": (1, 24 * 60), "session_absolute_hours": (1, 24 * 30),
-            "selfservice_idle_minutes": (1, 24 * 60), "code_ttl_minutes": (1, 60), "code_max_attempts": (1, 10),
+            "password_min_length": (8, 64),
+            "password_max_length": (64, 4096),
+            "lockout_threshold": (1, 100),
+            "lockout_minutes": (1, 24 * 60),
+            "session_idle_minutes": (1, 24 * 60),
+            "session_absolute_hours": (1, 24 * 30),
+            "selfservice_idle_minutes": (1, 24 * 60),
+            "code_ttl_minutes": (1, 60),
+            "code_max_attempts": (1, 10),
             "code_resend_seconds": (0, 3600),
         }
         for name, (low, high) in floors.items():
@@ -122,10 +128,13 @@ def _load_config(path: Path | None = None) -> Config:
     if path.exists():
         with path.open("rb") as fh:
             raw = tomllib.load(fh)
-    sections: dict[str, dict[str, Any]] = {"policy": dict(raw.get("policy", {})), "delivery": dict(raw.get("delivery", {}))}
+    sections: dict[str, dict[str, Any]] = {
+        "policy": dict(raw.get("policy", {})),
+        "delivery": dict(raw.get("delivery", {})),
+    }
     for key, value in os.environ.items():
         for section in sections:
             prefix = f"USERDESK_{section.upper()}_"
             if key.startswith(prefix):
-                sections[section][key[len(prefix):].lower()] = value
+                sections[section][key[len(prefix) :].lower()] = value
     return Config(policy=_coerce(Policy, sections["policy"]), delivery=_coerce(Delivery, sections["delivery"]))

@@ -39,7 +39,7 @@ class Keys:
         self._mac_key = raw[32:]
 
     @classmethod
-    def load_or_create(cls, path: Path) -> "Keys":
+    def load_or_create(cls, path: Path) -> Keys:
         if not path.exists():
             try:
                 create_private_file(path, base64.b64encode(secrets.token_bytes(KEY_BYTES)) + b"\n")

@@ -39,11 +39,22 @@ def options_of(field: CustomField) -> list[str]:
     return json.loads(field.options) if field.options else []
 
 
-def define_field(db: Database, actor: Actor, key: str, type: str, *, label: str | None = None,
-                 options: list[str] | None = None, unique: bool = False, user_editable: bool = False) -> CustomField:
+def define_field(
+    db: Database,
+    actor: Actor,
+    key: str,
+    type: str,
+    *,
+    label: str | None = None,
+    options: list[str] | None = None,
+    unique: bool = False,
+    user_editable: bool = False,
+) -> CustomField:
     key = (key or "").strip()
     if not _KEY.match(key):
-        raise ValidationError("Field key must start with a lowercase letter and use only a-z, 0-9 and _ (at most 64).", "key")
+        raise ValidationError(
+            "Field key must start with a lowercase letter and use only a-z, 0-9 and _ (at most 64).", "key"
+        )
     if key in RESERVED:
         raise ValidationError(f"Field key '{key}' clashes with a built-in user field.", "key")
     if type not in TYPES:
@@ -64,12 +75,30 @@ def define_field(db: Database, actor: Actor, key: str, type: str, *, label: str 
     with db.write() as s:
         if s.exec(select(CustomField.id).where(CustomField.key == key)).first():
             raise ValidationError(f"A field with key '{key}' already exists (key and type cannot be changed).", "key")
-        field = CustomField(key=key, label=label, type=type, options=json.dumps(opts) if opts else None,
-                            unique=unique, user_editable=user_editable, created_at=now)
+        field = CustomField(
+            key=key,
+            label=label,
+            type=type,
+            options=json.dumps(opts) if opts else None,
+            unique=unique,
+            user_editable=user_editable,
+            created_at=now,
+        )
         s.add(field)
-        audit.record(s, actor, "field.define", now=now, target_type="field", target_label=key,
-                     changes={"type": [None, type], "options": [None, opts or None], "unique": [None, unique],
-                              "user_editable": [None, user_editable]})
+        audit.record(
+            s,
+            actor,
+            "field.define",
+            now=now,
+            target_type="field",
+            target_label=key,
+            changes={
+                "type": [None, type],
+                "options": [None, opts or None],
+                "unique": [None, unique],
+                "user_editable": [None, user_editable],
+            },
+        )
     return field
 
 
@@ -97,7 +126,9 @@ def parse_value(field: CustomField, raw: Any) -> str | None:
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            raise ValidationError(f"{label} is a date field; '{text}' is not a date in the form YYYY-MM-DD.", field.key) from None
+            raise ValidationError(
+                f"{label} is a date field; '{text}' is not a date in the form YYYY-MM-DD.", field.key
+            ) from None
     if field.type == "boolean":
         lowered = text.lower()
         if lowered in ("true", "yes", "1", "on"):
@@ -135,16 +166,26 @@ def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_
         else:
             s.add(CustomValue(user_id=user.id, field_id=field.id, value=value))
         if before != value:
-            audit.record(s, actor, "data.set", now=now, target_uid=user.uid, target_label=login_name(user),
-                         changes={f"custom.{key}": [before, value]})
+            audit.record(
+                s,
+                actor,
+                "data.set",
+                now=now,
+                target_uid=user.uid,
+                target_label=login_name(user),
+                changes={f"custom.{key}": [before, value]},
+            )
         return value
 
 
 def _check_unique(s, field: CustomField, value: str | None, user_id: int) -> None:
     if value is None or not field.unique:
         return
-    taken = s.exec(select(CustomValue.user_id).where(CustomValue.field_id == field.id, CustomValue.value == value,
-                                                     CustomValue.user_id != user_id)).first()
+    taken = s.exec(
+        select(CustomValue.user_id).where(
+            CustomValue.field_id == field.id, CustomValue.value == value, CustomValue.user_id != user_id
+        )
+    ).first()
     if taken is not None:
         raise ValidationError(f"'{field.key}' value '{value}' is already used by another user.", field.key)
 
@@ -159,7 +200,9 @@ def user_values(db: Database, user_id: int) -> list[FieldValue]:
     """Every defined field with this user's value (None when unset)."""
     with db.read() as s:
         fields = s.exec(select(CustomField).order_by(CustomField.key)).all()
-        values = dict(s.exec(select(CustomValue.field_id, CustomValue.value).where(CustomValue.user_id == user_id)).all())
+        values = dict(
+            s.exec(select(CustomValue.field_id, CustomValue.value).where(CustomValue.user_id == user_id)).all()
+        )
     return [FieldValue(f, values.get(f.id)) for f in fields]
 
 

@@ -52,7 +52,9 @@ def _v2(conn) -> None:
 
 def _v3(conn) -> None:
     """Index locked users (partial: only rows with a lock time): the 'locked' filter scanned every user (4 s at 1M)."""
-    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_user_locked ON user (locked_until) WHERE locked_until IS NOT NULL")
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_user_locked ON user (locked_until) WHERE locked_until IS NOT NULL"
+    )
 
 
 MIGRATIONS: list[Callable] = [_v1, _v2, _v3]
@@ -75,8 +77,15 @@ def resolve_path(target: str) -> Path:
 class Database:
     """One open directory: engines for reading and writing, the key, the policy and a clock."""
 
-    def __init__(self, target: str | None = None, *, create: bool = False, config: cfg.Config | None = None,
-                 key_path: Path | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        create: bool = False,
+        config: cfg.Config | None = None,
+        key_path: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = resolve_path(target or cfg.default_db())
         self.config = config or cfg.load_config()
         self.clock = clock
@@ -118,7 +127,8 @@ class Database:
             version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
             if version > SCHEMA_VERSION:
                 raise DatabaseError(
-                    f"{self.path} has schema version {version}, newer than this userdesk ({SCHEMA_VERSION}); upgrade userdesk")
+                    f"{self.path} has schema version {version}, newer than this userdesk ({SCHEMA_VERSION}); upgrade userdesk"
+                )
             for step in range(version, SCHEMA_VERSION):
                 MIGRATIONS[step](conn)
                 conn.exec_driver_sql(f"PRAGMA user_version = {step + 1}")
@@ -127,7 +137,9 @@ class Database:
             if stored is None:
                 conn.execute(text("INSERT INTO meta(key, value) VALUES ('key_check', :v)"), {"v": check})
             elif stored != check:
-                raise DatabaseError(f"{self.path} was initialised with a different key file; set USERDESK_KEY_FILE to its key")
+                raise DatabaseError(
+                    f"{self.path} was initialised with a different key file; set USERDESK_KEY_FILE to its key"
+                )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -137,9 +149,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE); commits on success, rolls back on any error."""
-        with Session(self.writer, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with Session(self.writer, expire_on_commit=False) as session, session.begin():
+            yield session
 
     def schema_version(self) -> int:
         with self.reader.connect() as conn:
@@ -154,4 +165,4 @@ def open_db(target: str | None = None, **kwargs) -> Database:
     return Database(target, **kwargs)
 
 
-__all__ = ["Database", "open_db", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "Database", "open_db"]

@@ -54,15 +54,22 @@ def _smtp(d: Delivery, to: str, subject: str, body: str) -> None:
                 smtp.login(d.smtp_username, d.smtp_password)
             smtp.send_message(msg)
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"Could not send email through {d.smtp_host}:{d.smtp_port}: {exc.__class__.__name__}.") from None
+        raise DeliveryError(
+            f"Could not send email through {d.smtp_host}:{d.smtp_port}: {exc.__class__.__name__}."
+        ) from None
 
 
 def _command(d: Delivery, kind: str, to: str, subject: str, body: str) -> None:
     if not d.command:
         raise DeliveryError("The command delivery channel has no command configured.")
     try:
-        done = subprocess.run([*shlex.split(d.command), kind, to], input=f"Subject: {subject}\n\n{body}\n",
-                              text=True, capture_output=True, timeout=30)
+        done = subprocess.run(
+            [*shlex.split(d.command), kind, to],
+            input=f"Subject: {subject}\n\n{body}\n",
+            text=True,
+            capture_output=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise DeliveryError(f"The delivery command failed to run: {exc.__class__.__name__}.") from None
     if done.returncode != 0:

@@ -63,13 +63,23 @@ WIPED_TABLES = LOADED_TABLES + ("app_rule", "app", "grp", "custom_field", "one_t
 
 APPS = (("crm", "allow"), ("billing", "deny"), ("wiki", "allow"), ("self-service", "allow"), ("hr-portal", "deny"))
 GROUPS = (
-    ("engineering", "Builds and runs the product"), ("sales", "Account executives and sales engineers"),
-    ("support", "Customer support"), ("marketing", "Marketing and communications"), ("finance", "Finance and billing"),
-    ("contractors", "External staff with limited access"), ("admins", "Directory administrators"),
+    ("engineering", "Builds and runs the product"),
+    ("sales", "Account executives and sales engineers"),
+    ("support", "Customer support"),
+    ("marketing", "Marketing and communications"),
+    ("finance", "Finance and billing"),
+    ("contractors", "External staff with limited access"),
+    ("admins", "Directory administrators"),
 )
 # (app, subject group, effect): billing is deny-all except for these groups; contractors are kept out of the wiki.
-GROUP_RULES = (("billing", "sales", "allow"), ("billing", "finance", "allow"), ("billing", "admins", "allow"),
-               ("billing", "contractors", "deny"), ("wiki", "contractors", "deny"), ("hr-portal", "admins", "allow"))
+GROUP_RULES = (
+    ("billing", "sales", "allow"),
+    ("billing", "finance", "allow"),
+    ("billing", "admins", "allow"),
+    ("billing", "contractors", "deny"),
+    ("wiki", "contractors", "deny"),
+    ("hr-portal", "admins", "allow"),
+)
 DEPARTMENTS = ("engineering", "sales", "support", "marketing", "finance", "hr", "legal", "operations")
 DEPARTMENT_WEIGHTS = (30, 16, 16, 9, 6, 5, 3, 15)
 FIELDS = (  # key, label, type, options, unique, user_editable
@@ -81,21 +91,49 @@ FIELDS = (  # key, label, type, options, unique, user_editable
     ("pronouns", "Pronouns", "string", None, False, True),
 )
 LOCATIONS = (  # city, country, locale, zone, calling code, national digits
-    ("New York", "US", "en-US", "America/New_York", "1", 10), ("San Francisco", "US", "en-US", "America/Los_Angeles", "1", 10),
-    ("Chicago", "US", "en-US", "America/Chicago", "1", 10), ("Austin", "US", "en-US", "America/Chicago", "1", 10),
-    ("Toronto", "CA", "en-CA", "America/Toronto", "1", 10), ("London", "GB", "en-GB", "Europe/London", "44", 10),
-    ("Dublin", "IE", "en-IE", "Europe/Dublin", "353", 9), ("Paris", "FR", "fr-FR", "Europe/Paris", "33", 9),
-    ("Berlin", "DE", "de-DE", "Europe/Berlin", "49", 10), ("Madrid", "ES", "es-ES", "Europe/Madrid", "34", 9),
-    ("Amsterdam", "NL", "nl-NL", "Europe/Amsterdam", "31", 9), ("Stockholm", "SE", "sv-SE", "Europe/Stockholm", "46", 9),
-    ("Warsaw", "PL", "pl-PL", "Europe/Warsaw", "48", 9), ("São Paulo", "BR", "pt-BR", "America/Sao_Paulo", "55", 11),
-    ("Mexico City", "MX", "es-MX", "America/Mexico_City", "52", 10), ("Tokyo", "JP", "ja-JP", "Asia/Tokyo", "81", 10),
-    ("Seoul", "KR", "ko-KR", "Asia/Seoul", "82", 10), ("Singapore", "SG", "en-SG", "Asia/Singapore", "65", 8),
-    ("Sydney", "AU", "en-AU", "Australia/Sydney", "61", 9), ("Bengaluru", "IN", "en-IN", "Asia/Kolkata", "91", 10),
-    ("Nairobi", "KE", "en-KE", "Africa/Nairobi", "254", 9), ("Cape Town", "ZA", "en-ZA", "Africa/Johannesburg", "27", 9),
+    ("New York", "US", "en-US", "America/New_York", "1", 10),
+    ("San Francisco", "US", "en-US", "America/Los_Angeles", "1", 10),
+    ("Chicago", "US", "en-US", "America/Chicago", "1", 10),
+    ("Austin", "US", "en-US", "America/Chicago", "1", 10),
+    ("Toronto", "CA", "en-CA", "America/Toronto", "1", 10),
+    ("London", "GB", "en-GB", "Europe/London", "44", 10),
+    ("Dublin", "IE", "en-IE", "Europe/Dublin", "353", 9),
+    ("Paris", "FR", "fr-FR", "Europe/Paris", "33", 9),
+    ("Berlin", "DE", "de-DE", "Europe/Berlin", "49", 10),
+    ("Madrid", "ES", "es-ES", "Europe/Madrid", "34", 9),
+    ("Amsterdam", "NL", "nl-NL", "Europe/Amsterdam", "31", 9),
+    ("Stockholm", "SE", "sv-SE", "Europe/Stockholm", "46", 9),
+    ("Warsaw", "PL", "pl-PL", "Europe/Warsaw", "48", 9),
+    ("São Paulo", "BR", "pt-BR", "America/Sao_Paulo", "55", 11),
+    ("Mexico City", "MX", "es-MX", "America/Mexico_City", "52", 10),
+    ("Tokyo", "JP", "ja-JP", "Asia/Tokyo", "81", 10),
+    ("Seoul", "KR", "ko-KR", "Asia/Seoul", "82", 10),
+    ("Singapore", "SG", "en-SG", "Asia/Singapore", "65", 8),
+    ("Sydney", "AU", "en-AU", "Australia/Sydney", "61", 9),
+    ("Bengaluru", "IN", "en-IN", "Asia/Kolkata", "91", 10),
+    ("Nairobi", "KE", "en-KE", "Africa/Nairobi", "254", 9),
+    ("Cape Town", "ZA", "en-ZA", "Africa/Johannesburg", "27", 9),
 )
-COMPANIES = ("Northwind Traders", "Contoso", "Fabrikam", "Tailspin Toys", "Wingtip Toys", "Adventure Works", "Litware",
-             "Proseware", "Woodgrove Bank", "Lucerne Publishing", "Coho Winery", "Alpine Ski House", "Blue Yonder Airlines",
-             "Fourth Coffee", "Humongous Insurance", "Margie's Travel", "Trey Research", "Wide World Importers")
+COMPANIES = (
+    "Northwind Traders",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin Toys",
+    "Wingtip Toys",
+    "Adventure Works",
+    "Litware",
+    "Proseware",
+    "Woodgrove Bank",
+    "Lucerne Publishing",
+    "Coho Winery",
+    "Alpine Ski House",
+    "Blue Yonder Airlines",
+    "Fourth Coffee",
+    "Humongous Insurance",
+    "Margie's Travel",
+    "Trey Research",
+    "Wide World Importers",
+)
 DOMAINS = ("example.com", "example.org", "example.net", "mail.example", "inbox.example")
 USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
@@ -104,22 +142,75 @@ USER_AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0",
-    "userdesk-cli/0.1", "curl/8.5.0", "python-requests/2.32.3", "okhttp/4.12.0",
+    "userdesk-cli/0.1",
+    "curl/8.5.0",
+    "python-requests/2.32.3",
+    "okhttp/4.12.0",
 )
-ATTACK_NAMES = ("admin", "root", "test", "guest", "administrator", "info", "support", "user", "oracle", "postgres",
-                "admin@example.com", "+15555550100", "sa", "ubnt", "pi")
+ATTACK_NAMES = (
+    "admin",
+    "root",
+    "test",
+    "guest",
+    "administrator",
+    "info",
+    "support",
+    "user",
+    "oracle",
+    "postgres",
+    "admin@example.com",
+    "+15555550100",
+    "sa",
+    "ubnt",
+    "pi",
+)
 USER_COLUMNS = (
-    "id", "uid", "username", "email", "email_verified", "phone", "phone_verified", "name", "nickname", "given_name",
-    "family_name", "photo", "gender", "birthdate", "company", "street_address", "city", "province", "postal_code",
-    "country", "locale", "zoneinfo", "external_id", "status", "status_changed_at", "created_at", "updated_at",
-    "password_hash", "password_last_set_at", "must_change_password", "last_login_at", "login_count", "last_ip",
-    "failed_attempts", "locked_until", "mfa_state", "totp_secret", "totp_last_step", "version")
+    "id",
+    "uid",
+    "username",
+    "email",
+    "email_verified",
+    "phone",
+    "phone_verified",
+    "name",
+    "nickname",
+    "given_name",
+    "family_name",
+    "photo",
+    "gender",
+    "birthdate",
+    "company",
+    "street_address",
+    "city",
+    "province",
+    "postal_code",
+    "country",
+    "locale",
+    "zoneinfo",
+    "external_id",
+    "status",
+    "status_changed_at",
+    "created_at",
+    "updated_at",
+    "password_hash",
+    "password_last_set_at",
+    "must_change_password",
+    "last_login_at",
+    "login_count",
+    "last_ip",
+    "failed_attempts",
+    "locked_until",
+    "mfa_state",
+    "totp_secret",
+    "totp_last_step",
+    "version",
+)
 INSERTS = {
     "user": f"INSERT INTO user ({', '.join(USER_COLUMNS)}) VALUES ({', '.join('?' * len(USER_COLUMNS))})",
     "login_event": "INSERT INTO login_event (ts, user_id, identifier, app_id, ip, user_agent, method, success, reason) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "session": "INSERT INTO session (sid, token_hash, user_id, app_id, ip, user_agent, method, created_at, last_seen_at, "
-               "absolute_expires_at, revoked_at, revoked_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "absolute_expires_at, revoked_at, revoked_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "custom_value": "INSERT INTO custom_value (user_id, field_id, value) VALUES (?, ?, ?)",
     "group_member": "INSERT INTO group_member (group_id, user_id) VALUES (?, ?)",
     "identity": "INSERT INTO identity (user_id, provider, subject, linked_at) VALUES (?, ?, ?, ?)",
@@ -191,8 +282,12 @@ def default_history_per_user(users: int) -> float:
 
 def directory_is_empty(conn: sqlite3.Connection) -> bool:
     """No users, groups or fields, and no app other than the 'self-service' app that `init` creates."""
-    for sql in ("SELECT 1 FROM user LIMIT 1", "SELECT 1 FROM grp LIMIT 1", "SELECT 1 FROM custom_field LIMIT 1",
-                "SELECT 1 FROM app WHERE name != 'self-service' LIMIT 1"):
+    for sql in (
+        "SELECT 1 FROM user LIMIT 1",
+        "SELECT 1 FROM grp LIMIT 1",
+        "SELECT 1 FROM custom_field LIMIT 1",
+        "SELECT 1 FROM app WHERE name != 'self-service' LIMIT 1",
+    ):
         if conn.execute(sql).fetchone():
             return False
     return True
@@ -231,10 +326,13 @@ class _Generator:
         self.states = {"active": 0, "disabled": 0, "archived": 0, "locked": 0}
         self.mfa_users = 0
         r = self.rng.random
-        self.ip_pool = [f"{int(r() * 200) + 11}.{int(r() * 256)}.{int(r() * 256)}.{int(r() * 254) + 1}"
-                        for _ in range(60_000)]
+        self.ip_pool = [
+            f"{int(r() * 200) + 11}.{int(r() * 256)}.{int(r() * 256)}.{int(r() * 254) + 1}" for _ in range(60_000)
+        ]
         self.departments = [d for d, w in zip(DEPARTMENTS, DEPARTMENT_WEIGHTS, strict=True) for _ in range(w)]
-        weighted = ("crm",) * 6 + ("wiki",) * 6 + ("self-service",) * 3 + ("billing",) * 2 + ("hr-portal",) + (None,) * 2
+        weighted = (
+            ("crm",) * 6 + ("wiki",) * 6 + ("self-service",) * 3 + ("billing",) * 2 + ("hr-portal",) + (None,) * 2
+        )
         self.app_choice = [(name, spec.app_ids[name] if name else None) for name in weighted]
         self.group_ids, self.field_ids = spec.group_ids, spec.field_ids
         self._denials: dict[tuple[str, ...], list[str | None]] = {}
@@ -249,11 +347,18 @@ class _Generator:
         codes = []
         for _ in range(RECOVERY_CODES):
             raw = base64.b32encode(rng.randbytes(15)).decode().lower()
-            codes.append("-".join(raw[i:i + 4] for i in range(0, 24, 4)))
+            codes.append("-".join(raw[i : i + 4] for i in range(0, 24, 4)))
         next_id = 3
         if spec.heavy:
-            self.special_user(3, HEAVY_USER, "Heavy Signin", email="demo.heavy@example.com", phone=None,
-                              history=HEAVY_HISTORY, span=DAY * 730)
+            self.special_user(
+                3,
+                HEAVY_USER,
+                "Heavy Signin",
+                email="demo.heavy@example.com",
+                phone=None,
+                history=HEAVY_HISTORY,
+                span=DAY * 730,
+            )
             next_id = 4
         yield self._take()
         for index in range(1, spec.users - next_id + 2):
@@ -262,8 +367,12 @@ class _Generator:
                 yield self._take()
         self.unknown_attempts(max(5, spec.users // 50))
         batch = self._take()
-        batch["_result"] = {"states": self.states, "mfa": self.mfa_users, "totp_secret": totp_secret,
-                            "totp_codes": codes}
+        batch["_result"] = {
+            "states": self.states,
+            "mfa": self.mfa_users,
+            "totp_secret": totp_secret,
+            "totp_codes": codes,
+        }
         yield batch
 
     def _take(self) -> dict[str, Any]:
@@ -328,7 +437,8 @@ class _Generator:
             groups += ("admins",)
         never = not locked and r() < 0.08
         last_login, logins, last_ip, failed, locked_until = self.history(
-            uid_id, username, email, created, mfa, groups, status, locked, never)
+            uid_id, username, email, created, mfa, groups, status, locked, never
+        )
         secret, mfa_state, step = None, "none", 0
         if mfa or pending:
             secret = base64.b32encode(rng.randbytes(20)).decode()
@@ -342,18 +452,49 @@ class _Generator:
         full_name = f"{given} {family}"
         if self._collect:
             self.search_rows.append((uid_id, username, email, phone, full_name))
-        self.buffers["user"].append((
-            uid_id, f"{rng.getrandbits(96):024x}", username, email, has_email and r() < 0.88, phone,
-            phone is not None and r() < 0.5, full_name, given if r() < 0.15 else None, given, family, None,
-            "F" if female else "M" if r() < 0.97 else "U",
-            f"{1950 + int(r() * 55)}-{int(r() * 12) + 1:02d}-{int(r() * 28) + 1:02d}" if r() < 0.4 else None,
-            COMPANIES[int(r() * len(COMPANIES))] if r() < 0.7 else None, None, city, None, None, country,
-            locale if r() < 0.8 else None, zone if r() < 0.8 else None, f"hr-{index:07d}" if r() < 0.3 else None,
-            status, status_changed, created, max(created, last_login or created, status_changed),
-            DEMO_PASSWORD_HASH if has_password else None, created if has_password else None,
-            has_password and r() < 0.02, last_login, logins, last_ip, failed, locked_until, mfa_state, secret, step,
-            1 + int(r() * 4),
-        ))
+        self.buffers["user"].append(
+            (
+                uid_id,
+                f"{rng.getrandbits(96):024x}",
+                username,
+                email,
+                has_email and r() < 0.88,
+                phone,
+                phone is not None and r() < 0.5,
+                full_name,
+                given if r() < 0.15 else None,
+                given,
+                family,
+                None,
+                "F" if female else "M" if r() < 0.97 else "U",
+                f"{1950 + int(r() * 55)}-{int(r() * 12) + 1:02d}-{int(r() * 28) + 1:02d}" if r() < 0.4 else None,
+                COMPANIES[int(r() * len(COMPANIES))] if r() < 0.7 else None,
+                None,
+                city,
+                None,
+                None,
+                country,
+                locale if r() < 0.8 else None,
+                zone if r() < 0.8 else None,
+                f"hr-{index:07d}" if r() < 0.3 else None,
+                status,
+                status_changed,
+                created,
+                max(created, last_login or created, status_changed),
+                DEMO_PASSWORD_HASH if has_password else None,
+                created if has_password else None,
+                has_password and r() < 0.02,
+                last_login,
+                logins,
+                last_ip,
+                failed,
+                locked_until,
+                mfa_state,
+                secret,
+                step,
+                1 + int(r() * 4),
+            )
+        )
         for name in groups:
             self.buffers["group_member"].append((self.group_ids[name], uid_id))
         self.custom_data(uid_id, index, department, contractor, created)
@@ -379,11 +520,13 @@ class _Generator:
     def identities(self, uid_id: int, index: int, created: int) -> None:
         r = self.rng.random
         if r() < 0.08:
-            self.buffers["identity"].append((uid_id, "github", str(10_000_000 + index * 16 + int(r() * 16)),
-                                             created + int(r() * DAY * 30)))
+            self.buffers["identity"].append(
+                (uid_id, "github", str(10_000_000 + index * 16 + int(r() * 16)), created + int(r() * DAY * 30))
+            )
         if r() < 0.12:
-            self.buffers["identity"].append((uid_id, "google", f"10{index:08d}{self.rng.getrandbits(36):011d}",
-                                             created + int(r() * DAY * 30)))
+            self.buffers["identity"].append(
+                (uid_id, "google", f"10{index:08d}{self.rng.getrandbits(36):011d}", created + int(r() * DAY * 30))
+            )
 
     def recovery_codes(self, uid_id: int, created: int) -> None:
         """Ten codes, a few used. Nobody ever saw them, so each stored MAC is that of an unknown random code."""
@@ -400,24 +543,49 @@ class _Generator:
             created = now - int(r() * (spec.absolute - 600)) - 1
             seen = max(created, now - int(r() * (spec.idle - 60)))
             _, app_id = self.app_choice[int(r() * len(self.app_choice))]
-            self.buffers["session"].append((
-                f"{self.rng.getrandbits(64):016x}", hashlib.sha256(secrets.token_bytes(32)).hexdigest(), uid_id, app_id,
-                self.ip_pool[int(r() * len(self.ip_pool))], USER_AGENTS[int(r() * len(USER_AGENTS))],
-                "totp" if mfa else "password", created, seen, created + spec.absolute, None, None))
+            self.buffers["session"].append(
+                (
+                    f"{self.rng.getrandbits(64):016x}",
+                    hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+                    uid_id,
+                    app_id,
+                    self.ip_pool[int(r() * len(self.ip_pool))],
+                    USER_AGENTS[int(r() * len(USER_AGENTS))],
+                    "totp" if mfa else "password",
+                    created,
+                    seen,
+                    created + spec.absolute,
+                    None,
+                    None,
+                )
+            )
 
     # -- login history --------------------------------------------------------------------------------------------
 
     def _denials_for(self, groups: tuple[str, ...]) -> list[str | None]:
         denials = self._denials.get(groups)
         if denials is None:
-            denials = [None if (why := _denied(name, groups)) is None else f"app access denied ({why})"
-                       for name, _ in self.app_choice]
+            denials = [
+                None if (why := _denied(name, groups)) is None else f"app access denied ({why})"
+                for name, _ in self.app_choice
+            ]
             self._denials[groups] = denials
         return denials
 
-    def history(self, uid_id: int, username: str, email: str | None, created: int, mfa: bool, groups: tuple[str, ...],
-                status: str, locked: bool, never: bool, count: int | None = None, span: int = DAY * 180
-                ) -> tuple[int | None, int, str | None, int, int | None]:
+    def history(
+        self,
+        uid_id: int,
+        username: str,
+        email: str | None,
+        created: int,
+        mfa: bool,
+        groups: tuple[str, ...],
+        status: str,
+        locked: bool,
+        never: bool,
+        count: int | None = None,
+        span: int = DAY * 180,
+    ) -> tuple[int | None, int, str | None, int, int | None]:
         """Sign-in attempts, oldest first; returns (last_login_at, login_count, last_ip, failed_attempts, locked_until)."""
         r, now, out, spec = self.rng.random, self.now, self.buffers["login_event"], self.spec
         append = out.append
@@ -470,13 +638,34 @@ class _Generator:
     def unknown_attempts(self, n: int) -> None:
         r, out = self.rng.random, self.buffers["login_event"]
         for _ in range(n):
-            out.append((self.now - int(r() * DAY * 180), None, ATTACK_NAMES[int(r() * len(ATTACK_NAMES))],
-                        None, self.ip_pool[int(r() * 5000)], "python-requests/2.32.3", "password", 0, "unknown user"))
+            out.append(
+                (
+                    self.now - int(r() * DAY * 180),
+                    None,
+                    ATTACK_NAMES[int(r() * len(ATTACK_NAMES))],
+                    None,
+                    self.ip_pool[int(r() * 5000)],
+                    "python-requests/2.32.3",
+                    "password",
+                    0,
+                    "unknown user",
+                )
+            )
 
     # -- special accounts -----------------------------------------------------------------------------------------
 
-    def special_user(self, uid_id: int, username: str, name: str, *, email: str, phone: str | None,
-                     secret: str | None = None, history: int = 30, span: int = DAY * 180) -> None:
+    def special_user(
+        self,
+        uid_id: int,
+        username: str,
+        name: str,
+        *,
+        email: str,
+        phone: str | None,
+        secret: str | None = None,
+        history: int = 30,
+        span: int = DAY * 180,
+    ) -> None:
         now = self.now
         created = now - DAY * 400
         self.taken_usernames.add(username)
@@ -484,19 +673,72 @@ class _Generator:
             self.taken_phones.add(phone)
         groups = ("engineering",)
         last_login, logins, last_ip, _, _ = self.history(
-            uid_id, username, email, created, secret is not None, groups, "active", False, False, count=history, span=span)
+            uid_id,
+            username,
+            email,
+            created,
+            secret is not None,
+            groups,
+            "active",
+            False,
+            False,
+            count=history,
+            span=span,
+        )
         given, family = name.split(" ", 1)
         if self._collect:
             self.search_rows.append((uid_id, username, email, phone, name))
-        self.buffers["user"].append((
-            uid_id, f"{self.rng.getrandbits(96):024x}", username, email, True, phone, phone is not None, name, None,
-            given, family, None, "U", None, "Northwind Traders", None, "London", None, None, "GB", "en-GB",
-            "Europe/London", None, "active", created, created, max(created, last_login or created), DEMO_PASSWORD_HASH,
-            created, False, last_login, logins, last_ip, 0, None, "active" if secret else "none", secret, 0, 1))
+        self.buffers["user"].append(
+            (
+                uid_id,
+                f"{self.rng.getrandbits(96):024x}",
+                username,
+                email,
+                True,
+                phone,
+                phone is not None,
+                name,
+                None,
+                given,
+                family,
+                None,
+                "U",
+                None,
+                "Northwind Traders",
+                None,
+                "London",
+                None,
+                None,
+                "GB",
+                "en-GB",
+                "Europe/London",
+                None,
+                "active",
+                created,
+                created,
+                max(created, last_login or created),
+                DEMO_PASSWORD_HASH,
+                created,
+                False,
+                last_login,
+                logins,
+                last_ip,
+                0,
+                None,
+                "active" if secret else "none",
+                secret,
+                0,
+                1,
+            )
+        )
         self.buffers["group_member"].append((self.group_ids["engineering"], uid_id))
-        self.buffers["custom_value"].extend([
-            (uid_id, self.field_ids["department"], "engineering"), (uid_id, self.field_ids["remote"], "true"),
-            (uid_id, self.field_ids["start_date"], time.strftime("%Y-%m-%d", time.gmtime(created)))])
+        self.buffers["custom_value"].extend(
+            [
+                (uid_id, self.field_ids["department"], "engineering"),
+                (uid_id, self.field_ids["remote"], "true"),
+                (uid_id, self.field_ids["start_date"], time.strftime("%Y-%m-%d", time.gmtime(created))),
+            ]
+        )
         self.states["active"] += 1
         if secret:
             self.mfa_users += 1
@@ -617,8 +859,12 @@ def _insert(conn: sqlite3.Connection, keys: Keys, batch: dict[str, Any], counts:
         if not rows:
             continue
         if table == "user":
-            rows = [row if row[TOTP_COLUMN] is None else
-                    row[:TOTP_COLUMN] + (keys.encrypt(row[TOTP_COLUMN]),) + row[TOTP_COLUMN + 1:] for row in rows]
+            rows = [
+                row
+                if row[TOTP_COLUMN] is None
+                else row[:TOTP_COLUMN] + (keys.encrypt(row[TOTP_COLUMN]),) + row[TOTP_COLUMN + 1 :]
+                for row in rows
+            ]
         conn.executemany(sql, rows)
         counts[table] += len(rows)
 
@@ -626,19 +872,30 @@ def _insert(conn: sqlite3.Connection, keys: Keys, batch: dict[str, Any], counts:
 def _reference_data(conn: sqlite3.Connection, now: int) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     """Apps (keeping an existing 'self-service'), groups, fields and group rules; returns their ids."""
     for name, policy in APPS:
-        conn.execute("INSERT INTO app (name, default_policy, created_at) VALUES (?, ?, ?) "
-                     "ON CONFLICT(name) DO UPDATE SET default_policy = excluded.default_policy", (name, policy, now))
+        conn.execute(
+            "INSERT INTO app (name, default_policy, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET default_policy = excluded.default_policy",
+            (name, policy, now),
+        )
     app_ids = dict(conn.execute("SELECT name, id FROM app").fetchall())
-    conn.executemany("INSERT INTO grp (name, description, created_at) VALUES (?, ?, ?)",
-                     [(name, description, now) for name, description in GROUPS])
+    conn.executemany(
+        "INSERT INTO grp (name, description, created_at) VALUES (?, ?, ?)",
+        [(name, description, now) for name, description in GROUPS],
+    )
     group_ids = dict(conn.execute("SELECT name, id FROM grp").fetchall())
-    conn.executemany('INSERT INTO custom_field ("key", label, type, options, "unique", user_editable, created_at) '
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     [(key, label, kind, json.dumps(list(options)) if options else None, unique, editable, now)
-                      for key, label, kind, options, unique, editable in FIELDS])
+    conn.executemany(
+        'INSERT INTO custom_field ("key", label, type, options, "unique", user_editable, created_at) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (key, label, kind, json.dumps(list(options)) if options else None, unique, editable, now)
+            for key, label, kind, options, unique, editable in FIELDS
+        ],
+    )
     field_ids = dict(conn.execute('SELECT "key", id FROM custom_field').fetchall())
-    conn.executemany("INSERT INTO app_rule (app_id, subject_type, subject_id, effect) VALUES (?, 'group', ?, ?)",
-                     [(app_ids[app], group_ids[group], effect) for app, group, effect in GROUP_RULES])
+    conn.executemany(
+        "INSERT INTO app_rule (app_id, subject_type, subject_id, effect) VALUES (?, 'group', ?, ?)",
+        [(app_ids[app], group_ids[group], effect) for app, group, effect in GROUP_RULES],
+    )
     return app_ids, group_ids, field_ids
 
 
@@ -651,8 +908,10 @@ def _wipe(conn: sqlite3.Connection) -> None:
 def _drop_indexes(conn: sqlite3.Connection) -> list[str]:
     """Drop the secondary indexes of the loaded tables; returns their CREATE statements."""
     marks = ", ".join("?" * len(LOADED_TABLES))
-    rows = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                        f"AND tbl_name IN ({marks})", LOADED_TABLES).fetchall()
+    rows = conn.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
+        LOADED_TABLES,
+    ).fetchall()
     for name, _ in rows:
         conn.execute(f'DROP INDEX "{name}"')
     return [sql for _, sql in rows]
@@ -670,12 +929,29 @@ def _rollback_journal(conn: sqlite3.Connection) -> None:
         pass
 
 
-def _audit(conn: sqlite3.Connection, actor: Actor, now: int, action: str, target_type: str, label: str | None,
-           changes: dict | None) -> None:
-    conn.execute("INSERT INTO audit (ts, actor, actor_address, action, target_type, target_uid, target_label, reason, "
-                 "changes) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",
-                 (now, actor.name, actor.address, action, target_type, label, "demo directory",
-                  json.dumps(changes, ensure_ascii=False) if changes else None))
+def _audit(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    now: int,
+    action: str,
+    target_type: str,
+    label: str | None,
+    changes: dict | None,
+) -> None:
+    conn.execute(
+        "INSERT INTO audit (ts, actor, actor_address, action, target_type, target_uid, target_label, reason, "
+        "changes) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+        (
+            now,
+            actor.name,
+            actor.address,
+            action,
+            target_type,
+            label,
+            "demo directory",
+            json.dumps(changes, ensure_ascii=False) if changes else None,
+        ),
+    )
 
 
 def _record(conn: sqlite3.Connection, actor: Actor, now: int, summary: DemoSummary, force: bool) -> None:
@@ -687,22 +963,56 @@ def _record(conn: sqlite3.Connection, actor: Actor, now: int, summary: DemoSumma
     for name, _ in GROUPS:
         _audit(conn, actor, now, "group.create", "group", name, None)
     for key, _, kind, options, unique, editable in FIELDS:
-        _audit(conn, actor, now, "field.define", "field", key,
-               {"type": [None, kind], "options": [None, list(options) if options else None], "unique": [None, unique],
-                "user_editable": [None, editable]})
+        _audit(
+            conn,
+            actor,
+            now,
+            "field.define",
+            "field",
+            key,
+            {
+                "type": [None, kind],
+                "options": [None, list(options) if options else None],
+                "unique": [None, unique],
+                "user_editable": [None, editable],
+            },
+        )
     for app, group, effect in GROUP_RULES:
         _audit(conn, actor, now, f"app.rule.{effect}", "group", group, {f"app:{app}": [None, effect]})
-    _audit(conn, actor, now, "demo.build", "directory", None,
-           {"users": [None, summary.users], "seed": [None, summary.seed], "history": [None, summary.history],
-            "sessions": [None, summary.sessions]})
+    _audit(
+        conn,
+        actor,
+        now,
+        "demo.build",
+        "directory",
+        None,
+        {
+            "users": [None, summary.users],
+            "seed": [None, summary.seed],
+            "history": [None, summary.history],
+            "sessions": [None, summary.sessions],
+        },
+    )
     note = json.dumps({"users": summary.users, "seed": summary.seed, "now": now, "heavy_user": summary.heavy_user})
-    conn.execute("INSERT INTO meta (key, value) VALUES ('demo', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                 (note,))
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('demo', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (note,),
+    )
 
 
-def build(db: Database, users: int = 200, seed: int = 1, now: int | None = None, *, force: bool = False,
-          actor: Actor | None = None, history_per_user: float | None = None, heavy_history: bool | None = None,
-          parallel: bool | None = None, progress: Callable[[str], None] | None = None) -> DemoSummary:
+def build(
+    db: Database,
+    users: int = 200,
+    seed: int = 1,
+    now: int | None = None,
+    *,
+    force: bool = False,
+    actor: Actor | None = None,
+    history_per_user: float | None = None,
+    heavy_history: bool | None = None,
+    parallel: bool | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DemoSummary:
     """Fill an empty directory with `users` users (the special accounts included).
 
     Refuses (ValidationError) when the directory already has users, groups, fields or apps other than
@@ -726,8 +1036,13 @@ def build(db: Database, users: int = 200, seed: int = 1, now: int | None = None,
     db.writer.dispose()
     conn = sqlite3.connect(db.path, isolation_level=None, timeout=10)
     try:
-        for pragma in ("synchronous=OFF", f"cache_size={LOAD_CACHE_KIB}", "temp_store=MEMORY", "foreign_keys=OFF",
-                       "threads=2"):
+        for pragma in (
+            "synchronous=OFF",
+            f"cache_size={LOAD_CACHE_KIB}",
+            "temp_store=MEMORY",
+            "foreign_keys=OFF",
+            "threads=2",
+        ):
             conn.execute(f"PRAGMA {pragma}")
         _rollback_journal(conn)
         conn.execute("BEGIN IMMEDIATE")
@@ -749,14 +1064,27 @@ def build(db: Database, users: int = 200, seed: int = 1, now: int | None = None,
     return summary
 
 
-def _build(conn: sqlite3.Connection, db: Database, users: int, seed: int, now: int, force: bool, heavy: bool,
-           history_per_user: float | None, parallel: bool, say: Callable[[str], None]) -> DemoSummary:
+def _build(
+    conn: sqlite3.Connection,
+    db: Database,
+    users: int,
+    seed: int,
+    now: int,
+    force: bool,
+    heavy: bool,
+    history_per_user: float | None,
+    parallel: bool,
+    say: Callable[[str], None],
+) -> DemoSummary:
     """Inside the build's transaction: make room, load every row, then index and summarise."""
     started = time.perf_counter()
     if not directory_is_empty(conn):
         if not force:
-            raise ValidationError(f"The database at {db.path} already holds a directory; the demo only fills an empty "
-                                  "one. Use another --db, or --force to delete everything in it first.", "force")
+            raise ValidationError(
+                f"The database at {db.path} already holds a directory; the demo only fills an empty "
+                "one. Use another --db, or --force to delete everything in it first.",
+                "force",
+            )
         say("deleting the existing directory")
     for name in ("user_search_ai", "user_search_ad", "user_search_au"):
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -764,13 +1092,22 @@ def _build(conn: sqlite3.Connection, db: Database, users: int, seed: int, now: i
         _wipe(conn)
     index_sql = _drop_indexes(conn)
     app_ids, group_ids, field_ids = _reference_data(conn, now)
-    spec = _Spec(users=users, seed=seed, now=now, heavy=heavy,
-                 history_per_user=default_history_per_user(users) if history_per_user is None else history_per_user,
-                 idle=db.policy.session_idle_minutes * 60, absolute=db.policy.session_absolute_hours * 3600,
-                 lock_seconds=db.policy.lockout_minutes * 60, lock_threshold=db.policy.lockout_threshold,
-                 app_ids=app_ids, group_ids=group_ids, field_ids=field_ids,
-                 search_path=f"{db.path}.search-{os.getpid()}.tmp" if parallel else None)
-    counts = {table: 0 for table in INSERTS}
+    spec = _Spec(
+        users=users,
+        seed=seed,
+        now=now,
+        heavy=heavy,
+        history_per_user=default_history_per_user(users) if history_per_user is None else history_per_user,
+        idle=db.policy.session_idle_minutes * 60,
+        absolute=db.policy.session_absolute_hours * 3600,
+        lock_seconds=db.policy.lockout_minutes * 60,
+        lock_threshold=db.policy.lockout_threshold,
+        app_ids=app_ids,
+        group_ids=group_ids,
+        field_ids=field_ids,
+        search_path=f"{db.path}.search-{os.getpid()}.tmp" if parallel else None,
+    )
+    counts = dict.fromkeys(INSERTS, 0)
     timings: dict[str, float] = {}
     worker = _Worker(spec) if parallel else None
     try:
@@ -798,16 +1135,38 @@ def _build(conn: sqlite3.Connection, db: Database, users: int, seed: int, now: i
     timings["search"] = time.perf_counter() - mark
     uri = pyotp.TOTP(result["totp_secret"]).provisioning_uri(name=TOTP_USER, issuer_name=ISSUER)
     return DemoSummary(
-        users=counts["user"], states=result["states"], mfa=result["mfa"], groups=len(group_ids),
-        memberships=counts["group_member"], apps=len(app_ids), fields=len(field_ids),
-        custom_values=counts["custom_value"], identities=counts["identity"], history=counts["login_event"],
-        sessions=counts["session"], recovery_codes=counts["recovery_code"], seed=seed, now=now, seconds=0.0,
-        timings=timings, totp_secret=result["totp_secret"], totp_uri=uri, totp_recovery_codes=result["totp_codes"],
-        heavy_user=HEAVY_USER if heavy else None, parallel=parallel)
+        users=counts["user"],
+        states=result["states"],
+        mfa=result["mfa"],
+        groups=len(group_ids),
+        memberships=counts["group_member"],
+        apps=len(app_ids),
+        fields=len(field_ids),
+        custom_values=counts["custom_value"],
+        identities=counts["identity"],
+        history=counts["login_event"],
+        sessions=counts["session"],
+        recovery_codes=counts["recovery_code"],
+        seed=seed,
+        now=now,
+        seconds=0.0,
+        timings=timings,
+        totp_secret=result["totp_secret"],
+        totp_uri=uri,
+        totp_recovery_codes=result["totp_codes"],
+        heavy_user=HEAVY_USER if heavy else None,
+        parallel=parallel,
+    )
 
 
-def _load(conn: sqlite3.Connection, keys: Keys, batches: Iterator[dict[str, Any]], spec: _Spec,
-          counts: dict[str, int], say: Callable[[str], None]) -> dict[str, Any]:
+def _load(
+    conn: sqlite3.Connection,
+    keys: Keys,
+    batches: Iterator[dict[str, Any]],
+    spec: _Spec,
+    counts: dict[str, int],
+    say: Callable[[str], None],
+) -> dict[str, Any]:
     """Insert every batch (reporting progress), then demo.totp's recovery codes; returns the generator's result."""
     step = max(BATCH, 10 ** max(0, len(str(spec.users)) - 2))
     result: dict[str, Any] = {}

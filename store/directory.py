@@ -31,8 +31,10 @@ PREFIX_ONLY = 3  # shorter terms match by prefix (the trigram index needs three 
 DENSE_PREFIX = 10_000  # above this many prefix matches, a page is found faster by scanning users by id
 MAX_PROBE = 8  # characters of a long term looked up in the search index before checking the whole term
 ID_KEYS = ("u.id", "user_search.rowid")
-COLUMNS = ("u.id, u.uid, u.username, u.name, u.email, u.phone, u.status, u.locked_until, u.mfa_state, "
-           "u.last_login_at, u.created_at")
+COLUMNS = (
+    "u.id, u.uid, u.username, u.name, u.email, u.phone, u.status, u.locked_until, u.mfa_state, "
+    "u.last_login_at, u.created_at"
+)
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,14 @@ class _Search:
 
 IDS = "u.id IN (SELECT value FROM json_each(:ids))"
 FTS_SOURCE = "user_search JOIN user u ON u.id = user_search.rowid"
-PREFIX_LIKE = ("(u.username LIKE :prefix ESCAPE '\\' OR u.email LIKE :prefix ESCAPE '\\' "
-               "OR u.name LIKE :prefix ESCAPE '\\' OR u.phone LIKE :prefix ESCAPE '\\')")
-VERIFY = ("(instr(lower(u.username), :needle) OR instr(lower(u.email), :needle) OR instr(u.phone, :needle) "
-          "OR instr(lower(u.name), :needle))")
+PREFIX_LIKE = (
+    "(u.username LIKE :prefix ESCAPE '\\' OR u.email LIKE :prefix ESCAPE '\\' "
+    "OR u.name LIKE :prefix ESCAPE '\\' OR u.phone LIKE :prefix ESCAPE '\\')"
+)
+VERIFY = (
+    "(instr(lower(u.username), :needle) OR instr(lower(u.email), :needle) OR instr(u.phone, :needle) "
+    "OR instr(lower(u.name), :needle))"
+)
 # Covering indexes for short prefixes (ix_user_name_nocase, ix_user_email, ix_user_phone; usernames below).
 # NOCASE folds ASCII letters as LIKE does; emails are stored in lower case.
 PREFIX_ARMS = ("name COLLATE NOCASE", "email", "phone")
@@ -124,7 +130,9 @@ def _prefix_ranges(term: str) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for n, (expr, start) in enumerate(ranges):
         high = start[:-1] + chr(min(ord(start[-1]) + 1, 0x10FFFF))  # [start, high): the strings starting with start
-        out.append((f"SELECT id FROM user WHERE {expr} >= :lo{n} AND {expr} < :hi{n}", {f"lo{n}": start, f"hi{n}": high}))
+        out.append(
+            (f"SELECT id FROM user WHERE {expr} >= :lo{n} AND {expr} < :hi{n}", {f"lo{n}": start, f"hi{n}": high})
+        )
     return out
 
 
@@ -163,9 +171,12 @@ def fts_probe(term: str) -> str:
 
 
 def _fts_ids(conn, phrase: str, cap: int) -> list[int] | None:
-    found = conn.execute(text("SELECT json_group_array(rowid) FROM (SELECT rowid FROM user_search "
-                              "WHERE user_search MATCH :fts LIMIT :n)"),  # one JSON row: no per-row fetching
-                         {"fts": fts_phrase(phrase), "n": cap + 1}).scalar_one()
+    found = conn.execute(
+        text(
+            "SELECT json_group_array(rowid) FROM (SELECT rowid FROM user_search WHERE user_search MATCH :fts LIMIT :n)"
+        ),  # one JSON row: no per-row fetching
+        {"fts": fts_phrase(phrase), "n": cap + 1},
+    ).scalar_one()
     ids = json.loads(found)
     return None if len(ids) > cap else ids
 
@@ -195,13 +206,19 @@ def _search(conn, term: str) -> _Search:
     if probe != term:
         ids = _fts_ids(conn, probe, SORTABLE_MATCHES)
         if ids is not None:  # a few candidates: keep those that hold the whole term
-            return _Search(clauses=(IDS, VERIFY), params={"ids": json.dumps(ids), "needle": term.lower()},
-                           verified=True)
+            return _Search(
+                clauses=(IDS, VERIFY), params={"ids": json.dumps(ids), "needle": term.lower()}, verified=True
+            )
     ids = _fts_ids(conn, term, SORTABLE_MATCHES)  # the exact phrase
     if ids is not None:
         return _Search(clauses=(IDS,), params={"ids": json.dumps(ids)})
-    return _Search(source=FTS_SOURCE, key="user_search.rowid", clauses=("user_search MATCH :fts",),
-                   params={"fts": fts_phrase(term)}, fts=fts_phrase(term))
+    return _Search(
+        source=FTS_SOURCE,
+        key="user_search.rowid",
+        clauses=("user_search MATCH :fts",),
+        params={"fts": fts_phrase(term)},
+        fts=fts_phrase(term),
+    )
 
 
 def is_broad(db: Database, q: DirectoryQuery) -> bool:
@@ -226,34 +243,77 @@ def _where(q: DirectoryQuery, now: int, search: _Search) -> tuple[list[str], dic
         clauses.append("(u.last_login_at IS NULL OR u.last_login_at < :dormant)")
         params["dormant"] = now - q.dormant_days * 86400
     if q.group:
-        clauses.append("u.id IN (SELECT m.user_id FROM group_member m JOIN grp g ON g.id = m.group_id WHERE g.name = :group)")
+        clauses.append(
+            "u.id IN (SELECT m.user_id FROM group_member m JOIN grp g ON g.id = m.group_id WHERE g.name = :group)"
+        )
         params["group"] = q.group
     if q.field_key:
-        clauses.append("u.id IN (SELECT v.user_id FROM custom_value v JOIN custom_field f ON f.id = v.field_id "
-                       "WHERE f.key = :fkey AND v.value = :fvalue)")
+        clauses.append(
+            "u.id IN (SELECT v.user_id FROM custom_value v JOIN custom_field f ON f.id = v.field_id "
+            "WHERE f.key = :fkey AND v.value = :fvalue)"
+        )
         params["fkey"], params["fvalue"] = q.field_key, q.field_value or ""
     return clauses, params
 
 
-def page(db: Database, q: DirectoryQuery, *, after: tuple[Any, int] | None = None,
-         before: tuple[Any, int] | None = None, limit: int = 100) -> list[Row]:
+def page(
+    db: Database,
+    q: DirectoryQuery,
+    *,
+    after: tuple[Any, int] | None = None,
+    before: tuple[Any, int] | None = None,
+    limit: int = 100,
+) -> list[Row]:
     """Rows in sort order strictly after `after` (or strictly before `before`, still returned in order)."""
     now = db.now()
     with db.reader.connect() as conn:
         search = _search(conn, q.search)
         key = search.key or SORTS[q.sort]
         clauses, params = _where(q, now, search)
-        rows = conn.execute(text(_page_sql(search.source, key, clauses, q, after, before, params, limit)),
-                            params).all()
-    out = [Row(id_, uid, username, name, email, phone, status, bool(locked_until and locked_until > now),
-               mfa_state == "active", last_login_at, created_at, sort_key)
-           for (id_, uid, username, name, email, phone, status, locked_until, mfa_state, last_login_at, created_at,
-                sort_key) in rows]
+        rows = conn.execute(text(_page_sql(search.source, key, clauses, q, after, before, params, limit)), params).all()
+    out = [
+        Row(
+            id_,
+            uid,
+            username,
+            name,
+            email,
+            phone,
+            status,
+            bool(locked_until and locked_until > now),
+            mfa_state == "active",
+            last_login_at,
+            created_at,
+            sort_key,
+        )
+        for (
+            id_,
+            uid,
+            username,
+            name,
+            email,
+            phone,
+            status,
+            locked_until,
+            mfa_state,
+            last_login_at,
+            created_at,
+            sort_key,
+        ) in rows
+    ]
     return out if before is None else out[::-1]
 
 
-def _page_sql(source: str, key: str, clauses: list[str], q: DirectoryQuery, after: tuple[Any, int] | None,
-              before: tuple[Any, int] | None, params: dict[str, Any], limit: int) -> str:
+def _page_sql(
+    source: str,
+    key: str,
+    clauses: list[str],
+    q: DirectoryQuery,
+    after: tuple[Any, int] | None,
+    before: tuple[Any, int] | None,
+    params: dict[str, Any],
+    limit: int,
+) -> str:
     forward = before is None
     ascending = forward != q.descending
     cursor = after if forward else before
@@ -267,8 +327,10 @@ def _page_sql(source: str, key: str, clauses: list[str], q: DirectoryQuery, afte
     direction = "ASC" if ascending else "DESC"
     params["limit"] = limit
     order = f"{key} {direction}" if key in ID_KEYS else f"{key} {direction}, u.id {direction}"
-    return (f"SELECT {COLUMNS}, {key} AS sort_key FROM {source} "
-            f"{'WHERE ' + ' AND '.join(clauses) if clauses else ''} ORDER BY {order} LIMIT :limit")
+    return (
+        f"SELECT {COLUMNS}, {key} AS sort_key FROM {source} "
+        f"{'WHERE ' + ' AND '.join(clauses) if clauses else ''} ORDER BY {order} LIMIT :limit"
+    )
 
 
 def cursor_of(row: Row) -> tuple[Any, int]:

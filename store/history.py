@@ -39,12 +39,22 @@ class HistoryRow:
         return (self.ts, self.id)
 
 
-def login_history(db: Database, user_id: int, flt: HistoryFilter = HistoryFilter(), *,
-                  before: tuple[int, int] | None = None, limit: int = 50) -> list[HistoryRow]:
+def login_history(
+    db: Database,
+    user_id: int,
+    flt: HistoryFilter = HistoryFilter(),
+    *,
+    before: tuple[int, int] | None = None,
+    limit: int = 50,
+) -> list[HistoryRow]:
     """One page of a user's attempts; pass the last row's cursor as `before` for the next page."""
-    query = (select(LoginEvent, App.name).outerjoin(App, App.id == LoginEvent.app_id)
-             .where(LoginEvent.user_id == user_id)
-             .order_by(LoginEvent.ts.desc(), LoginEvent.id.desc()).limit(limit))
+    query = (
+        select(LoginEvent, App.name)
+        .outerjoin(App, App.id == LoginEvent.app_id)
+        .where(LoginEvent.user_id == user_id)
+        .order_by(LoginEvent.ts.desc(), LoginEvent.id.desc())
+        .limit(limit)
+    )
     if flt.success is not None:
         query = query.where(LoginEvent.success == flt.success)
     if flt.app:
@@ -59,12 +69,25 @@ def login_history(db: Database, user_id: int, flt: HistoryFilter = HistoryFilter
         query = query.where(tuple_(LoginEvent.ts, LoginEvent.id) < tuple_(*before))
     with db.read() as s:
         rows = s.exec(query).all()
-    return [HistoryRow(id=e.id, ts=e.ts, identifier=e.identifier, app=app, ip=e.ip, user_agent=e.user_agent,
-                       method=e.method, success=e.success, reason=e.reason) for e, app in rows]
+    return [
+        HistoryRow(
+            id=e.id,
+            ts=e.ts,
+            identifier=e.identifier,
+            app=app,
+            ip=e.ip,
+            user_agent=e.user_agent,
+            method=e.method,
+            success=e.success,
+            reason=e.reason,
+        )
+        for e, app in rows
+    ]
 
 
-def audit_log(db: Database, *, target_uid: str | None = None, before_id: int | None = None,
-              limit: int = 50) -> list[AuditEntry]:
+def audit_log(
+    db: Database, *, target_uid: str | None = None, before_id: int | None = None, limit: int = 50
+) -> list[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if target_uid is not None:
         query = query.where(AuditEntry.target_uid == target_uid)

@@ -21,19 +21,33 @@ def link(db: Database, actor: Actor, ref: str, provider: str, subject: str, *, r
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
-        owner = s.exec(select(Identity.user_id).where(Identity.provider == provider, Identity.subject == subject)).first()
+        owner = s.exec(
+            select(Identity.user_id).where(Identity.provider == provider, Identity.subject == subject)
+        ).first()
         if owner is not None:
-            raise ValidationError(f"{provider} identity '{subject}' is already linked to "
-                                  f"{'this' if owner == user.id else 'another'} user.", "subject")
+            raise ValidationError(
+                f"{provider} identity '{subject}' is already linked to "
+                f"{'this' if owner == user.id else 'another'} user.",
+                "subject",
+            )
         identity = Identity(user_id=user.id, provider=provider, subject=subject, linked_at=now)
         s.add(identity)
-        audit.record(s, actor, "identity.link", now=now, target_uid=user.uid, target_label=login_name(user),
-                     reason=reason, changes={f"identity:{provider}": [None, subject]})
+        audit.record(
+            s,
+            actor,
+            "identity.link",
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            reason=reason,
+            changes={f"identity:{provider}": [None, subject]},
+        )
     return identity
 
 
-def unlink(db: Database, actor: Actor, ref: str, provider: str, *, keep_a_way_in: bool = False,
-           reason: str | None = None) -> int:
+def unlink(
+    db: Database, actor: Actor, ref: str, provider: str, *, keep_a_way_in: bool = False, reason: str | None = None
+) -> int:
     """Remove all of the user's identities at a provider. Self-service passes keep_a_way_in=True."""
     now = db.now()
     with db.write() as s:
@@ -42,19 +56,28 @@ def unlink(db: Database, actor: Actor, ref: str, provider: str, *, keep_a_way_in
         if not rows:
             raise NotFound(f"No {provider} identity is linked to this user.")
         if keep_a_way_in:
-            others = s.exec(select(Identity.id).where(Identity.user_id == user.id, Identity.provider != provider)).first()
+            others = s.exec(
+                select(Identity.id).where(Identity.user_id == user.id, Identity.provider != provider)
+            ).first()
             if user.password_hash is None and others is None:
-                raise ValidationError("This is your last way to sign in; set a password before unlinking it.", "provider")
+                raise ValidationError(
+                    "This is your last way to sign in; set a password before unlinking it.", "provider"
+                )
         for row in rows:
             s.delete(row)
-        audit.record(s, actor, "identity.unlink", now=now, target_uid=user.uid, target_label=login_name(user),
-                     reason=reason, changes={f"identity:{provider}": [", ".join(r.subject for r in rows), None]})
+        audit.record(
+            s,
+            actor,
+            "identity.unlink",
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            reason=reason,
+            changes={f"identity:{provider}": [", ".join(r.subject for r in rows), None]},
+        )
         return len(rows)
 
 
 def list_identities(db: Database, user_id: int) -> list[Identity]:
     with db.read() as s:
         return list(s.exec(select(Identity).where(Identity.user_id == user_id).order_by(Identity.provider)).all())
-
-
-

@@ -46,8 +46,15 @@ def enroll(db: Database, actor: Actor, ref: str) -> Enrolment:
         user.totp_last_step = 0
         user.version += 1
         s.add(user)
-        audit.record(s, actor, "mfa.enroll", now=now, target_uid=user.uid, target_label=login_name(user),
-                     changes={"mfa_state": [None, "pending"]})
+        audit.record(
+            s,
+            actor,
+            "mfa.enroll",
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            changes={"mfa_state": [None, "pending"]},
+        )
         uri = pyotp.TOTP(secret).provisioning_uri(name=_label(user), issuer_name=ISSUER)
     return Enrolment(secret=secret, uri=uri)
 
@@ -82,7 +89,7 @@ def _new_codes() -> list[str]:
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = base64.b32encode(secrets.token_bytes(15)).decode().lower()
-        codes.append("-".join(raw[i:i + 4] for i in range(0, 24, 4)))
+        codes.append("-".join(raw[i : i + 4] for i in range(0, 24, 4)))
     return codes
 
 
@@ -107,14 +114,23 @@ def confirm(db: Database, actor: Actor, ref: str, code: str) -> list[str]:
             raise ValidationError("There is no pending TOTP enrolment to confirm; start with enrol.")
         step = match_step(db.keys.decrypt(user.totp_secret), code, now)
         if step is None:
-            raise ValidationError("That code does not match. Check the device's clock and enter the current 6-digit code.", "code")
+            raise ValidationError(
+                "That code does not match. Check the device's clock and enter the current 6-digit code.", "code"
+            )
         user.mfa_state = "active"
         user.totp_last_step = step  # the confirming code cannot be replayed to sign in
         user.version += 1
         s.add(user)
         codes = _replace_recovery_codes(db, s, user)
-        audit.record(s, actor, "mfa.confirm", now=now, target_uid=user.uid, target_label=login_name(user),
-                     changes={"mfa_state": ["pending", "active"], "recovery_codes": [None, RECOVERY_CODES]})
+        audit.record(
+            s,
+            actor,
+            "mfa.confirm",
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            changes={"mfa_state": ["pending", "active"], "recovery_codes": [None, RECOVERY_CODES]},
+        )
     notify(db, user, "an authenticator app was added", "Two-step verification (TOTP) was turned on for your account.")
     return codes
 
@@ -123,9 +139,13 @@ def use_recovery_code(db: Database, s: Session, user: User, code: str, now: int)
     key = _code_key(code)
     if len(key) != 24:
         return False
-    result = s.execute(update(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == db.keys.mac(key), RecoveryCode.used_at.is_(None))
-        .values(used_at=now))
+    result = s.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == db.keys.mac(key), RecoveryCode.used_at.is_(None)
+        )
+        .values(used_at=now)
+    )
     return result.rowcount == 1
 
 
@@ -136,15 +156,25 @@ def regenerate_recovery_codes(db: Database, actor: Actor, ref: str) -> list[str]
         if user.mfa_state != "active":
             raise ValidationError("Recovery codes exist only while TOTP is active.")
         codes = _replace_recovery_codes(db, s, user)
-        audit.record(s, actor, "mfa.recovery_codes", now=now, target_uid=user.uid, target_label=login_name(user),
-                     changes={"recovery_codes": [None, RECOVERY_CODES]})
+        audit.record(
+            s,
+            actor,
+            "mfa.recovery_codes",
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            changes={"recovery_codes": [None, RECOVERY_CODES]},
+        )
         return codes
 
 
 def recovery_codes_left(db: Database, user_id: int) -> int:
     with db.read() as s:
-        return s.exec(select(func.count()).select_from(RecoveryCode)
-                      .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))).one()
+        return s.exec(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+        ).one()
 
 
 def reset(db: Database, actor: Actor, ref: str, reason: str | None = None, action: str = "mfa.reset") -> User:
@@ -157,10 +187,23 @@ def reset(db: Database, actor: Actor, ref: str, reason: str | None = None, actio
         user.version += 1
         s.add(user)
         s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-        audit.record(s, actor, action, now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
-                     changes={"mfa_state": [before, "none"]})
+        audit.record(
+            s,
+            actor,
+            action,
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            reason=reason,
+            changes={"mfa_state": [before, "none"]},
+        )
     if before == "active":
-        notify(db, user, "your authenticator app was removed", "Two-step verification (TOTP) was turned off for your account.")
+        notify(
+            db,
+            user,
+            "your authenticator app was removed",
+            "Two-step verification (TOTP) was turned off for your account.",
+        )
     return user
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -30,43 +28,43 @@ class User(SQLModel, table=True):
         Index("ix_user_locked", "locked_until", sqlite_where=text("locked_until IS NOT NULL")),  # 'locked' filter
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     uid: str = Field(max_length=24)
-    username: Optional[str] = None
-    email: Optional[str] = None
+    username: str | None = None
+    email: str | None = None
     email_verified: bool = False
-    phone: Optional[str] = None
+    phone: str | None = None
     phone_verified: bool = False
-    name: Optional[str] = None
-    nickname: Optional[str] = None
-    given_name: Optional[str] = None
-    family_name: Optional[str] = None
-    photo: Optional[str] = None
+    name: str | None = None
+    nickname: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    photo: str | None = None
     gender: str = "U"
-    birthdate: Optional[str] = None
-    company: Optional[str] = None
-    street_address: Optional[str] = None
-    city: Optional[str] = None
-    province: Optional[str] = None
-    postal_code: Optional[str] = None
-    country: Optional[str] = None
-    locale: Optional[str] = None
-    zoneinfo: Optional[str] = None
-    external_id: Optional[str] = None
+    birthdate: str | None = None
+    company: str | None = None
+    street_address: str | None = None
+    city: str | None = None
+    province: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    locale: str | None = None
+    zoneinfo: str | None = None
+    external_id: str | None = None
     status: str = "active"
     status_changed_at: int = 0
     created_at: int = 0
     updated_at: int = 0
-    password_hash: Optional[str] = None
-    password_last_set_at: Optional[int] = None
+    password_hash: str | None = None
+    password_last_set_at: int | None = None
     must_change_password: bool = False
-    last_login_at: Optional[int] = None
+    last_login_at: int | None = None
     login_count: int = 0
-    last_ip: Optional[str] = None
+    last_ip: str | None = None
     failed_attempts: int = 0
-    locked_until: Optional[int] = None
+    locked_until: int | None = None
     mfa_state: str = "none"
-    totp_secret: Optional[bytes] = None  # AES-GCM ciphertext; key lives in the key file
+    totp_secret: bytes | None = None  # AES-GCM ciphertext; key lives in the key file
     totp_last_step: int = 0
     version: int = 1
 
@@ -74,67 +72,70 @@ class User(SQLModel, table=True):
 class RecoveryCode(SQLModel, table=True):
     __tablename__ = "recovery_code"
     __table_args__ = (Index("ix_recovery_code_user", "user_id"),)  # codes left / replace: no scan at 1M users
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=_fk("user.id"))
     code_hash: str = Field(unique=True)  # HMAC-SHA256 of a 120-bit code
-    used_at: Optional[int] = None
+    used_at: int | None = None
 
 
 class Session(SQLModel, table=True):
     __tablename__ = "session"
-    __table_args__ = (Index("ix_session_user", "user_id", "revoked_at"), Index("ix_session_expires", "absolute_expires_at"))
-    id: Optional[int] = Field(default=None, primary_key=True)
+    __table_args__ = (
+        Index("ix_session_user", "user_id", "revoked_at"),
+        Index("ix_session_expires", "absolute_expires_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
     sid: str = Field(unique=True)  # public handle, safe to show
     token_hash: str = Field(unique=True)  # SHA-256 of the token; the token itself is never stored
     user_id: int = Field(sa_column=_fk("user.id"))
-    app_id: Optional[int] = Field(default=None, sa_column=_fk("app.id", nullable=True, ondelete="SET NULL"))
-    ip: Optional[str] = None
-    user_agent: Optional[str] = None
+    app_id: int | None = Field(default=None, sa_column=_fk("app.id", nullable=True, ondelete="SET NULL"))
+    ip: str | None = None
+    user_agent: str | None = None
     method: str = "password"
     created_at: int = 0
     last_seen_at: int = 0
     absolute_expires_at: int = 0
-    revoked_at: Optional[int] = None
-    revoked_reason: Optional[str] = None
+    revoked_at: int | None = None
+    revoked_reason: str | None = None
 
 
 class LoginEvent(SQLModel, table=True):
     __tablename__ = "login_event"
     __table_args__ = (Index("ix_login_user_ts", "user_id", "ts", "id"), Index("ix_login_ts", "ts"))
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ts: int = 0
-    user_id: Optional[int] = Field(default=None, sa_column=_fk("user.id", nullable=True, ondelete="SET NULL"))
+    user_id: int | None = Field(default=None, sa_column=_fk("user.id", nullable=True, ondelete="SET NULL"))
     identifier: str = ""
-    app_id: Optional[int] = Field(default=None, sa_column=_fk("app.id", nullable=True, ondelete="SET NULL"))
-    ip: Optional[str] = None
-    user_agent: Optional[str] = None
+    app_id: int | None = Field(default=None, sa_column=_fk("app.id", nullable=True, ondelete="SET NULL"))
+    ip: str | None = None
+    user_agent: str | None = None
     method: str = "password"  # password, totp, recovery_code, email_code, phone_code
     success: bool = False
-    reason: Optional[str] = None  # failure reason, for admins only
+    reason: str | None = None  # failure reason, for admins only
 
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit"
     __table_args__ = (Index("ix_audit_target", "target_uid", "id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ts: int = 0
     actor: str = ""
-    actor_address: Optional[str] = None
+    actor_address: str | None = None
     action: str = ""
     target_type: str = "user"
-    target_uid: Optional[str] = None
-    target_label: Optional[str] = None
-    reason: Optional[str] = None
-    changes: Optional[str] = None  # JSON {"field": [before, after]}; never secrets
+    target_uid: str | None = None
+    target_label: str | None = None
+    reason: str | None = None
+    changes: str | None = None  # JSON {"field": [before, after]}; never secrets
 
 
 class CustomField(SQLModel, table=True):
     __tablename__ = "custom_field"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
     label: str = ""
     type: str = "string"  # string, number, date, boolean, enum
-    options: Optional[str] = None  # JSON list for enum
+    options: str | None = None  # JSON list for enum
     unique: bool = False
     user_editable: bool = False
     created_at: int = 0
@@ -144,13 +145,15 @@ class CustomValue(SQLModel, table=True):
     __tablename__ = "custom_value"
     __table_args__ = (Index("ix_custom_value_field", "field_id", "value"),)
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True))
-    field_id: int = Field(sa_column=Column(Integer, ForeignKey("custom_field.id", ondelete="CASCADE"), primary_key=True))
+    field_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("custom_field.id", ondelete="CASCADE"), primary_key=True)
+    )
     value: str = ""
 
 
 class App(SQLModel, table=True):
     __tablename__ = "app"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     default_policy: str = "allow"
     created_at: int = 0
@@ -158,7 +161,7 @@ class App(SQLModel, table=True):
 
 class Group(SQLModel, table=True):
     __tablename__ = "grp"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     description: str = ""
     created_at: int = 0
@@ -174,7 +177,7 @@ class GroupMember(SQLModel, table=True):
 class AppRule(SQLModel, table=True):
     __tablename__ = "app_rule"
     __table_args__ = (UniqueConstraint("app_id", "subject_type", "subject_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     app_id: int = Field(sa_column=_fk("app.id"))
     subject_type: str = "user"  # user or group
     subject_id: int = 0
@@ -184,7 +187,7 @@ class AppRule(SQLModel, table=True):
 class Identity(SQLModel, table=True):
     __tablename__ = "identity"
     __table_args__ = (UniqueConstraint("provider", "subject"), Index("ix_identity_user", "user_id"))
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=_fk("user.id"))
     provider: str = ""
     subject: str = ""
@@ -196,7 +199,7 @@ class OneTimeCode(SQLModel, table=True):
 
     __tablename__ = "one_time_code"
     __table_args__ = (Index("ix_otc_user_purpose", "user_id", "purpose", "id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=_fk("user.id"))
     purpose: str = ""
     destination: str = ""
@@ -204,7 +207,7 @@ class OneTimeCode(SQLModel, table=True):
     created_at: int = 0
     expires_at: int = 0
     attempts: int = 0
-    used_at: Optional[int] = None
+    used_at: int | None = None
 
 
 class Meta(SQLModel, table=True):

@@ -23,11 +23,23 @@ def notify(db: Database, user: User, subject: str, body: str) -> bool:
     if to is None:
         return False
     try:
-        delivery.send(db.config.delivery, "email" if "@" in to else "phone", to, f"Userdesk: {subject}",
-                      f"{body}\n\nIf this was not you, contact your administrator at once.")
+        delivery.send(
+            db.config.delivery,
+            "email" if "@" in to else "phone",
+            to,
+            f"Userdesk: {subject}",
+            f"{body}\n\nIf this was not you, contact your administrator at once.",
+        )
         return True
     except delivery.DeliveryError as exc:
         with db.write() as s:
-            audit.record(s, Actor("userdesk"), "notify.failed", now=db.now(), target_uid=user.uid,
-                         target_label=user.username or to, reason=str(exc))
+            audit.record(
+                s,
+                Actor("userdesk"),
+                "notify.failed",
+                now=db.now(),
+                target_uid=user.uid,
+                target_label=user.username or to,
+                reason=str(exc),
+            )
         return False

@@ -19,8 +19,11 @@ BLOCKLIST_SIZE = 30_000
 # unknown users cost the same time as known ones. Precomputed (hashing it at import added
 # ~0.13 s to every start of the consoles and the CLI); made afresh only if HASHER's parameters change.
 _PRECOMPUTED_DUMMY = "$argon2id$v=19$m=65536,t=3,p=4$ot43sA/7UmB0NSmXjzW8kw$/ehxRAggxSUp7vgVDe5Dc3xmDaCOL/8auMBU1rjlNAQ"
-_DUMMY_HASH = (_PRECOMPUTED_DUMMY if not HASHER.check_needs_rehash(_PRECOMPUTED_DUMMY)
-               else HASHER.hash("userdesk-dummy-password-for-timing"))
+_DUMMY_HASH = (
+    _PRECOMPUTED_DUMMY
+    if not HASHER.check_needs_rehash(_PRECOMPUTED_DUMMY)
+    else HASHER.hash("userdesk-dummy-password-for-timing")
+)
 
 
 @lru_cache(maxsize=1)
@@ -59,22 +62,31 @@ def check_policy(password: str, policy: Policy, context: tuple[str | None, ...] 
     length = len(pw)  # code points
     if length < policy.password_min_length:
         raise ValidationError(
-            f"Password is too short: {length} characters; at least {policy.password_min_length} are required.", "password")
+            f"Password is too short: {length} characters; at least {policy.password_min_length} are required.",
+            "password",
+        )
     if length > policy.password_max_length:
         raise ValidationError(f"Password is too long: at most {policy.password_max_length} characters.", "password")
     folded = pw.casefold()
     if folded in common_passwords():
         raise ValidationError("Password is too common: it appears in lists of leaked passwords.", "password")
     if is_predictable(folded):
-        raise ValidationError("Password is too common: it is a repeated or sequential pattern, or a common "
-                              "password with digits or symbols added.", "password")
+        raise ValidationError(
+            "Password is too common: it is a repeated or sequential pattern, or a common "
+            "password with digits or symbols added.",
+            "password",
+        )
     for word in context:
         if not word:
             continue
         word = normalise(word).casefold()
         if len(word) >= 4 and (folded == word or word in folded):
             raise ValidationError("Password must not contain your username, email address or name.", "password")
-    if folded in ("userdesk", "userdeskuserdesk") or folded.startswith("userdesk") and len(folded) < policy.password_min_length + 4:
+    if (
+        folded in ("userdesk", "userdeskuserdesk")
+        or (folded.startswith("userdesk")
+        and len(folded) < policy.password_min_length + 4)
+    ):
         raise ValidationError("Password must not be based on the application's name.", "password")
     return pw
 

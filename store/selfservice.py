@@ -35,8 +35,10 @@ FRESH_SECONDS = 300  # how long a step-up verification lets sensitive changes th
 RESET_GRANT_SECONDS = 600  # time to choose a new password after a correct reset code
 SYSTEM_ACTOR = Actor("userdesk:self-service")
 NO_SECOND_STEP = "no second step available: no TOTP and no verified email or phone"
-RESET_SENT = ("If an account matches, a code has been sent to its verified email or phone. "
-              "Enter it below. (It expires in {minutes} minutes.)")
+RESET_SENT = (
+    "If an account matches, a code has been sent to its verified email or phone. "
+    "Enter it below. (It expires in {minutes} minutes.)"
+)
 CONTACTS = ("email", "phone")
 NOT_SENT = "We could not send your code just now. Try again in a minute, or contact your administrator."
 
@@ -82,6 +84,7 @@ class Me:
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def attempt_from_environment() -> auth.Attempt:
     """The app, SSH client address and user agent recorded with every attempt."""
@@ -157,6 +160,7 @@ def _send_code(db: Database, user_id: int, purpose: str, destination: str) -> in
 
 # ---------------------------------------------------------------- sign-in
 
+
 @dataclass(frozen=True)
 class Challenge:
     """The second step after a correct password: a TOTP code, or a code sent to `destination`."""
@@ -204,8 +208,9 @@ def resend_code(db: Database, challenge: Challenge) -> int:
     return _send_code(db, challenge.checked.user_id, "signin", challenge.destination)
 
 
-def finish_sign_in(db: Database, challenge: Challenge, code: str, attempt: auth.Attempt, *,
-                   recovery: bool = False) -> Me:
+def finish_sign_in(
+    db: Database, challenge: Challenge, code: str, attempt: auth.Attempt, *, recovery: bool = False
+) -> Me:
     """Verify the second step and open the console's session. Raises AuthFailed (constant message)."""
     checked = challenge.checked
     if challenge.method == "totp":
@@ -218,8 +223,14 @@ def finish_sign_in(db: Database, challenge: Challenge, code: str, attempt: auth.
         if sent_to != challenge.destination:
             raise auth.fail_second_factor(db, checked, challenge.method, "code sent to another address", attempt)
         signed = auth.complete(db, checked, challenge.method, attempt)
-    return Me(user_id=signed.user_id, uid=signed.uid, username=signed.username, sid=signed.session.sid,
-              must_change_password=signed.must_change_password, attempt=attempt)
+    return Me(
+        user_id=signed.user_id,
+        uid=signed.uid,
+        username=signed.username,
+        sid=signed.session.sid,
+        must_change_password=signed.must_change_password,
+        attempt=attempt,
+    )
 
 
 def still_signed_in(db: Database, me: Me) -> bool:
@@ -233,12 +244,15 @@ def keep_alive(db: Database, me: Me) -> None:
 def sign_out(db: Database, me: Me, reason: str = "signed out") -> None:
     """End this console's session (idempotent; not an account change, so not audited)."""
     with db.write() as s:
-        s.execute(update(Session).where(Session.sid == me.sid, Session.user_id == me.user_id,
-                                        Session.revoked_at.is_(None))
-                  .values(revoked_at=db.now(), revoked_reason=reason))
+        s.execute(
+            update(Session)
+            .where(Session.sid == me.sid, Session.user_id == me.user_id, Session.revoked_at.is_(None))
+            .values(revoked_at=db.now(), revoked_reason=reason)
+        )
 
 
 # ---------------------------------------------------------------- forgot password
+
 
 @dataclass(frozen=True)
 class ResetRequest:
@@ -276,21 +290,30 @@ def request_reset(db: Database, identifier: str, attempt: auth.Attempt) -> Reset
     except ValidationError:
         pass  # one was sent moments ago and is still valid; saying so would reveal the account
     except delivery.DeliveryError as exc:
-        auth.record_failure(db, user.id, identifier, attempt, method, f"password reset code not delivered: {exc}",
-                            count=False)
+        auth.record_failure(
+            db, user.id, identifier, attempt, method, f"password reset code not delivered: {exc}", count=False
+        )
     return ResetRequest(identifier, user.id, method)
 
 
 def verify_reset(db: Database, request: ResetRequest, code: str, attempt: auth.Attempt) -> ResetGrant:
     """Check the reset code. Raises AuthFailed (constant message) on any failure."""
     if request.user_id is None:
-        raise auth.record_failure(db, None, request.identifier, attempt, request.method,
-                                  "password reset: no account with a verified address", count=False)
+        raise auth.record_failure(
+            db,
+            None,
+            request.identifier,
+            attempt,
+            request.method,
+            "password reset: no account with a verified address",
+            count=False,
+        )
     try:
         codes.verify(db, request.user_id, "reset", code)
     except AuthFailed as exc:
-        raise auth.record_failure(db, request.user_id, request.identifier, attempt, request.method,
-                                  f"password reset: {exc.reason}") from None
+        raise auth.record_failure(
+            db, request.user_id, request.identifier, attempt, request.method, f"password reset: {exc.reason}"
+        ) from None
     auth.record_success(db, request.user_id, request.identifier, attempt, request.method, "password reset code")
     return ResetGrant(user_id=request.user_id, expires_at=db.now() + RESET_GRANT_SECONDS)
 
@@ -304,13 +327,15 @@ def reset_password(db: Database, grant: ResetGrant, new_password: str) -> None:
     if user is None or user.status != "active":
         raise ValidationError("This reset has expired; ask for a new code.", "code")
     actor = Actor.self_service(user.username, user.uid)
-    user = users.set_password(db, actor, user.uid, new_password, must_change=False, action="self.reset_password",
-                              end_sessions=True)
+    user = users.set_password(
+        db, actor, user.uid, new_password, must_change=False, action="self.reset_password", end_sessions=True
+    )
     grant.used = True
     notify.notify(db, user, "your password was reset", "Your password was reset with a code sent to you.")
 
 
 # ---------------------------------------------------------------- profile
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -326,12 +351,18 @@ class Profile:
 def load_profile(db: Database, me: Me) -> Profile:
     user = _guard(db, me, allow_forced=True)
     left = mfa.recovery_codes_left(db, user.id) if user.mfa_state == "active" else 0
-    return Profile(fields=users.to_dict(user, db.now()), version=user.version, custom=custom.user_values(db, user.id),
-                   groups=access.user_groups(db, user.id), recovery_codes_left=left)
+    return Profile(
+        fields=users.to_dict(user, db.now()),
+        version=user.version,
+        custom=custom.user_values(db, user.id),
+        groups=access.user_groups(db, user.id),
+        recovery_codes_left=left,
+    )
 
 
-def save_profile(db: Database, me: Me, changes: dict[str, Any], custom_changes: dict[str, Any],
-                 expected_version: int) -> Profile:
+def save_profile(
+    db: Database, me: Me, changes: dict[str, Any], custom_changes: dict[str, Any], expected_version: int
+) -> Profile:
     """Save the user-editable fields ("U") and user-editable custom fields. Conflict if changed meanwhile."""
     _guard(db, me)
     for field in changes:
@@ -344,8 +375,15 @@ def save_profile(db: Database, me: Me, changes: dict[str, Any], custom_changes: 
         value = custom.parse_value(editable[key], raw)  # all checked before anything is saved
         custom.ensure_unique(db, editable[key], value, me.user_id)
     if changes:
-        user = users.update_user(db, me.actor, me.uid, changes, expected_version=expected_version,
-                                 allowed=USER_EDITABLE, action="self.update")
+        user = users.update_user(
+            db,
+            me.actor,
+            me.uid,
+            changes,
+            expected_version=expected_version,
+            allowed=USER_EDITABLE,
+            action="self.update",
+        )
         me.username = user.username
     for key, raw in custom_changes.items():
         custom.set_value(db, me.actor, me.uid, key, raw, self_service=True)
@@ -353,6 +391,7 @@ def save_profile(db: Database, me: Me, changes: dict[str, Any], custom_changes: 
 
 
 # ---------------------------------------------------------------- password
+
 
 def _differs_from_current(user: User, new_password: str) -> None:
     if passwords.verify_password(user.password_hash, new_password):
@@ -363,8 +402,14 @@ def change_password(db: Database, me: Me, current: str, new_password: str) -> in
     """Change the password (current one required); returns how many other sessions are still live."""
     user = _guard(db, me)
     if not passwords.verify_password(user.password_hash, current or ""):
-        auth.record_failure(db, user.id, users.login_name(user), me.attempt, "password",
-                            "self-service password change: wrong current password")
+        auth.record_failure(
+            db,
+            user.id,
+            users.login_name(user),
+            me.attempt,
+            "password",
+            "self-service password change: wrong current password",
+        )
         raise ValidationError("Your current password is not correct.", "current")
     passwords.check_policy(new_password, db.policy, users.password_context(user))
     _differs_from_current(user, new_password)
@@ -379,13 +424,15 @@ def change_forced_password(db: Database, me: Me, new_password: str) -> None:
     user = _guard(db, me, allow_forced=True)
     passwords.check_policy(new_password, db.policy, users.password_context(user))
     _differs_from_current(user, new_password)
-    users.set_password(db, me.actor, me.uid, new_password, must_change=False, action="self.change_password",
-                       end_sessions=False)
+    users.set_password(
+        db, me.actor, me.uid, new_password, must_change=False, action="self.change_password", end_sessions=False
+    )
     sessions.revoke_all(db, me.actor, me.user_id, "password changed", keep_sid=me.sid, action="self.end_other_sessions")
     me.must_change_password = False
 
 
 # ---------------------------------------------------------------- step-up verification
+
 
 @dataclass(frozen=True)
 class StepUpOptions:
@@ -423,8 +470,10 @@ def step_up(db: Database, me: Me, code: str, *, totp: bool) -> None:
             mfa.verify_fresh(db, me.uid, code)
         except AuthFailed:
             auth.record_failure(db, me.user_id, label, me.attempt, method, "step-up: wrong or replayed TOTP code")
-            raise ValidationError("That code is not valid. Enter the current code from your authenticator app "
-                                  "(each code works once).", "code") from None
+            raise ValidationError(
+                "That code is not valid. Enter the current code from your authenticator app (each code works once).",
+                "code",
+            ) from None
     else:
         contact = _verified_contact(user)
         method = contact[0] if contact else "email_code"
@@ -446,6 +495,7 @@ def _code_message(reason: str) -> str:
 
 
 # ---------------------------------------------------------------- TOTP and recovery codes
+
 
 @dataclass(frozen=True)
 class MfaStatus:
@@ -477,8 +527,11 @@ def remove_totp(db: Database, me: Me) -> None:
     user = _guard(db, me)
     _require_fresh(db, me)
     if user.mfa_state == "active" and _verified_contact(user) is None:
-        raise ValidationError("The authenticator is your only second step for signing in. Add and verify an email "
-                              "address or phone number first.", "mfa")
+        raise ValidationError(
+            "The authenticator is your only second step for signing in. Add and verify an email "
+            "address or phone number first.",
+            "mfa",
+        )
     mfa.reset(db, me.actor, me.uid, reason="removed by the user", action="self.mfa_remove")  # notifies the user
 
 
@@ -487,12 +540,17 @@ def new_recovery_codes(db: Database, me: Me) -> list[str]:
     _guard(db, me)
     _require_fresh(db, me)
     recovery = mfa.regenerate_recovery_codes(db, me.actor, me.uid)
-    notify.notify(db, _user(db, me), "new recovery codes", "New recovery codes were made for your account; the old ones "
-            "no longer work.")
+    notify.notify(
+        db,
+        _user(db, me),
+        "new recovery codes",
+        "New recovery codes were made for your account; the old ones no longer work.",
+    )
     return recovery
 
 
 # ---------------------------------------------------------------- email and phone
+
 
 def start_contact_change(db: Database, me: Me, kind: str, value: str) -> str:
     """Send a code to the NEW address (or to the current one, to verify it). Returns it masked.
@@ -529,11 +587,21 @@ def confirm_contact_change(db: Database, me: Me, kind: str, code: str) -> None:
         method = "email_code" if kind == "email" else "phone_code"
         auth.record_failure(db, me.user_id, users.login_name(user), me.attempt, method, f"change {kind}: {exc.reason}")
         raise ValidationError(_code_message(exc.reason), "code") from None
-    users.update_user(db, me.actor, me.uid, {kind: new, f"{kind}_verified": True},
-                      allowed=(kind, f"{kind}_verified"), action=f"self.change_{kind}")
+    users.update_user(
+        db,
+        me.actor,
+        me.uid,
+        {kind: new, f"{kind}_verified": True},
+        allowed=(kind, f"{kind}_verified"),
+        action=f"self.change_{kind}",
+    )
     if old != new:  # `user` is the record before the change: the notice goes to the address verified until now
-        notify.notify(db, user, f"your {LABELS[kind].lower()} was changed",
-                f"The {LABELS[kind].lower()} of your account was changed to {mask(new)}.")
+        notify.notify(
+            db,
+            user,
+            f"your {LABELS[kind].lower()} was changed",
+            f"The {LABELS[kind].lower()} of your account was changed to {mask(new)}.",
+        )
 
 
 def remove_contact(db: Database, me: Me, kind: str) -> None:
@@ -548,18 +616,30 @@ def remove_contact(db: Database, me: Me, kind: str) -> None:
     other = "phone" if kind == "email" else "email"
     other_ok = getattr(user, other) is not None and getattr(user, f"{other}_verified")
     if user.mfa_state != "active" and not other_ok:
-        raise ValidationError(f"Your {label} is your last way to confirm a sign-in. Set up an authenticator app or "
-                              f"verify your {LABELS[other].lower()} first.", kind)
-    users.update_user(db, me.actor, me.uid, {kind: None, f"{kind}_verified": False},
-                      allowed=(kind, f"{kind}_verified"), action=f"self.remove_{kind}")
-    notify.notify(db, user, f"your {label} was removed", f"The {label} {mask(getattr(user, kind))} was removed from "
-            "your account.")
+        raise ValidationError(
+            f"Your {label} is your last way to confirm a sign-in. Set up an authenticator app or "
+            f"verify your {LABELS[other].lower()} first.",
+            kind,
+        )
+    users.update_user(
+        db,
+        me.actor,
+        me.uid,
+        {kind: None, f"{kind}_verified": False},
+        allowed=(kind, f"{kind}_verified"),
+        action=f"self.remove_{kind}",
+    )
+    notify.notify(
+        db, user, f"your {label} was removed", f"The {label} {mask(getattr(user, kind))} was removed from your account."
+    )
 
 
 # ---------------------------------------------------------------- history, sessions, identities, apps
 
-def my_history(db: Database, me: Me, before: tuple[int, int] | None = None,
-               limit: int = 50) -> list[history.HistoryRow]:
+
+def my_history(
+    db: Database, me: Me, before: tuple[int, int] | None = None, limit: int = 50
+) -> list[history.HistoryRow]:
     """One page of the user's own sign-in attempts; failure reasons are for admins and left out
     (success notes such as "step-up verification" stay)."""
     _guard(db, me)
@@ -584,8 +664,9 @@ def end_session(db: Database, me: Me, sid: str) -> None:
 def end_other_sessions(db: Database, me: Me) -> int:
     _guard(db, me)
     _require_reauth(db, me)
-    return sessions.revoke_all(db, me.actor, me.user_id, "ended by the user", keep_sid=me.sid,
-                               action="self.end_other_sessions")
+    return sessions.revoke_all(
+        db, me.actor, me.user_id, "ended by the user", keep_sid=me.sid, action="self.end_other_sessions"
+    )
 
 
 def my_identities(db: Database, me: Me) -> list[Any]:

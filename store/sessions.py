@@ -48,18 +48,43 @@ def idle_seconds(db: Database) -> int:
     return db.policy.session_idle_minutes * 60
 
 
-def create_session(s: DbSession, db: Database, user_id: int, *, app_id: int | None, ip: str | None,
-                   user_agent: str | None, method: str, now: int) -> Issued:
+def create_session(
+    s: DbSession,
+    db: Database,
+    user_id: int,
+    *,
+    app_id: int | None,
+    ip: str | None,
+    user_agent: str | None,
+    method: str,
+    now: int,
+) -> Issued:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     sid = secrets.token_hex(8)
     absolute = now + db.policy.session_absolute_hours * 3600
-    s.add(Session(sid=sid, token_hash=token_hash(token), user_id=user_id, app_id=app_id, ip=ip,
-                  user_agent=user_agent, method=method, created_at=now, last_seen_at=now, absolute_expires_at=absolute))
+    s.add(
+        Session(
+            sid=sid,
+            token_hash=token_hash(token),
+            user_id=user_id,
+            app_id=app_id,
+            ip=ip,
+            user_agent=user_agent,
+            method=method,
+            created_at=now,
+            last_seen_at=now,
+            absolute_expires_at=absolute,
+        )
+    )
     return Issued(token=token, sid=sid, expires_at=absolute, idle_expires_at=min(absolute, now + idle_seconds(db)))
 
 
 def _live(db: Database, now: int):
-    return (Session.revoked_at.is_(None), Session.absolute_expires_at > now, Session.last_seen_at > now - idle_seconds(db))
+    return (
+        Session.revoked_at.is_(None),
+        Session.absolute_expires_at > now,
+        Session.last_seen_at > now - idle_seconds(db),
+    )
 
 
 def validate(db: Database, token: str, *, touch: bool = True) -> Session | None:
@@ -68,8 +93,11 @@ def validate(db: Database, token: str, *, touch: bool = True) -> Session | None:
         return None
     now = db.now()
     with db.read() as s:
-        row = s.exec(select(Session, User.status).join(User, User.id == Session.user_id)
-                     .where(Session.token_hash == token_hash(token), *_live(db, now))).first()
+        row = s.exec(
+            select(Session, User.status)
+            .join(User, User.id == Session.user_id)
+            .where(Session.token_hash == token_hash(token), *_live(db, now))
+        ).first()
     if row is None or row[1] != "active":
         return None
     session = row[0]
@@ -84,8 +112,9 @@ def is_live(db: Database, sid: str) -> bool:
     """Is the session still valid? (Used by the self-service console to notice revocation.)"""
     now = db.now()
     with db.read() as s:
-        row = s.exec(select(User.status).join(Session, User.id == Session.user_id)
-                     .where(Session.sid == sid, *_live(db, now))).first()
+        row = s.exec(
+            select(User.status).join(Session, User.id == Session.user_id).where(Session.sid == sid, *_live(db, now))
+        ).first()
     return row == "active"
 
 
@@ -104,19 +133,35 @@ def end_user_sessions(s: DbSession, user_id: int, now: int, reason: str, keep: i
 def list_sessions(db: Database, user_id: int | None = None, limit: int = 200) -> list[SessionView]:
     """Live sessions, newest first (of one user, or of everyone)."""
     now = db.now()
-    query = (select(Session, User.uid, User.username, User.email, User.phone, App.name)
-             .join(User, User.id == Session.user_id).outerjoin(App, App.id == Session.app_id)
-             .where(*_live(db, now)).order_by(Session.id.desc()).limit(limit))
+    query = (
+        select(Session, User.uid, User.username, User.email, User.phone, App.name)
+        .join(User, User.id == Session.user_id)
+        .outerjoin(App, App.id == Session.app_id)
+        .where(*_live(db, now))
+        .order_by(Session.id.desc())
+        .limit(limit)
+    )
     if user_id is not None:
         query = query.where(Session.user_id == user_id)
     with db.read() as s:
         rows = s.exec(query).all()
     idle = idle_seconds(db)
-    return [SessionView(sid=r.sid, user_uid=uid, user_label=un or em or ph or uid, app=app, ip=r.ip,
-                        user_agent=r.user_agent, method=r.method, created_at=r.created_at, last_seen_at=r.last_seen_at,
-                        idle_expires_at=min(r.absolute_expires_at, r.last_seen_at + idle),
-                        absolute_expires_at=r.absolute_expires_at)
-            for r, uid, un, em, ph, app in rows]
+    return [
+        SessionView(
+            sid=r.sid,
+            user_uid=uid,
+            user_label=un or em or ph or uid,
+            app=app,
+            ip=r.ip,
+            user_agent=r.user_agent,
+            method=r.method,
+            created_at=r.created_at,
+            last_seen_at=r.last_seen_at,
+            idle_expires_at=min(r.absolute_expires_at, r.last_seen_at + idle),
+            absolute_expires_at=r.absolute_expires_at,
+        )
+        for r, uid, un, em, ph, app in rows
+    ]
 
 
 def revoke(db: Database, actor: Actor, sid: str, reason: str | None = None, *, only_user_id: int | None = None) -> None:
@@ -133,13 +178,27 @@ def revoke(db: Database, actor: Actor, sid: str, reason: str | None = None, *, o
         if session.revoked_at is None:
             session.revoked_at, session.revoked_reason = now, reason or "revoked"
             s.add(session)
-        audit.record(s, actor, "session.revoke", now=now, target_uid=user.uid,
-                     target_label=user.username or user.email or user.phone, reason=reason,
-                     changes={"session": [sid, None]})
+        audit.record(
+            s,
+            actor,
+            "session.revoke",
+            now=now,
+            target_uid=user.uid,
+            target_label=user.username or user.email or user.phone,
+            reason=reason,
+            changes={"session": [sid, None]},
+        )
 
 
-def revoke_all(db: Database, actor: Actor, user_id: int, reason: str | None = None, *, keep_sid: str | None = None,
-               action: str = "session.revoke_all") -> int:
+def revoke_all(
+    db: Database,
+    actor: Actor,
+    user_id: int,
+    reason: str | None = None,
+    *,
+    keep_sid: str | None = None,
+    action: str = "session.revoke_all",
+) -> int:
     now = db.now()
     with db.write() as s:
         user = s.get(User, user_id)
@@ -149,7 +208,14 @@ def revoke_all(db: Database, actor: Actor, user_id: int, reason: str | None = No
         if keep_sid:
             keep = s.exec(select(Session.id).where(Session.sid == keep_sid)).first()
         count = end_user_sessions(s, user_id, now, reason or "signed out by admin", keep=keep)
-        audit.record(s, actor, action, now=now, target_uid=user.uid,
-                     target_label=user.username or user.email or user.phone, reason=reason,
-                     changes={"sessions_ended": [None, count]})
+        audit.record(
+            s,
+            actor,
+            action,
+            now=now,
+            target_uid=user.uid,
+            target_label=user.username or user.email or user.phone,
+            reason=reason,
+            changes={"sessions_ended": [None, count]},
+        )
         return count

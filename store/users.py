@@ -15,7 +15,7 @@ from .db import Database
 from .errors import Conflict, NotFound, ValidationError
 from .models import AppRule, User
 from .sessions import end_user_sessions
-from .validation import LABELS, PROFILE_FIELDS, normalise_field, norm_phone
+from .validation import LABELS, PROFILE_FIELDS, norm_phone, normalise_field
 
 HIDDEN = ("password_hash", "totp_secret", "totp_last_step")
 UNIQUE_FIELDS = ("username", "email", "phone", "external_id")
@@ -100,30 +100,63 @@ def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: normalise_field(k, v) for k, v in fields.items()}
 
 
-def create_user(db: Database, actor: Actor, fields: dict[str, Any], *, password: str | None = None,
-                must_change_password: bool = False, reason: str | None = None) -> User:
+def create_user(
+    db: Database,
+    actor: Actor,
+    fields: dict[str, Any],
+    *,
+    password: str | None = None,
+    must_change_password: bool = False,
+    reason: str | None = None,
+) -> User:
     values = _normalise(fields)
     if not any(values.get(k) for k in ("username", "email", "phone")):
         raise ValidationError("A user needs at least one of username, email or phone.", "username")
     password_hash = None
     if password is not None:
-        passwords.check_policy(password, db.policy, (values.get("username"), (values.get("email") or "").split("@")[0], values.get("name")))
+        passwords.check_policy(
+            password, db.policy, (values.get("username"), (values.get("email") or "").split("@")[0], values.get("name"))
+        )
         password_hash = passwords.hash_password(password)
     now = db.now()
     with db.write() as s:
         _check_unique(s, values, None)
-        user = User(uid=new_uid(), created_at=now, updated_at=now, status_changed_at=now,
-                    password_hash=password_hash, password_last_set_at=now if password_hash else None,
-                    must_change_password=must_change_password and password_hash is not None, **values)
+        user = User(
+            uid=new_uid(),
+            created_at=now,
+            updated_at=now,
+            status_changed_at=now,
+            password_hash=password_hash,
+            password_last_set_at=now if password_hash else None,
+            must_change_password=must_change_password and password_hash is not None,
+            **values,
+        )
         s.add(user)
         s.flush()
-        audit.record(s, actor, "user.create", now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
-                     changes=audit.diff({}, {k: v for k, v in values.items() if v is not None}))
+        audit.record(
+            s,
+            actor,
+            "user.create",
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            reason=reason,
+            changes=audit.diff({}, {k: v for k, v in values.items() if v is not None}),
+        )
     return user
 
 
-def update_user(db: Database, actor: Actor, ref: str, changes: dict[str, Any], *, expected_version: int | None = None,
-                reason: str | None = None, allowed: tuple[str, ...] = PROFILE_FIELDS, action: str = "user.update") -> User:
+def update_user(
+    db: Database,
+    actor: Actor,
+    ref: str,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    reason: str | None = None,
+    allowed: tuple[str, ...] = PROFILE_FIELDS,
+    action: str = "user.update",
+) -> User:
     """Change profile fields. With expected_version, refuses (Conflict) if someone saved in between."""
     for field in changes:
         if field not in allowed:
@@ -141,18 +174,32 @@ def update_user(db: Database, actor: Actor, ref: str, changes: dict[str, Any], *
             values["phone_verified"] = False
         merged = {**{k: getattr(user, k) for k in ("username", "email", "phone")}, **values}
         if not any(merged.get(k) for k in ("username", "email", "phone")):
-            raise ValidationError("A user needs at least one of username, email or phone; this change would remove the last one.", "username")
+            raise ValidationError(
+                "A user needs at least one of username, email or phone; this change would remove the last one.",
+                "username",
+            )
         changed = {k: v for k, v in values.items() if getattr(user, k) != v}
         if not changed:
             return user
         _check_unique(s, changed, user.id)
-        result = s.execute(update(User).where(User.id == user.id, User.version == user.version)
-                           .values(**changed, updated_at=now, version=User.version + 1))
+        result = s.execute(
+            update(User)
+            .where(User.id == user.id, User.version == user.version)
+            .values(**changed, updated_at=now, version=User.version + 1)
+        )
         if result.rowcount != 1:
             raise Conflict(CONFLICT_MESSAGE)
         s.refresh(user)
-        audit.record(s, actor, action, now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
-                     changes=audit.diff(before, to_dict(user)))
+        audit.record(
+            s,
+            actor,
+            action,
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            reason=reason,
+            changes=audit.diff(before, to_dict(user)),
+        )
         return user
 
 
@@ -175,8 +222,16 @@ def _transition(db: Database, actor: Actor, ref: str, action: str, reason: str |
         changes = audit.diff(before, to_dict(user, now))
         if ended:
             changes["sessions_ended"] = [None, ended]
-        audit.record(s, actor, action, now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
-                     changes=changes)
+        audit.record(
+            s,
+            actor,
+            action,
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            reason=reason,
+            changes=changes,
+        )
         return user
 
 
@@ -203,8 +258,16 @@ def delete_user(db: Database, actor: Actor, ref: str, reason: str | None = None)
         user = require_user(s, ref)
         label, uid = login_name(user), user.uid
         ended = end_user_sessions(s, user.id, now, "account deleted")
-        audit.record(s, actor, "user.delete", now=now, target_uid=uid, target_label=label, reason=reason,
-                     changes={"user": [to_dict(user), None], "sessions_ended": [None, ended]})
+        audit.record(
+            s,
+            actor,
+            "user.delete",
+            now=now,
+            target_uid=uid,
+            target_label=label,
+            reason=reason,
+            changes={"user": [to_dict(user), None], "sessions_ended": [None, ended]},
+        )
         s.execute(delete(AppRule).where(AppRule.subject_type == "user", AppRule.subject_id == user.id))
         s.delete(user)
     return label
@@ -214,9 +277,18 @@ def password_context(user: User) -> tuple[str | None, ...]:
     return (user.username, (user.email or "").split("@")[0] or None, user.name, user.nickname)
 
 
-def set_password(db: Database, actor: Actor, ref: str, password: str, *, must_change: bool = False,
-                 reason: str | None = None, action: str = "user.set_password", end_sessions: bool = True,
-                 keep_session_id: int | None = None) -> User:
+def set_password(
+    db: Database,
+    actor: Actor,
+    ref: str,
+    password: str,
+    *,
+    must_change: bool = False,
+    reason: str | None = None,
+    action: str = "user.set_password",
+    end_sessions: bool = True,
+    keep_session_id: int | None = None,
+) -> User:
     """Set a new password (hashing happens before the write transaction) and end the user's sessions."""
     user = get_user(db, ref)
     passwords.check_policy(password, db.policy, password_context(user))
@@ -231,8 +303,16 @@ def set_password(db: Database, actor: Actor, ref: str, password: str, *, must_ch
         user.version += 1
         s.add(user)
         ended = end_user_sessions(s, user.id, now, "password changed", keep=keep_session_id) if end_sessions else 0
-        audit.record(s, actor, action, now=now, target_uid=user.uid, target_label=login_name(user), reason=reason,
-                     changes={"must_change_password": [None, must_change], "sessions_ended": [None, ended]})
+        audit.record(
+            s,
+            actor,
+            action,
+            now=now,
+            target_uid=user.uid,
+            target_label=login_name(user),
+            reason=reason,
+            changes={"must_change_password": [None, must_change], "sessions_ended": [None, ended]},
+        )
         return user
 
 
@@ -247,4 +327,6 @@ def exists(db: Database, **fields: Any) -> bool:
     if not values:
         return False
     with db.read() as s:
-        return s.exec(select(User.id).where(or_(*(getattr(User, k) == v for k, v in values.items())))).first() is not None
+        return (
+            s.exec(select(User.id).where(or_(*(getattr(User, k) == v for k, v in values.items())))).first() is not None
+        )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from .errors import ValidationError
 
@@ -14,18 +15,46 @@ MAX_TEXT = 255
 MAX_URL = 2048
 
 LABELS = {
-    "username": "Username", "email": "Email", "phone": "Phone", "name": "Name", "nickname": "Nickname",
-    "given_name": "Given name", "family_name": "Family name", "photo": "Photo URL", "gender": "Gender",
-    "birthdate": "Birthdate", "company": "Company", "street_address": "Street address", "city": "City",
-    "province": "Province", "postal_code": "Postal code", "country": "Country", "locale": "Locale",
-    "zoneinfo": "Time zone", "external_id": "External ID", "email_verified": "Email verified",
+    "username": "Username",
+    "email": "Email",
+    "phone": "Phone",
+    "name": "Name",
+    "nickname": "Nickname",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "photo": "Photo URL",
+    "gender": "Gender",
+    "birthdate": "Birthdate",
+    "company": "Company",
+    "street_address": "Street address",
+    "city": "City",
+    "province": "Province",
+    "postal_code": "Postal code",
+    "country": "Country",
+    "locale": "Locale",
+    "zoneinfo": "Time zone",
+    "external_id": "External ID",
+    "email_verified": "Email verified",
     "phone_verified": "Phone verified",
 }
 # Fields an admin may set (GenAuth "A"); in display order.
 PROFILE_FIELDS = tuple(LABELS)
 # Fields the user may set freely in self-service (GenAuth "U"); email and phone need a verified flow.
-USER_EDITABLE = ("username", "name", "nickname", "photo", "gender", "birthdate", "company",
-                 "street_address", "city", "province", "postal_code", "country", "external_id")
+USER_EDITABLE = (
+    "username",
+    "name",
+    "nickname",
+    "photo",
+    "gender",
+    "birthdate",
+    "company",
+    "street_address",
+    "city",
+    "province",
+    "postal_code",
+    "country",
+    "external_id",
+)
 BOOL_FIELDS = ("email_verified", "phone_verified")
 
 # Zero-width and bidi override/isolate characters: they make one identifier look like another.
@@ -53,9 +82,12 @@ def clean_text(field: str, value: Any, max_len: int = MAX_TEXT) -> str | None:
     bad = _control_chars(value)
     if bad:
         raise ValidationError(
-            f"{LABELS.get(field, field)} must not contain control characters (found U+{ord(bad[0]):04X}).", field)
+            f"{LABELS.get(field, field)} must not contain control characters (found U+{ord(bad[0]):04X}).", field
+        )
     if len(value) > max_len:
-        raise ValidationError(f"{LABELS.get(field, field)} is too long: {len(value)} characters (at most {max_len}).", field)
+        raise ValidationError(
+            f"{LABELS.get(field, field)} is too long: {len(value)} characters (at most {max_len}).", field
+        )
     return value
 
 
@@ -68,13 +100,15 @@ def norm_username(value: Any) -> str | None:
     if "@" in value:
         raise ValidationError("Username must not contain '@' (it would be confused with an email address).", "username")
     if value.startswith("+") or _looks_like_phone(value):
-        raise ValidationError("Username must not start with '+' or be a phone number (it would be confused with one).",
-                              "username")
+        raise ValidationError(
+            "Username must not start with '+' or be a phone number (it would be confused with one).", "username"
+        )
     if any(c in INVISIBLE for c in value):
         raise ValidationError("Username must not contain invisible or text-direction characters.", "username")
     if _UID_SHAPE.match(value):
-        raise ValidationError("Username must not be 24 hexadecimal characters (it would be confused with a user id).",
-                              "username")
+        raise ValidationError(
+            "Username must not be 24 hexadecimal characters (it would be confused with a user id).", "username"
+        )
     return value
 
 
@@ -103,8 +137,7 @@ def norm_phone(value: Any) -> str | None:
     if compact.startswith("00"):
         compact = "+" + compact[2:]
     if not _E164.match(compact):
-        raise ValidationError(
-            f"Phone '{value}' is not in international E.164 form (e.g. +14155550123).", "phone")
+        raise ValidationError(f"Phone '{value}' is not in international E.164 form (e.g. +14155550123).", "phone")
     return compact
 
 
@@ -165,8 +198,14 @@ def norm_bool(field: str, value: Any) -> bool:
 
 
 NORMALISERS: dict[str, Callable[[Any], Any]] = {
-    "username": norm_username, "email": norm_email, "phone": norm_phone, "gender": norm_gender,
-    "birthdate": norm_birthdate, "locale": norm_locale, "zoneinfo": norm_zoneinfo, "photo": norm_photo,
+    "username": norm_username,
+    "email": norm_email,
+    "phone": norm_phone,
+    "gender": norm_gender,
+    "birthdate": norm_birthdate,
+    "locale": norm_locale,
+    "zoneinfo": norm_zoneinfo,
+    "photo": norm_photo,
     "email_verified": lambda v: norm_bool("email_verified", v),
     "phone_verified": lambda v: norm_bool("phone_verified", v),
 }

@@ -45,7 +45,9 @@ def config(tmp_path: pathlib.Path) -> Config:
 
 @pytest.fixture
 def db(tmp_path: pathlib.Path, clock: Clock, config: Config) -> Database:
-    database = Database(str(tmp_path / "test.db"), create=True, config=config, key_path=tmp_path / "test.key", clock=clock)
+    database = Database(
+        str(tmp_path / "test.db"), create=True, config=config, key_path=tmp_path / "test.key", clock=clock
+    )
     yield database
     database.close()
 

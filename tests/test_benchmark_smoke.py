@@ -10,14 +10,31 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-FIGURES = {"demo_build", "search_p50", "search_p95", "paging", "history_p95", "signin", "signins_per_s", "cold_start",
-           "cold_start_scale", "keystroke_p95", "enter_p95", "peak_rss"}
+FIGURES = {
+    "demo_build",
+    "search_p50",
+    "search_p95",
+    "paging",
+    "history_p95",
+    "signin",
+    "signins_per_s",
+    "cold_start",
+    "cold_start_scale",
+    "keystroke_p95",
+    "enter_p95",
+    "peak_rss",
+}
 
 
 @pytest.mark.bench
 def test_benchmark_quick_run_prints_every_figure(tmp_path: pathlib.Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "benchmarks.run", "--users", "10000", "--quick",
-                             "--data-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--users", "10000", "--quick", "--data-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     table, _, raw = result.stdout.partition("\nJSON:\n")
     data = json.loads(raw)

@@ -69,9 +69,19 @@ SHOTS: list[Shot] = [
     Shot("admin-palette", admin_app, ("ctrl+p",)),
     Shot("admin-user-detail", admin_app, ("enter",)),
     Shot("admin-user-detail-80x24", admin_app, ("enter",), size=(80, 24)),
-    *(Shot(f"admin-user-{tab}", admin_app, ("slash", "type:#dir-search=demo.totp", "wait", "enter", "enter", key))
-      for key, tab in (("2", "security"), ("3", "custom-data"), ("4", "login-history"), ("5", "sessions"),
-                       ("6", "apps"), ("7", "identities"), ("8", "audit"), ("9", "json"))),
+    *(
+        Shot(f"admin-user-{tab}", admin_app, ("slash", "type:#dir-search=demo.totp", "wait", "enter", "enter", key))
+        for key, tab in (
+            ("2", "security"),
+            ("3", "custom-data"),
+            ("4", "login-history"),
+            ("5", "sessions"),
+            ("6", "apps"),
+            ("7", "identities"),
+            ("8", "audit"),
+            ("9", "json"),
+        )
+    ),
 ]
 
 
@@ -85,8 +95,9 @@ def build_directory(folder: Path):
     from store.config import Config, Delivery
 
     config = Config(delivery=Delivery(channel="outbox", outbox_dir=str(folder / "outbox")))
-    db = Database(str(folder / "demo.db"), create=True, config=config, key_path=folder / "demo.key",
-                  clock=lambda: FIXED_NOW)
+    db = Database(
+        str(folder / "demo.db"), create=True, config=config, key_path=folder / "demo.key", clock=lambda: FIXED_NOW
+    )
     demo.build(db, users=USERS, seed=SEED, now=FIXED_NOW, heavy_history=False)
     return db
 

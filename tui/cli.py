@@ -129,8 +129,12 @@ def read_secret(from_stdin: bool, prompt: str, confirm: bool) -> str:
 
 
 @click.group(cls=Root, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "target", metavar="PATH|URL",
-              help="Database file or sqlite:/// URL (default: $USERDESK_DB, else userdesk.db in the user data directory).")
+@click.option(
+    "--db",
+    "target",
+    metavar="PATH|URL",
+    help="Database file or sqlite:/// URL (default: $USERDESK_DB, else userdesk.db in the user data directory).",
+)
 @click.version_option(package_name="userdesk", prog_name="userdesk")
 @click.pass_context
 def cli(ctx: click.Context, target: str | None) -> None:
@@ -174,8 +178,14 @@ def init(state: State) -> None:
         note = "created"
     else:
         note = "present"
-    pairs([("database", v(db.path.resolve())), ("key file", v(cfg.key_file().resolve())), ("schema version", db.schema_version()),
-           ("self-service app", note)])
+    pairs(
+        [
+            ("database", v(db.path.resolve())),
+            ("key file", v(cfg.key_file().resolve())),
+            ("schema version", db.schema_version()),
+            ("self-service app", note),
+        ]
+    )
 
 
 @cli.command()
@@ -198,21 +208,35 @@ def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> Non
         emit_json({"database": str(db.path.resolve()), **data})
         return
     states = ", ".join(f"{n:,} {name}" for name, n in summary.states.items())
-    pairs([
-        ("database", v(db.path.resolve())), ("users", f"{summary.users:,} ({states})"), ("with TOTP", f"{summary.mfa:,}"),
-        ("groups", f"{summary.groups} ({summary.memberships:,} memberships)"), ("apps", summary.apps),
-        ("custom fields", f"{summary.fields} ({summary.custom_values:,} values)"),
-        ("linked identities", f"{summary.identities:,}"), ("login history", f"{summary.history:,} attempts"),
-        ("live sessions", f"{summary.sessions:,}"), ("recovery codes", f"{summary.recovery_codes:,}"),
-        ("time", f"{summary.seconds:.1f} s (" + ", ".join(f"{k} {t:.1f} s" for k, t in summary.timings.items()) + ")"),
-    ])
+    pairs(
+        [
+            ("database", v(db.path.resolve())),
+            ("users", f"{summary.users:,} ({states})"),
+            ("with TOTP", f"{summary.mfa:,}"),
+            ("groups", f"{summary.groups} ({summary.memberships:,} memberships)"),
+            ("apps", summary.apps),
+            ("custom fields", f"{summary.fields} ({summary.custom_values:,} values)"),
+            ("linked identities", f"{summary.identities:,}"),
+            ("login history", f"{summary.history:,} attempts"),
+            ("live sessions", f"{summary.sessions:,}"),
+            ("recovery codes", f"{summary.recovery_codes:,}"),
+            (
+                "time",
+                f"{summary.seconds:.1f} s (" + ", ".join(f"{k} {t:.1f} s" for k, t in summary.timings.items()) + ")",
+            ),
+        ]
+    )
     say()
     say(f"Every demo user's password is: {summary.password}")
     say("(A demo directory is open to anyone who reads this: never put real people in it.)")
-    say(f"Try the self-service console (userdesk --db {v(db.path)} self-service) as '{summary.demo_user}' "
-        "(verified email demo.user@example.com).")
+    say(
+        f"Try the self-service console (userdesk --db {v(db.path)} self-service) as '{summary.demo_user}' "
+        "(verified email demo.user@example.com)."
+    )
     delivery = db.config.delivery
-    where = f"the outbox folder {delivery.outbox()}" if delivery.channel == "outbox" else f"the {delivery.channel} channel"
+    where = (
+        f"the outbox folder {delivery.outbox()}" if delivery.channel == "outbox" else f"the {delivery.channel} channel"
+    )
     say(f"Its one-time sign-in codes go to {v(where)}.")
     say(f"'{summary.totp_user}' has TOTP: add this to an authenticator app:")
     say(f"  {summary.totp_uri}")
@@ -241,8 +265,16 @@ def user() -> None:
 @click.option("--must-change-password", is_flag=True, help="Force a password change at the first sign-in.")
 @click.option("--reason")
 @pass_state
-def user_create(state: State, username: str | None, email: str | None, phone: str | None, name: str | None,
-                password_stdin: bool, must_change_password: bool, reason: str | None) -> None:
+def user_create(
+    state: State,
+    username: str | None,
+    email: str | None,
+    phone: str | None,
+    name: str | None,
+    password_stdin: bool,
+    must_change_password: bool,
+    reason: str | None,
+) -> None:
     """Create a user (at least one of --username, --email, --phone)."""
     from store import users
 
@@ -251,16 +283,23 @@ def user_create(state: State, username: str | None, email: str | None, phone: st
     if password_stdin:
         password = read_secret(True, "", False)
     elif sys.stdin.isatty():
-        password = click.prompt("Password (empty for none)", default="", show_default=False, hide_input=True,
-                                confirmation_prompt=True) or None
-    fields = {k: val for k, val in (("username", username), ("email", email), ("phone", phone), ("name", name))
-              if val is not None}
+        password = (
+            click.prompt(
+                "Password (empty for none)", default="", show_default=False, hide_input=True, confirmation_prompt=True
+            )
+            or None
+        )
+    fields = {
+        k: val
+        for k, val in (("username", username), ("email", email), ("phone", phone), ("name", name))
+        if val is not None
+    }
     if must_change_password and password is None:
         raise click.UsageError("--must-change-password needs a password (--password-stdin).")
-    created = users.create_user(db, actor(), fields, password=password, must_change_password=must_change_password,
-                                reason=reason)
-    say(f"Created user {v(users.login_name(created))} (uid {created.uid})"
-        + ("" if password else "; no password set"))
+    created = users.create_user(
+        db, actor(), fields, password=password, must_change_password=must_change_password, reason=reason
+    )
+    say(f"Created user {v(users.login_name(created))} (uid {created.uid})" + ("" if password else "; no password set"))
 
 
 def _lock_text(user: Any, now: int) -> str:
@@ -284,10 +323,15 @@ def user_report(db: Database, ref: str) -> dict[str, Any]:
         "groups": access.user_groups(db, record.id),
         "custom_data": {fv.field.key: fv.value for fv in custom.user_values(db, record.id)},
         "mfa": {"state": record.mfa_state, "recovery_codes_left": mfa.recovery_codes_left(db, record.id)},
-        "identities": [{"provider": i.provider, "subject": i.subject, "linked_at": i.linked_at}
-                       for i in identities.list_identities(db, record.id)],
-        "lock": {"locked": users.is_locked(record, now), "locked_until": record.locked_until,
-                 "failed_attempts": record.failed_attempts},
+        "identities": [
+            {"provider": i.provider, "subject": i.subject, "linked_at": i.linked_at}
+            for i in identities.list_identities(db, record.id)
+        ],
+        "lock": {
+            "locked": users.is_locked(record, now),
+            "locked_until": record.locked_until,
+            "failed_attempts": record.failed_attempts,
+        },
         "access": [{"app": d.app, "allowed": d.allowed, "why": d.why} for d in access.user_access(db, record.uid)],
         "live_sessions": len(sessions.list_sessions(db, record.id)),
         "_record": record,
@@ -320,23 +364,39 @@ def user_show(state: State, ref: str, as_json: bool) -> None:
         if record.must_change_password:
             password += ", must change at next sign-in"
     mfa = report["mfa"]
-    mfa_text = {"active": f"TOTP active, {mfa['recovery_codes_left']} recovery codes left",
-                "pending": "TOTP enrolment pending confirmation", "none": "none"}[mfa["state"]]
+    mfa_text = {
+        "active": f"TOTP active, {mfa['recovery_codes_left']} recovery codes left",
+        "pending": "TOTP enrolment pending confirmation",
+        "none": "none",
+    }[mfa["state"]]
     rows = [
-        ("uid", record.uid), ("username", v(record.username)), ("name", v(record.name)),
-        ("email", verified(record.email, record.email_verified)), ("phone", verified(record.phone, record.phone_verified)),
-        ("status", data["display_status"]), ("lock", _lock_text(record, now)), ("created", when(record.created_at, now)),
+        ("uid", record.uid),
+        ("username", v(record.username)),
+        ("name", v(record.name)),
+        ("email", verified(record.email, record.email_verified)),
+        ("phone", verified(record.phone, record.phone_verified)),
+        ("status", data["display_status"]),
+        ("lock", _lock_text(record, now)),
+        ("created", when(record.created_at, now)),
         ("last sign-in", when(record.last_login_at, now) + (f" from {v(record.last_ip)}" if record.last_ip else "")),
-        ("sign-ins", record.login_count), ("password", password), ("mfa", mfa_text),
+        ("sign-ins", record.login_count),
+        ("password", password),
+        ("mfa", mfa_text),
         ("groups", ", ".join(v(g) for g in report["groups"]) or "-"),
         ("identities", ", ".join(f"{v(i['provider'])}:{v(i['subject'])}" for i in report["identities"]) or "-"),
         ("live sessions", report["live_sessions"]),
     ]
     for n, decision in enumerate(report["access"]):
-        rows.append(("apps" if n == 0 else "", f"{v(decision['app'])}: {'allow' if decision['allowed'] else 'deny'} "
-                                              f"({v(decision['why'])})"))
+        rows.append(
+            (
+                "apps" if n == 0 else "",
+                f"{v(decision['app'])}: {'allow' if decision['allowed'] else 'deny'} ({v(decision['why'])})",
+            )
+        )
     shown = {"username", "name", "email", "phone", "email_verified", "phone_verified"}
-    rows += [(LABELS[f].lower(), v(data[f])) for f in PROFILE_FIELDS if f not in shown and data.get(f) not in (None, "", "U")]
+    rows += [
+        (LABELS[f].lower(), v(data[f])) for f in PROFILE_FIELDS if f not in shown and data.get(f) not in (None, "", "U")
+    ]
     rows += [(f"data.{key}", v(value)) for key, value in report["custom_data"].items() if value is not None]
     pairs(rows)
 
@@ -356,15 +416,43 @@ def user_list(state: State, search: str, status: str | None, limit: int, as_json
     rows = directory.page(db, query, limit=limit)
     total, capped = directory.count(db, query)
     if as_json:
-        emit_json({"users": [{"uid": r.uid, "username": r.username, "name": r.name, "email": r.email, "phone": r.phone,
-                              "status": r.display_status, "mfa": r.mfa, "last_login_at": r.last_login_at,
-                              "created_at": r.created_at} for r in rows],
-                   "count": total, "count_capped": capped})
+        emit_json(
+            {
+                "users": [
+                    {
+                        "uid": r.uid,
+                        "username": r.username,
+                        "name": r.name,
+                        "email": r.email,
+                        "phone": r.phone,
+                        "status": r.display_status,
+                        "mfa": r.mfa,
+                        "last_login_at": r.last_login_at,
+                        "created_at": r.created_at,
+                    }
+                    for r in rows
+                ],
+                "count": total,
+                "count_capped": capped,
+            }
+        )
         return
     now = db.now()
-    table(("USERNAME", "NAME", "EMAIL", "PHONE", "STATUS", "MFA", "LAST SIGN-IN"),
-          [(r.username, r.name, r.email, r.phone, r.display_status, "totp" if r.mfa else "-",
-            fmt_ago(r.last_login_at, now)) for r in rows])
+    table(
+        ("USERNAME", "NAME", "EMAIL", "PHONE", "STATUS", "MFA", "LAST SIGN-IN"),
+        [
+            (
+                r.username,
+                r.name,
+                r.email,
+                r.phone,
+                r.display_status,
+                "totp" if r.mfa else "-",
+                fmt_ago(r.last_login_at, now),
+            )
+            for r in rows
+        ],
+    )
     shown = f"{len(rows):,} of {total:,}{'+' if capped else ''}"
     click.echo(f"({shown} users)", err=True)
 
@@ -381,8 +469,14 @@ def _parse_assignments(items: Sequence[str]) -> dict[str, str]:
 
 @user.command("update")
 @click.argument("ref", metavar="ID|LOGIN")
-@click.option("--set", "assignments", multiple=True, required=True, metavar="FIELD=VALUE",
-              help="A profile field to change (repeatable; an empty value clears it).")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    required=True,
+    metavar="FIELD=VALUE",
+    help="A profile field to change (repeatable; an empty value clears it).",
+)
 @click.option("--reason")
 @pass_state
 def user_update(state: State, ref: str, assignments: tuple[str, ...], reason: str | None) -> None:
@@ -392,8 +486,11 @@ def user_update(state: State, ref: str, assignments: tuple[str, ...], reason: st
     db = state.db()
     before = users.get_user(db, ref)
     after = users.update_user(db, actor(), ref, _parse_assignments(assignments), reason=reason)
-    changed = [f for f in users.to_dict(after) if getattr(before, f, None) != getattr(after, f, None)
-               and f not in ("updated_at", "version")]
+    changed = [
+        f
+        for f in users.to_dict(after)
+        if getattr(before, f, None) != getattr(after, f, None) and f not in ("updated_at", "version")
+    ]
     if changed:
         say(f"Updated {v(users.login_name(after))}: {', '.join(changed)}")
     else:
@@ -443,8 +540,9 @@ def user_delete(state: State, ref: str, reason: str | None, yes: bool) -> None:
 @click.option("--must-change-password", is_flag=True, help="Force a change at the next sign-in.")
 @click.option("--reason")
 @pass_state
-def user_set_password(state: State, ref: str, password_stdin: bool, must_change_password: bool,
-                      reason: str | None) -> None:
+def user_set_password(
+    state: State, ref: str, password_stdin: bool, must_change_password: bool, reason: str | None
+) -> None:
     """Set a user's password (their sessions are ended)."""
     from store import users
 
@@ -452,8 +550,10 @@ def user_set_password(state: State, ref: str, password_stdin: bool, must_change_
     users.get_user(db, ref)  # refuse an unknown user before asking for a password
     password = read_secret(password_stdin, "New password", confirm=True)
     record = users.set_password(db, actor(), ref, password, must_change=must_change_password, reason=reason)
-    say(f"Password set for {v(users.login_name(record))}; their sessions were ended"
-        + (" (must change at next sign-in)" if must_change_password else ""))
+    say(
+        f"Password set for {v(users.login_name(record))}; their sessions were ended"
+        + (" (must change at next sign-in)" if must_change_password else "")
+    )
 
 
 # -- MFA --------------------------------------------------------------------------------------------------------------
@@ -521,8 +621,17 @@ def mfa_reset(state: State, ref: str, reason: str | None) -> None:
 @click.option("--user-agent", default=CLI_USER_AGENT, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def login(state: State, identifier: str, password_stdin: bool, totp: str | None, recovery_code: str | None,
-          app: str | None, ip: str | None, user_agent: str, as_json: bool) -> None:
+def login(
+    state: State,
+    identifier: str,
+    password_stdin: bool,
+    totp: str | None,
+    recovery_code: str | None,
+    app: str | None,
+    ip: str | None,
+    user_agent: str,
+    as_json: bool,
+) -> None:
     """Sign in as a user; prints a session token and its expiry."""
     from store import auth
 
@@ -530,17 +639,39 @@ def login(state: State, identifier: str, password_stdin: bool, totp: str | None,
         raise click.UsageError("give either --totp or --recovery-code, not both")
     db = state.db()
     password = read_secret(password_stdin, "Password", confirm=False)
-    signed = auth.authenticate(db, identifier, password, totp=totp, recovery_code=recovery_code,
-                               attempt=auth.Attempt(app=app, ip=ip, user_agent=user_agent))
+    signed = auth.authenticate(
+        db,
+        identifier,
+        password,
+        totp=totp,
+        recovery_code=recovery_code,
+        attempt=auth.Attempt(app=app, ip=ip, user_agent=user_agent),
+    )
     issued = signed.session
     if as_json:
-        emit_json({"token": issued.token, "session_id": issued.sid, "expires_at": issued.expires_at,
-                   "idle_expires_at": issued.idle_expires_at, "user_uid": signed.uid, "username": signed.username,
-                   "method": signed.method, "must_change_password": signed.must_change_password})
+        emit_json(
+            {
+                "token": issued.token,
+                "session_id": issued.sid,
+                "expires_at": issued.expires_at,
+                "idle_expires_at": issued.idle_expires_at,
+                "user_uid": signed.uid,
+                "username": signed.username,
+                "method": signed.method,
+                "must_change_password": signed.must_change_password,
+            }
+        )
         return
     now = db.now()
-    pairs([("token", issued.token), ("session", issued.sid), ("user", f"{v(signed.username)} ({signed.uid})"),
-           ("expires", when(issued.expires_at, now)), ("idle expiry", when(issued.idle_expires_at, now))])
+    pairs(
+        [
+            ("token", issued.token),
+            ("session", issued.sid),
+            ("user", f"{v(signed.username)} ({signed.uid})"),
+            ("expires", when(issued.expires_at, now)),
+            ("idle expiry", when(issued.idle_expires_at, now)),
+        ]
+    )
     if signed.must_change_password:
         click.echo("note: this user must change their password now", err=True)
 
@@ -588,9 +719,22 @@ def session_list(state: State, ref: str | None, as_json: bool) -> None:
         emit_json({"sessions": [asdict(view) for view in views]})
         return
     now = db.now()
-    table(("SESSION", "USER", "APP", "IP", "METHOD", "STARTED", "LAST SEEN", "EXPIRES"),
-          [(s.sid, s.user_label, s.app, s.ip, s.method, fmt_ago(s.created_at, now), fmt_ago(s.last_seen_at, now),
-            fmt_ago(s.absolute_expires_at, now)) for s in views])
+    table(
+        ("SESSION", "USER", "APP", "IP", "METHOD", "STARTED", "LAST SEEN", "EXPIRES"),
+        [
+            (
+                s.sid,
+                s.user_label,
+                s.app,
+                s.ip,
+                s.method,
+                fmt_ago(s.created_at, now),
+                fmt_ago(s.last_seen_at, now),
+                fmt_ago(s.absolute_expires_at, now),
+            )
+            for s in views
+        ],
+    )
 
 
 @session.command("revoke")
@@ -631,13 +775,32 @@ def history(state: State, ref: str, failed: bool, app: str | None, limit: int, a
     flt = store_history.HistoryFilter(success=False if failed else None, app=app)
     rows = store_history.login_history(db, _user_id(db, ref), flt, limit=limit)
     if as_json:
-        emit_json({"history": [{"id": r.id, "ts": r.ts, "identifier": r.identifier, "app": r.app, "ip": r.ip,
-                                "user_agent": r.user_agent, "method": r.method, "success": r.success,
-                                "reason": r.reason} for r in rows]})
+        emit_json(
+            {
+                "history": [
+                    {
+                        "id": r.id,
+                        "ts": r.ts,
+                        "identifier": r.identifier,
+                        "app": r.app,
+                        "ip": r.ip,
+                        "user_agent": r.user_agent,
+                        "method": r.method,
+                        "success": r.success,
+                        "reason": r.reason,
+                    }
+                    for r in rows
+                ]
+            }
+        )
         return
-    table(("TIME", "RESULT", "METHOD", "APP", "IP", "IDENTIFIER", "REASON"),
-          [(fmt_time(r.ts), "ok" if r.success else "FAILED", r.method, r.app, r.ip, r.identifier, r.reason)
-           for r in rows])
+    table(
+        ("TIME", "RESULT", "METHOD", "APP", "IP", "IDENTIFIER", "REASON"),
+        [
+            (fmt_time(r.ts), "ok" if r.success else "FAILED", r.method, r.app, r.ip, r.identifier, r.reason)
+            for r in rows
+        ],
+    )
 
 
 # -- custom data ------------------------------------------------------------------------------------------------------
@@ -656,14 +819,16 @@ def field_group() -> None:
 @click.option("--user-editable", is_flag=True, help="Users may change it in self-service.")
 @click.option("--label")
 @pass_state
-def field_define(state: State, key: str, kind: str, options: str | None, unique: bool, user_editable: bool,
-                 label: str | None) -> None:
+def field_define(
+    state: State, key: str, kind: str, options: str | None, unique: bool, user_editable: bool, label: str | None
+) -> None:
     """Define a custom field."""
     from store import custom
 
     opts = [o.strip() for o in options.split(",")] if options is not None else None
-    defined = custom.define_field(state.db(), actor(), key, kind, label=label, options=opts, unique=unique,
-                                  user_editable=user_editable)
+    defined = custom.define_field(
+        state.db(), actor(), key, kind, label=label, options=opts, unique=unique, user_editable=user_editable
+    )
     say(f"Defined field {v(defined.key)} ({defined.type})")
 
 
@@ -676,12 +841,36 @@ def field_list(state: State, as_json: bool) -> None:
 
     fields = custom.list_fields(state.db())
     if as_json:
-        emit_json({"fields": [{"key": f.key, "label": f.label, "type": f.type, "options": custom.options_of(f),
-                               "unique": f.unique, "user_editable": f.user_editable} for f in fields]})
+        emit_json(
+            {
+                "fields": [
+                    {
+                        "key": f.key,
+                        "label": f.label,
+                        "type": f.type,
+                        "options": custom.options_of(f),
+                        "unique": f.unique,
+                        "user_editable": f.user_editable,
+                    }
+                    for f in fields
+                ]
+            }
+        )
         return
-    table(("KEY", "LABEL", "TYPE", "OPTIONS", "UNIQUE", "USER-EDITABLE"),
-          [(f.key, f.label, f.type, ",".join(custom.options_of(f)), "yes" if f.unique else "-",
-            "yes" if f.user_editable else "-") for f in fields])
+    table(
+        ("KEY", "LABEL", "TYPE", "OPTIONS", "UNIQUE", "USER-EDITABLE"),
+        [
+            (
+                f.key,
+                f.label,
+                f.type,
+                ",".join(custom.options_of(f)),
+                "yes" if f.unique else "-",
+                "yes" if f.user_editable else "-",
+            )
+            for f in fields
+        ],
+    )
 
 
 @cli.group()
@@ -884,19 +1073,45 @@ def audit(state: State, limit: int, ref: str | None, as_json: bool) -> None:
             uid = ref.strip()
     entries = store_history.audit_log(db, target_uid=uid, limit=limit)
     if as_json:
-        emit_json({"audit": [{"id": e.id, "ts": e.ts, "actor": e.actor, "actor_address": e.actor_address,
-                              "action": e.action, "target_type": e.target_type, "target_uid": e.target_uid,
-                              "target_label": e.target_label, "reason": e.reason,
-                              "changes": store_history.changes_of(e)} for e in entries]})
+        emit_json(
+            {
+                "audit": [
+                    {
+                        "id": e.id,
+                        "ts": e.ts,
+                        "actor": e.actor,
+                        "actor_address": e.actor_address,
+                        "action": e.action,
+                        "target_type": e.target_type,
+                        "target_uid": e.target_uid,
+                        "target_label": e.target_label,
+                        "reason": e.reason,
+                        "changes": store_history.changes_of(e),
+                    }
+                    for e in entries
+                ]
+            }
+        )
         return
-    table(("TIME", "ACTOR", "ACTION", "TARGET", "REASON", "CHANGES"),
-          [(fmt_time(e.ts), e.actor + (f"@{e.actor_address}" if e.actor_address else ""), e.action,
-            e.target_label or e.target_uid, e.reason, _changes_text(store_history.changes_of(e))) for e in entries])
+    table(
+        ("TIME", "ACTOR", "ACTION", "TARGET", "REASON", "CHANGES"),
+        [
+            (
+                fmt_time(e.ts),
+                e.actor + (f"@{e.actor_address}" if e.actor_address else ""),
+                e.action,
+                e.target_label or e.target_uid,
+                e.reason,
+                _changes_text(store_history.changes_of(e)),
+            )
+            for e in entries
+        ],
+    )
 
 
 def _changes_text(changes: dict[str, Any], width: int = 60) -> str:
     text = "; ".join(f"{k}: {_short(b)} -> {_short(a)}" for k, (b, a) in changes.items())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _short(value: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 
@@ -40,7 +40,7 @@ def literal_lines(value: str, style: str = "") -> Text:
 def fmt_time(ts: int | None, empty: str = "never") -> str:
     if not ts:
         return empty
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_ago(ts: int | None, now: int, empty: str = "never") -> str:

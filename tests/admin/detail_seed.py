@@ -17,7 +17,7 @@ from sqlalchemy import update
 from store import Actor, Database, access, custom, identities, mfa, users
 from store.demo import DEMO_PASSWORD, DEMO_PASSWORD_HASH
 from store.models import LoginEvent, Session, User
-from tests.pilot import plain, settle  # noqa: F401 (re-exported for the detail tests)
+from tests.pilot import plain, settle
 
 ALICE_UID = "a11ce0000000000000000001"
 BOB_UID = "b0b000000000000000000002"
@@ -25,8 +25,11 @@ HOSTILE_UID = "bad000000000000000000003"
 HOSTILE_NAME = "[red]root[/red]"
 HISTORY_ROWS = 120
 SIDS = ("5e55100000000001", "5e55100000000002", "5e55100000000003")
-AGENTS = ("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-          "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15", "curl/8.5.0")
+AGENTS = (
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15",
+    "curl/8.5.0",
+)
 PASSWORD = DEMO_PASSWORD
 
 
@@ -46,7 +49,9 @@ def seed(db: Database, admin: Actor | None = None) -> Seeded:
     """Fields, apps, a group, three users; alice has a password, MFA, sessions, history, identity and audit trail."""
     admin = admin or Actor("seed-admin", "10.0.0.9")
     now = db.now()
-    custom.define_field(db, admin, "department", "enum", label="Department", options=["engineering", "sales", "support"])
+    custom.define_field(
+        db, admin, "department", "enum", label="Department", options=["engineering", "sales", "support"]
+    )
     custom.define_field(db, admin, "start_date", "date", label="Start date")
     custom.define_field(db, admin, "remote", "boolean", label="Works remotely", user_editable=True)
     custom.define_field(db, admin, "clearance", "number", label="Clearance")
@@ -57,18 +62,47 @@ def seed(db: Database, admin: Actor | None = None) -> Seeded:
     access.set_rule(db, admin, "billing", "allow", group="sales")
 
     with patch("store.users.new_uid", side_effect=[ALICE_UID, BOB_UID, HOSTILE_UID]):
-        users.create_user(db, admin, {
-            "username": "alice", "email": "alice@example.com", "phone": "+14155550123", "name": "Alice Martin",
-            "given_name": "Alice", "family_name": "Martin", "gender": "F", "birthdate": "1990-04-12",
-            "company": "Northwind Traders", "city": "London", "country": "GB", "locale": "en-GB",
-            "zoneinfo": "Europe/London", "email_verified": True}, reason="onboarding")
+        users.create_user(
+            db,
+            admin,
+            {
+                "username": "alice",
+                "email": "alice@example.com",
+                "phone": "+14155550123",
+                "name": "Alice Martin",
+                "given_name": "Alice",
+                "family_name": "Martin",
+                "gender": "F",
+                "birthdate": "1990-04-12",
+                "company": "Northwind Traders",
+                "city": "London",
+                "country": "GB",
+                "locale": "en-GB",
+                "zoneinfo": "Europe/London",
+                "email_verified": True,
+            },
+            reason="onboarding",
+        )
         users.create_user(db, admin, {"username": "bob", "email": "bob@example.com", "name": "Bob Stone"})
         users.create_user(db, admin, {"username": HOSTILE_NAME, "name": "[b]bold[/b] evil"})
-    _set(db, ALICE_UID, password_hash=DEMO_PASSWORD_HASH, password_last_set_at=now - 86400 * 20,
-         last_login_at=now - 3600, login_count=87, last_ip="203.0.113.7", created_at=now - 86400 * 400)
+    _set(
+        db,
+        ALICE_UID,
+        password_hash=DEMO_PASSWORD_HASH,
+        password_last_set_at=now - 86400 * 20,
+        last_login_at=now - 3600,
+        login_count=87,
+        last_ip="203.0.113.7",
+        created_at=now - 86400 * 400,
+    )
     # The store refuses control characters; legacy rows may still hold them (written here behind its back).
-    _set(db, HOSTILE_UID, password_hash=DEMO_PASSWORD_HASH, password_last_set_at=now - 86400,
-         name="\x1b[31mevil\x1b[0m [b]bold[/b]")
+    _set(
+        db,
+        HOSTILE_UID,
+        password_hash=DEMO_PASSWORD_HASH,
+        password_last_set_at=now - 86400,
+        name="\x1b[31mevil\x1b[0m [b]bold[/b]",
+    )
 
     access.add_member(db, admin, "sales", ALICE_UID, reason="joined sales")
     access.set_rule(db, admin, "wiki", "deny", user_ref=ALICE_UID, reason="wiki cleanup")
@@ -89,21 +123,41 @@ def seed(db: Database, admin: Actor | None = None) -> Seeded:
         apps = {a.name: a.id for a in s.exec(users.select(access.App)).all()}
         for k, sid in enumerate(SIDS):
             created = now - 3600 * (k + 1) * 3
-            s.add(Session(sid=sid, token_hash=hashlib.sha256(sid.encode()).hexdigest(), user_id=alice.id,
-                          app_id=[apps["crm"], apps["billing"], None][k], ip=f"198.51.100.{10 + k}",
-                          user_agent=AGENTS[k], method="totp", created_at=created, last_seen_at=now - 300 * (k + 1),
-                          absolute_expires_at=created + 86400))
+            s.add(
+                Session(
+                    sid=sid,
+                    token_hash=hashlib.sha256(sid.encode()).hexdigest(),
+                    user_id=alice.id,
+                    app_id=[apps["crm"], apps["billing"], None][k],
+                    ip=f"198.51.100.{10 + k}",
+                    user_agent=AGENTS[k],
+                    method="totp",
+                    created_at=created,
+                    last_seen_at=now - 300 * (k + 1),
+                    absolute_expires_at=created + 86400,
+                )
+            )
         for k in range(HISTORY_ROWS):
             ts = now - 3600 * (HISTORY_ROWS - k) * 5
             ok = rng.random() > 0.25
-            s.add(LoginEvent(ts=ts, user_id=alice.id, identifier="alice", app_id=rng.choice(list(apps.values()) + [None]),
-                             ip=f"203.0.113.{rng.randint(1, 9)}", user_agent=rng.choice(AGENTS),
-                             method="totp" if ok else "password", success=ok,
-                             reason=None if ok else rng.choice(["wrong password", "wrong or replayed TOTP code"])))
+            s.add(
+                LoginEvent(
+                    ts=ts,
+                    user_id=alice.id,
+                    identifier="alice",
+                    app_id=rng.choice(list(apps.values()) + [None]),
+                    ip=f"203.0.113.{rng.randint(1, 9)}",
+                    user_agent=rng.choice(AGENTS),
+                    method="totp" if ok else "password",
+                    success=ok,
+                    reason=None if ok else rng.choice(["wrong password", "wrong or replayed TOTP code"]),
+                )
+            )
     return Seeded()
 
 
 # ----- test helpers ------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def seeded(db, monkeypatch) -> Seeded:
@@ -170,9 +224,9 @@ def screen_text(screen) -> str:
 
 async def confirm_with(pilot, reason: str) -> None:
     """Type a reason into the open ConfirmReason dialog and confirm it."""
-    from tui.widgets.confirm import ConfirmReason
-
     from textual.widgets import Input
+
+    from tui.widgets.confirm import ConfirmReason
 
     dialog = pilot.app.screen
     assert isinstance(dialog, ConfirmReason), type(dialog).__name__
@@ -183,8 +237,17 @@ async def confirm_with(pilot, reason: str) -> None:
 
 async def type_text(pilot, text: str) -> None:
     """Type text key by key (spaces and punctuation by their key names)."""
-    names = {" ": "space", "@": "at", ".": "full_stop", "-": "minus", "/": "slash", ",": "comma", "_": "underscore",
-             "+": "plus", ":": "colon"}
+    names = {
+        " ": "space",
+        "@": "at",
+        ".": "full_stop",
+        "-": "minus",
+        "/": "slash",
+        ",": "comma",
+        "_": "underscore",
+        "+": "plus",
+        ":": "colon",
+    }
     await pilot.press(*[names.get(c, c) for c in text])
 
 
@@ -193,5 +256,3 @@ async def replace_text(pilot, widget, text: str) -> None:
     widget.focus()
     widget.value = text
     await pilot.pause()
-
-

@@ -15,7 +15,6 @@ from pathlib import Path
 from unittest.mock import patch
 
 import pytest
-
 from sqlalchemy import update
 
 from store import Actor, Database, access, custom, users
@@ -43,8 +42,19 @@ PEOPLE = [
     ("mallory", MARKUP_NAME, "mallory@example.com", None, "active", False, 3, 300),
     ("trudy", ESCAPE_NAME, "trudy@example.com", None, "active", False, 4, 290),
 ]
-PEOPLE += [(f"user{i:02d}", f"Plain User {i:02d}", f"user{i:02d}@example.com", None, "active", i % 3 == 0,
-            i % 7 if i % 5 else None, 280 - i) for i in range(1, 29)]
+PEOPLE += [
+    (
+        f"user{i:02d}",
+        f"Plain User {i:02d}",
+        f"user{i:02d}@example.com",
+        None,
+        "active",
+        i % 3 == 0,
+        i % 7 if i % 5 else None,
+        280 - i,
+    )
+    for i in range(1, 29)
+]
 
 
 def uid_for(i: int) -> str:
@@ -54,7 +64,9 @@ def uid_for(i: int) -> str:
 def seed(db: Database, admin: Actor = ADMIN) -> dict[str, str]:
     """Build the fixed directory; returns username -> uid."""
     now = db.now()
-    custom.define_field(db, admin, "department", "enum", label="Department", options=["engineering", "sales", "support"])
+    custom.define_field(
+        db, admin, "department", "enum", label="Department", options=["engineering", "sales", "support"]
+    )
     custom.define_field(db, admin, "employee_id", "string", label="Employee ID", unique=True)
     custom.define_field(db, admin, "start_date", "date", label="Start date")
     custom.define_field(db, admin, "remote", "boolean", label="Works remotely", user_editable=True)
@@ -68,13 +80,21 @@ def seed(db: Database, admin: Actor = ADMIN) -> dict[str, str]:
     numbers = count(1)
     with patch("store.users.new_uid", side_effect=lambda: uid_for(next(numbers))):
         for username, name, email, phone, _state, _mfa, _seen, _created in PEOPLE:
-            fields = {"username": username, "name": name if "\x1b" not in name else None, "email": email, "phone": phone}
+            fields = {
+                "username": username,
+                "name": name if "\x1b" not in name else None,
+                "email": email,
+                "phone": phone,
+            }
             user = users.create_user(db, admin, {k: v for k, v in fields.items() if v is not None})
             uids[username] = user.uid
     for username, name, _email, _phone, state, mfa, seen, created in PEOPLE:
-        values = {"created_at": now - created * DAY, "mfa_state": "active" if mfa else "none",
-                  "last_login_at": None if seen is None else now - seen * DAY - 3600,
-                  "login_count": 0 if seen is None else 10}
+        values = {
+            "created_at": now - created * DAY,
+            "mfa_state": "active" if mfa else "none",
+            "last_login_at": None if seen is None else now - seen * DAY - 3600,
+            "login_count": 0 if seen is None else 10,
+        }
         if "\x1b" in name:
             values["name"] = name  # the store refuses control characters; old or imported data may still hold them
         if state == "locked":
@@ -97,8 +117,10 @@ def seed(db: Database, admin: Actor = ADMIN) -> dict[str, str]:
 def bulk_users(db: Database, n: int, prefix: str = "bulk") -> None:
     """Add n plain users quickly through raw inserts (the search index follows through its triggers)."""
     now = db.now()
-    rows = [(f"{0xB000000 + i:024x}", f"{prefix}{i:06d}", f"{prefix}{i:06d}@example.com", f"Bulk User {i}", now, now, now)
-            for i in range(n)]
+    rows = [
+        (f"{0xB000000 + i:024x}", f"{prefix}{i:06d}", f"{prefix}{i:06d}@example.com", f"Bulk User {i}", now, now, now)
+        for i in range(n)
+    ]
     raw = db.writer.raw_connection()
     try:
         cur = raw.cursor()
@@ -106,7 +128,9 @@ def bulk_users(db: Database, n: int, prefix: str = "bulk") -> None:
         cur.executemany(
             "INSERT INTO user(uid, username, email, name, created_at, updated_at, status_changed_at, status, "
             "email_verified, phone_verified, gender, must_change_password, login_count, failed_attempts, "
-            "totp_last_step, version, mfa_state) VALUES (?,?,?,?,?,?,?,'active',0,0,'U',0,0,0,0,1,'none')", rows)
+            "totp_last_step, version, mfa_state) VALUES (?,?,?,?,?,?,?,'active',0,0,'U',0,0,0,0,1,'none')",
+            rows,
+        )
         cur.execute("COMMIT")
     finally:
         raw.close()

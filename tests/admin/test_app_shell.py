@@ -6,8 +6,12 @@ import pytest
 from rich.console import Console
 
 from store import Actor
-from tests.admin.directory_seed import seeded_db  # noqa: F401 - the fixture
-from tests.admin.directory_seed import make_app, seeded_uids, settle
+from tests.admin.directory_seed import (
+    make_app,
+    seeded_db,  # noqa: F401 - the fixture
+    seeded_uids,
+    settle,
+)
 from tui.admin.app import AdminApp
 from tui.admin.audit_log import AuditLogScreen
 from tui.admin.directory import DirectoryScreen
@@ -51,9 +55,18 @@ async def test_f1_help_lists_every_binding_of_the_screen_grouped(db, seeded):
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = text_of(render_help(app.screen.target))
-        for line in ("Disable the selected users", "Force sign-out", "Add the selected users", "Custom field definitions",
-                     "Audit log", "Apps and groups", "Create a user", "Reverse the sort order", "Select or unselect",
-                     "Reload the list"):
+        for line in (
+            "Disable the selected users",
+            "Force sign-out",
+            "Add the selected users",
+            "Custom field definitions",
+            "Audit log",
+            "Apps and groups",
+            "Create a user",
+            "Reverse the sort order",
+            "Select or unselect",
+            "Reload the list",
+        ):
             assert line in text, line
         for heading in ("List", "User directory", "Everywhere"):
             assert heading in text
@@ -81,10 +94,16 @@ async def test_palette_offers_every_binding_and_runs_it(db, seeded):
         await settle(pilot)
         provider = BindingCommands(app.screen)
         titles = [hit.text for hit in [h async for h in provider.discover()]]
-        for title in ("Filter by status, lock, MFA, sign-in, group or custom field", "Create a user",
-                      "Audit log of every change", "Custom field definitions", "Apps and groups",
-                      "Disable the selected users", "Select or unselect the highlighted row",
-                      "Help"):
+        for title in (
+            "Filter by status, lock, MFA, sign-in, group or custom field",
+            "Create a user",
+            "Audit log of every change",
+            "Custom field definitions",
+            "Apps and groups",
+            "Disable the selected users",
+            "Select or unselect the highlighted row",
+            "Help",
+        ):
             assert title in titles, title
         await pilot.press("ctrl+p")
         await pilot.pause()

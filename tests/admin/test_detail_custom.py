@@ -29,7 +29,7 @@ async def test_typed_controls_bad_value_refused_and_enum_select(db, actor, seede
         await pilot.press("enter")
         await settle(pilot)
         error = plain(screen.query_one("#cerror-start_date").content)
-        assert "'start_date' is a date field; '2024-02-31' is not a date in the form YYYY-MM-DD." == error
+        assert error == "'start_date' is a date field; '2024-02-31' is not a date in the form YYYY-MM-DD."
         assert values(db) == before
         assert len(history.audit_log(db, target_uid=ALICE_UID, limit=500)) == audit_before
         # Fixed and saved with ctrl+s together with a number.
@@ -45,8 +45,12 @@ async def test_typed_controls_bad_value_refused_and_enum_select(db, actor, seede
         screen.query_one("#custom-remote").focus()
         await pilot.press("space")
         await settle(pilot)
-        assert values(db) | {} == before | {"start_date": "2024-03-01", "clearance": "3", "department": "support",
-                                            "remote": "false"}
+        assert values(db) | {} == before | {
+            "start_date": "2024-03-01",
+            "clearance": "3",
+            "department": "support",
+            "remote": "false",
+        }
         entry = history.audit_log(db, target_uid=ALICE_UID, limit=1)[0]
         assert history.changes_of(entry) == {"custom.remote": ["true", "false"]}
         assert str(screen.query_one("#custom-remote").label) == "no"

@@ -31,9 +31,15 @@ async def test_open_from_directory_help_palette_and_back(db, actor, seeded):
         await settle(pilot)
         # F1: the active tab's actions and the screen's intro.
         entries = {e.description: e for e in collect_bindings(screen)}
-        for description in ("Reload every tab from the database", "Disable the account: sign-in refused, sessions ended",
-                            "Archive the account", "Delete the account permanently", "Set a temporary password",
-                            "Reset MFA: remove the authenticator and recovery codes", "Sessions tab"):
+        for description in (
+            "Reload every tab from the database",
+            "Disable the account: sign-in refused, sessions ended",
+            "Archive the account",
+            "Delete the account permanently",
+            "Set a temporary password",
+            "Reset MFA: remove the authenticator and recovery codes",
+            "Sessions tab",
+        ):
             assert description in entries, description
         assert entries["Reload every tab from the database"].key_text == "r, F5"
         # Other tabs' actions are not offered here.

@@ -11,8 +11,17 @@ from store.models import User
 from tui.admin.detail.dialogs import TempPasswordDialog
 from tui.widgets.confirm import ConfirmReason
 
-from .detail_seed import (ALICE_UID, BOB_UID, confirm_with, make_app, open_detail, plain, screen_text,  # noqa: F401
-                          seeded, settle, type_text)
+from .detail_seed import (
+    ALICE_UID,
+    BOB_UID,
+    confirm_with,
+    make_app,
+    open_detail,
+    plain,
+    screen_text,
+    settle,
+    type_text,
+)
 
 
 def live_sessions(db) -> int:
@@ -42,7 +51,10 @@ async def test_disable_enable_archive_with_reasons(db, actor, seeded):
         await confirm_with(pilot, "retired")
         assert users.get_user(db, ALICE_UID).status == "archived"
         assert [e.reason for e in history.audit_log(db, target_uid=ALICE_UID, limit=3)] == [
-            "retired", "came back", "left company"]
+            "retired",
+            "came back",
+            "left company",
+        ]
 
 
 async def test_escape_or_no_reason_changes_nothing(db, actor, seeded):

@@ -10,8 +10,21 @@ from store import access, history, identities, sessions, users
 from store.auth import Attempt, authenticate
 from tui.admin.detail import UserDetailScreen
 
-from .detail_seed import (ALICE_UID, HISTORY_ROWS, HOSTILE_NAME, HOSTILE_UID, SIDS, confirm_with, make_app,  # noqa: F401
-                          open_detail, plain, replace_text, screen_text, seeded, settle, type_text)
+from .detail_seed import (
+    ALICE_UID,
+    HISTORY_ROWS,
+    HOSTILE_NAME,
+    HOSTILE_UID,
+    SIDS,
+    confirm_with,
+    make_app,
+    open_detail,
+    plain,
+    replace_text,
+    screen_text,
+    settle,
+    type_text,
+)
 
 
 def alice_id(db) -> int:

@@ -11,9 +11,17 @@ from textual import events
 from store import Database, directory, history, sessions, users
 from store.errors import DatabaseError
 from store.models import AuditEntry, GroupMember, User
-from tests.admin.directory_seed import seeded_db  # noqa: F401 - the fixture
-from tests.admin.directory_seed import (ADMIN, ESCAPE_NAME, MARKUP_NAME, bulk_users, make_app, seeded_uids,
-                                        settle, type_into)
+from tests.admin.directory_seed import (
+    ADMIN,
+    ESCAPE_NAME,
+    MARKUP_NAME,
+    bulk_users,
+    make_app,
+    seeded_db,  # noqa: F401 - the fixture
+    seeded_uids,
+    settle,
+    type_into,
+)
 from tui.admin.directory import DirectoryScreen, FilterScreen, GroupPicker
 from tui.admin.fields import FieldsScreen
 from tui.widgets.confirm import ConfirmReason
@@ -161,8 +169,10 @@ FILTER_CASES = [
     ({"status": "archived"}, ["dave"]),
     ({"group": "sales"}, ["alice", "bob", "grace"]),
     ({"field_key": "department", "field_value": "engineering"}, ["grace", "ivan"]),
-    ({"mfa": True, "search": "example.com"}, ["alice", "carol", "user03", "user06", "user09", "user12", "user15",
-                                              "user18", "user21", "user24", "user27"]),
+    (
+        {"mfa": True, "search": "example.com"},
+        ["alice", "carol", "user03", "user06", "user09", "user12", "user15", "user18", "user21", "user24", "user27"],
+    ),
     ({"never_signed_in": True, "search": "e"}, ["erin"]),
 ]
 
@@ -258,8 +268,9 @@ async def test_bulk_force_sign_out_ends_sessions(db, seeded):
     alice = users.get_user(db, "alice")
     with db.write() as s:
         for _ in range(2):
-            sessions.create_session(s, db, alice.id, app_id=None, ip="198.51.100.7", user_agent="test", method="password",
-                                    now=db.now())
+            sessions.create_session(
+                s, db, alice.id, app_id=None, ip="198.51.100.7", user_agent="test", method="password", now=db.now()
+            )
     assert len(sessions.list_sessions(db, alice.id)) == 2
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.directory_seed import seeded_db  # noqa: F401 - the fixture
-from tests.admin.directory_seed import make_app, settle, type_into
+from tests.admin.directory_seed import (
+    make_app,
+    seeded_db,  # noqa: F401 - the fixture
+    settle,
+    type_into,
+)
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 

@@ -8,8 +8,14 @@ from sqlmodel import select
 from store import access, custom, history, users
 from store.errors import NotFound
 from store.models import AuditEntry
-from tests.admin.directory_seed import seeded_db  # noqa: F401 - the fixture
-from tests.admin.directory_seed import ADMIN, make_app, seeded_uids, settle, type_into
+from tests.admin.directory_seed import (
+    ADMIN,
+    make_app,
+    seeded_db,  # noqa: F401 - the fixture
+    seeded_uids,
+    settle,
+    type_into,
+)
 from tests.conftest import PASSWORD
 from tui.admin.apps_groups import AppsGroupsScreen, GroupRuleScreen, NewNameScreen
 from tui.admin.audit_log import AuditLogScreen
@@ -42,6 +48,7 @@ async def open_screen(pilot, key: str, kind: type):
 
 
 # ----- create user -------------------------------------------------------------------------------------------
+
 
 async def test_create_user_refuses_a_bad_email_inline_and_creates_nothing(db, seeded):
     app = make_app(db)
@@ -115,6 +122,7 @@ async def test_escape_leaves_the_create_form_without_creating(db, seeded):
 
 # ----- custom fields -----------------------------------------------------------------------------------------
 
+
 async def test_fields_screen_lists_definitions_with_key_and_type(db, seeded):
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -177,6 +185,7 @@ async def test_define_field_with_a_taken_key_is_refused(db, seeded):
 
 
 # ----- apps and groups ---------------------------------------------------------------------------------------
+
 
 async def test_apps_screen_shows_policies_and_rules(db, seeded):
     app = make_app(db)
@@ -251,7 +260,8 @@ async def test_create_app_and_group_and_set_a_group_rule(db, seeded):
         await pilot.press("enter")
         await settle(pilot)
         assert [(r.subject_type, r.subject, r.effect) for r in access.app_rules(db, "payroll")] == [
-            ("group", "finance", "allow")]
+            ("group", "finance", "allow")
+        ]
         assert screen.query_one("#rules-table").row_count == 1
 
 
@@ -270,6 +280,7 @@ async def test_enter_on_a_group_lists_its_members_in_the_directory(db, seeded):
 
 
 # ----- audit log ---------------------------------------------------------------------------------------------
+
 
 async def test_audit_log_shows_newest_first_with_before_and_after(db, seeded):
     app = make_app(db)

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.skipif(OATHTOOL is None, reason="oathtool is not instal
 def run(tmp_path: pathlib.Path) -> Cli:
     runner = Cli(tmp_path / "cli.db")
     runner.ok("init")
-    runner.ok("user", "create", "--username", "kim", "--email", "kim@example.com", "--password-stdin",
-              input=PASSWORD + "\n")
+    runner.ok(
+        "user", "create", "--username", "kim", "--email", "kim@example.com", "--password-stdin", input=PASSWORD + "\n"
+    )
     return runner
 
 
@@ -31,8 +32,16 @@ def test_login_prints_a_session_and_failures_are_constant(run: Cli) -> None:
     out = login(run, "kim", "--ip", "203.0.113.9").stdout
     assert out.startswith("token ") and "expires" in out and "idle expiry" in out
     signed = run.json("login", "kim@example.com", "--password-stdin", "--user-agent", "tests/1", input=PASSWORD + "\n")
-    assert set(signed) == {"token", "session_id", "expires_at", "idle_expires_at", "user_uid", "username", "method",
-                           "must_change_password"}
+    assert set(signed) == {
+        "token",
+        "session_id",
+        "expires_at",
+        "idle_expires_at",
+        "user_uid",
+        "username",
+        "method",
+        "must_change_password",
+    }
     assert signed["method"] == "password" and len(signed["token"]) >= 43
     wrong = login(run, "kim", password="not the right passphrase", code=1)
     unknown = login(run, "nobody", code=1)
@@ -95,8 +104,10 @@ def test_totp_enrolment_and_sign_in_with_oathtool_codes(run: Cli) -> None:
     current = totp_code(secret)
     assert run.json("login", "kim", "--password-stdin", "--totp", current, input=PASSWORD + "\n")["method"] == "totp"
     login(run, "kim", "--totp", current, code=1)  # replayed code refused
-    assert run.json("login", "kim", "--password-stdin", "--recovery-code", codes[0],
-                    input=PASSWORD + "\n")["method"] == "recovery_code"
+    assert (
+        run.json("login", "kim", "--password-stdin", "--recovery-code", codes[0], input=PASSWORD + "\n")["method"]
+        == "recovery_code"
+    )
     login(run, "kim", "--recovery-code", codes[0], code=1)  # single use
     assert run.json("user", "show", "kim")["mfa"] == {"state": "active", "recovery_codes_left": 9}
     assert "9 recovery codes left" in run.ok("user", "show", "kim").stdout

@@ -14,15 +14,17 @@ from store.passwords import verify_password
 from tests.cli.helpers import OATHTOOL, Cli, totp_code
 from tests.conftest import FIXED_NOW
 
-USER_COLUMNS = ("id, uid, username, email, email_verified, phone, phone_verified, name, gender, birthdate, company, city, "
-                "country, locale, zoneinfo, external_id, status, status_changed_at, created_at, updated_at, "
-                "password_hash, must_change_password, last_login_at, login_count, last_ip, failed_attempts, "
-                "locked_until, mfa_state, totp_last_step, version")
+USER_COLUMNS = (
+    "id, uid, username, email, email_verified, phone, phone_verified, name, gender, birthdate, company, city, "
+    "country, locale, zoneinfo, external_id, status, status_changed_at, created_at, updated_at, "
+    "password_hash, must_change_password, last_login_at, login_count, last_ip, failed_attempts, "
+    "locked_until, mfa_state, totp_last_step, version"
+)
 DETERMINISTIC = {
     "user": f"SELECT {USER_COLUMNS} FROM user ORDER BY id",
     "login_event": "SELECT * FROM login_event ORDER BY id",
     "session": "SELECT id, sid, user_id, app_id, ip, user_agent, method, created_at, last_seen_at, absolute_expires_at "
-               "FROM session ORDER BY id",
+    "FROM session ORDER BY id",
     "custom_value": "SELECT * FROM custom_value ORDER BY user_id, field_id",
     "group_member": "SELECT * FROM group_member ORDER BY group_id, user_id",
     "identity": "SELECT * FROM identity ORDER BY id",
@@ -55,8 +57,9 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, demo
     db.close()
 
 
-def test_same_seed_and_clock_give_the_same_directory(tmp_path: pathlib.Path,
-                                                     small_demo: tuple[Database, demo_builder.DemoSummary]) -> None:
+def test_same_seed_and_clock_give_the_same_directory(
+    tmp_path: pathlib.Path, small_demo: tuple[Database, demo_builder.DemoSummary]
+) -> None:
     db, _ = small_demo
     again = fixed_db(tmp_path, "again.db")
     demo_builder.build(again, users=300, seed=7)
@@ -84,8 +87,10 @@ def test_small_demo_covers_every_state_and_feature(small_demo: tuple[Database, d
         one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
         assert one("SELECT count(*) FROM user") == 300
         assert one("SELECT count(DISTINCT status) FROM user") == 3
-        assert one(f"SELECT count(*) FROM user WHERE locked_until > {FIXED_NOW} AND failed_attempts >= 5") \
+        assert (
+            one(f"SELECT count(*) FROM user WHERE locked_until > {FIXED_NOW} AND failed_attempts >= 5")
             == summary.states["locked"]
+        )
         mfa = one("SELECT count(*) FROM user WHERE mfa_state = 'active'")
         assert mfa == summary.mfa and 0.1 * 300 < mfa < 0.3 * 300
         assert one("SELECT count(*) FROM user WHERE mfa_state = 'active' AND totp_secret IS NULL") == 0
@@ -96,12 +101,20 @@ def test_small_demo_covers_every_state_and_feature(small_demo: tuple[Database, d
         assert one("SELECT count(*) FROM login_event WHERE success = 1") > 0
         assert one("SELECT count(DISTINCT method) FROM login_event") >= 3
         assert one("SELECT count(*) FROM login_event WHERE user_id IS NULL AND reason = 'unknown user'") > 0
-        assert one(f"SELECT count(*) FROM session WHERE revoked_at IS NULL AND absolute_expires_at > {FIXED_NOW}") \
-            == summary.sessions > 0
+        assert (
+            one(f"SELECT count(*) FROM session WHERE revoked_at IS NULL AND absolute_expires_at > {FIXED_NOW}")
+            == summary.sessions
+            > 0
+        )
         assert one("SELECT count(*) FROM session WHERE length(token_hash) != 64") == 0
         assert {r[0] for r in conn.execute("SELECT provider FROM identity")} == {"github", "google"}
-        assert {r[0] for r in conn.execute("SELECT name FROM app")} == {"crm", "billing", "wiki", "self-service",
-                                                                         "hr-portal"}
+        assert {r[0] for r in conn.execute("SELECT name FROM app")} == {
+            "crm",
+            "billing",
+            "wiki",
+            "self-service",
+            "hr-portal",
+        }
         assert one("SELECT default_policy FROM app WHERE name = 'billing'") == "deny"
         assert one("SELECT count(*) FROM grp") == 7 and one("SELECT count(*) FROM group_member") > 100
         assert one("SELECT count(*) FROM custom_field WHERE user_editable") >= 1
@@ -113,19 +126,23 @@ def test_small_demo_covers_every_state_and_feature(small_demo: tuple[Database, d
     assert verify_password(demo_builder.DEMO_PASSWORD_HASH, demo_builder.DEMO_PASSWORD)
 
 
-def test_search_index_and_triggers_are_live_after_the_build(small_demo: tuple[Database, demo_builder.DemoSummary],
-                                                            tmp_path: pathlib.Path) -> None:
+def test_search_index_and_triggers_are_live_after_the_build(
+    small_demo: tuple[Database, demo_builder.DemoSummary], tmp_path: pathlib.Path
+) -> None:
     db, _ = small_demo
     rows = directory.search(db, "demo.tot")
     assert [r.username for r in rows] == ["demo.totp"]
     with sqlite3.connect(db.path) as conn:
         triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        indexes = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        }
     assert triggers == {"user_search_ai", "user_search_ad", "user_search_au"}
     fresh = Database(str(tmp_path / "fresh.db"), create=True, key_path=tmp_path / "fresh.key")
     with sqlite3.connect(fresh.path) as conn:
-        assert indexes == {r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert indexes == {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        }
 
 
 def test_demo_command_prints_credentials_refuses_a_full_database_and_signs_in(tmp_path: pathlib.Path) -> None:
@@ -165,5 +182,7 @@ def test_demo_totp_user_signs_in_with_the_printed_secret(tmp_path: pathlib.Path)
     assert run.json("login", "demo.totp", "--password-stdin", "--totp", code, input=password)["method"] == "totp"
     run.refused("login", "demo.totp", "--password-stdin", "--totp", code, input=password)  # replay
     assert len(codes) == 10
-    assert run.json("login", "demo.totp", "--password-stdin", "--recovery-code", codes[3],
-                    input=password)["method"] == "recovery_code"
+    assert (
+        run.json("login", "demo.totp", "--password-stdin", "--recovery-code", codes[3], input=password)["method"]
+        == "recovery_code"
+    )

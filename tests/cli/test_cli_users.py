@@ -23,11 +23,31 @@ def run(tmp_path: pathlib.Path) -> Cli:
 
 
 def test_python_dash_m_tui_help_lists_every_command() -> None:
-    result = subprocess.run([sys.executable, "-m", "tui", "--help"], capture_output=True, text=True, timeout=60,
-                            cwd=pathlib.Path(__file__).parents[2])
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=pathlib.Path(__file__).parents[2],
+    )
     assert result.returncode == 0, result.stderr
-    for command in ("init", "demo", "user", "mfa", "login", "session", "history", "field", "data", "app", "group",
-                    "identity", "audit", "admin", "self-service"):
+    for command in (
+        "init",
+        "demo",
+        "user",
+        "mfa",
+        "login",
+        "session",
+        "history",
+        "field",
+        "data",
+        "app",
+        "group",
+        "identity",
+        "audit",
+        "admin",
+        "self-service",
+    ):
         assert f"  {command} " in result.stdout or f"  {command}\n" in result.stdout, command
 
 
@@ -49,7 +69,9 @@ def test_init_creates_private_files_and_is_idempotent(tmp_path: pathlib.Path) ->
     assert [a["name"] for a in runner.json("app", "list")["apps"]] == ["self-service"]
 
 
-def test_db_option_accepts_a_sqlite_url_and_env_default(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_db_option_accepts_a_sqlite_url_and_env_default(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from click.testing import CliRunner
 
     from tui.cli import cli
@@ -65,9 +87,21 @@ def test_db_option_accepts_a_sqlite_url_and_env_default(tmp_path: pathlib.Path, 
 
 
 def test_user_lifecycle(run: Cli) -> None:
-    created = run.ok("user", "create", "--username", "nina.kim42", "--email", "Nina@Example.com", "--phone",
-                     "+1 415 555 0123", "--name", "Nina Kim", "--password-stdin", "--must-change-password",
-                     input=PASSWORD + "\n").stdout
+    created = run.ok(
+        "user",
+        "create",
+        "--username",
+        "nina.kim42",
+        "--email",
+        "Nina@Example.com",
+        "--phone",
+        "+1 415 555 0123",
+        "--name",
+        "Nina Kim",
+        "--password-stdin",
+        "--must-change-password",
+        input=PASSWORD + "\n",
+    ).stdout
     assert created.startswith("Created user nina.kim42 (uid ")
     run.refused("user", "create", "--username", "nina.kim42")  # duplicate
     assert "already used" in run("user", "create", "--username", "nina.kim42").stderr
@@ -113,8 +147,17 @@ def test_user_list_search_status_limit_and_json_shape(run: Cli) -> None:
     listing = run.json("user", "list", "--search", "smith")
     assert [u["username"] for u in listing["users"]] == ["alice.smith", "bob.smithers"]
     assert listing["count"] == 2 and listing["count_capped"] is False
-    assert set(listing["users"][0]) == {"uid", "username", "name", "email", "phone", "status", "mfa", "last_login_at",
-                                        "created_at"}
+    assert set(listing["users"][0]) == {
+        "uid",
+        "username",
+        "name",
+        "email",
+        "phone",
+        "status",
+        "mfa",
+        "last_login_at",
+        "created_at",
+    }
     assert len(run.json("user", "list", "--limit", "1")["users"]) == 1
     plain = run.ok("user", "list", "--search", "jones")
     assert "carol.jones" in plain.stdout and "alice" not in plain.stdout and "(1 of 1 users)" in plain.stderr
@@ -145,8 +188,14 @@ def test_fields_and_data(run: Cli) -> None:
     run.refused("field", "define", "x", "--type", "colour", code=2)
     fields = run.json("field", "list")["fields"]
     assert [f["key"] for f in fields] == ["employee_id", "start", "tier"]
-    assert fields[2] == {"key": "tier", "label": "Tier", "type": "enum", "options": ["gold", "silver"],
-                         "unique": False, "user_editable": True}
+    assert fields[2] == {
+        "key": "tier",
+        "label": "Tier",
+        "type": "enum",
+        "options": ["gold", "silver"],
+        "unique": False,
+        "user_editable": True,
+    }
 
     assert run.ok("data", "set", "dora", "tier", "gold").stdout == "tier = gold\n"
     run.ok("data", "set", "dora", "start", "2024-02-29")
@@ -171,7 +220,9 @@ def test_apps_groups_and_access_rules(run: Cli) -> None:
     run.refused("app", "allow", "billing", "--user", "erin", "--group", "finance", code=2)
     run.refused("app", "allow", "nope", "--user", "erin")
 
-    assert run.json("login", "erin", "--password-stdin", "--app", "billing", input=PASSWORD + "\n")["username"] == "erin"
+    assert (
+        run.json("login", "erin", "--password-stdin", "--app", "billing", input=PASSWORD + "\n")["username"] == "erin"
+    )
     run.refused("login", "finn", "--password-stdin", "--app", "billing", input=PASSWORD + "\n")
     run.ok("app", "allow", "billing", "--user", "finn")
     run.ok("login", "finn", "--password-stdin", "--app", "billing", input=PASSWORD + "\n")
@@ -179,8 +230,12 @@ def test_apps_groups_and_access_rules(run: Cli) -> None:
     access = {a["app"]: a for a in run.json("user", "show", "erin")["access"]}
     assert access["billing"] == {"app": "billing", "allowed": False, "why": "user rule: deny"}
 
-    assert run.json("app", "list") == {"apps": [{"name": "billing", "default": "deny", "rules": 3},
-                                                {"name": "self-service", "default": "allow", "rules": 0}]}
+    assert run.json("app", "list") == {
+        "apps": [
+            {"name": "billing", "default": "deny", "rules": 3},
+            {"name": "self-service", "default": "allow", "rules": 0},
+        ]
+    }
     assert run.json("group", "list") == {"groups": [{"name": "finance", "description": "Money people", "members": 1}]}
     assert run.json("user", "show", "erin")["groups"] == ["finance"]
     run.ok("group", "remove", "finance", "erin")
@@ -207,8 +262,18 @@ def test_audit_log_filters_by_user_and_survives_deletion(run: Cli) -> None:
     entries = run.json("audit", "--user", uid)["audit"]
     assert [e["action"] for e in entries] == ["user.delete", "user.disable", "user.create"]
     assert entries[1]["reason"] == "on leave" and entries[1]["changes"]["status"] == ["active", "disabled"]
-    assert set(entries[0]) == {"id", "ts", "actor", "actor_address", "action", "target_type", "target_uid",
-                               "target_label", "reason", "changes"}
+    assert set(entries[0]) == {
+        "id",
+        "ts",
+        "actor",
+        "actor_address",
+        "action",
+        "target_type",
+        "target_uid",
+        "target_label",
+        "reason",
+        "changes",
+    }
     assert len(run.json("audit", "--limit", "2")["audit"]) == 2
     assert "user.delete" in run.ok("audit").stdout
     run.refused("audit", "--user", "nobody")
@@ -218,8 +283,9 @@ def test_control_characters_in_data_cannot_reach_the_terminal(run: Cli) -> None:
     """Legacy rows may hold ESC sequences; plain output escapes them, JSON encodes them."""
     run.ok("user", "create", "--username", "mallory")
     with sqlite3.connect(run.path) as conn:
-        conn.execute("UPDATE user SET name = ?, city = ? WHERE username = 'mallory'",
-                     ("\x1b]0;pwned\x07Mal", "\x1b[2J\x9bcity"))
+        conn.execute(
+            "UPDATE user SET name = ?, city = ? WHERE username = 'mallory'", ("\x1b]0;pwned\x07Mal", "\x1b[2J\x9bcity")
+        )
     for args in (("user", "show", "mallory"), ("user", "list"), ("user", "list", "--search", "Mal")):
         out = run.ok(*args).stdout
         assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, args

@@ -29,8 +29,12 @@ def test_sign_in_with_oathtool_code_then_quit(tmp_path: Path) -> None:
     db_path = tmp_path / "e2e.db"
     db = Database(str(db_path), create=True)  # real clock; key and outbox from the (test-isolated) environment
     bob, _ = make_bob(db)
-    env = {**os.environ, "TERM": "xterm-256color", "SSH_CLIENT": f"{SSH_ADDRESS} 50022 22",
-           "TEXTUAL_ANIMATIONS": "none"}
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "SSH_CLIENT": f"{SSH_ADDRESS} 50022 22",
+        "TEXTUAL_ANIMATIONS": "none",
+    }
     tmux = Tmux(tmp_path / "tmux.sock", "ss", env)
     tmux.start(userdesk_command(db_path, "self-service"))
     try:
@@ -45,8 +49,9 @@ def test_sign_in_with_oathtool_code_then_quit(tmp_path: Path) -> None:
         tmux.wait_for("\u2022" * len(PASSWORD))
         tmux.keys("Enter")
         tmux.wait_for("6-digit code shown by your authenticator app")
-        code = subprocess.run(["oathtool", "--totp", "-b", TOTP_SECRET], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        code = subprocess.run(
+            ["oathtool", "--totp", "-b", TOTP_SECRET], capture_output=True, text=True, check=True
+        ).stdout.strip()
         tmux.keys(code, literal=True)
         tmux.wait_for(code)
         tmux.keys("Enter")
@@ -59,7 +64,12 @@ def test_sign_in_with_oathtool_code_then_quit(tmp_path: Path) -> None:
     finally:
         tmux.close()
     newest = history.login_history(db, bob.id, limit=1)[0]
-    assert (newest.success, newest.method, newest.ip, newest.app, newest.user_agent) == \
-        (True, "totp", SSH_ADDRESS, "self-service", "userdesk-self-service")
+    assert (newest.success, newest.method, newest.ip, newest.app, newest.user_agent) == (
+        True,
+        "totp",
+        SSH_ADDRESS,
+        "self-service",
+        "userdesk-self-service",
+    )
     assert sessions.list_sessions(db, bob.id) == []  # ctrl+q signed the console's session out
     db.close()

@@ -27,7 +27,9 @@ class Tmux:
         self.env = env
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([*self.base, *args], capture_output=True, text=True, check=check, timeout=10, env=self.env)
+        return subprocess.run(
+            [*self.base, *args], capture_output=True, text=True, check=check, timeout=10, env=self.env
+        )
 
     def start(self, command: list[str], size: tuple[int, int] = (80, 24)) -> None:
         self.run("new-session", "-d", "-s", self.session, "-x", str(size[0]), "-y", str(size[1]), shlex.join(command))

@@ -12,7 +12,7 @@ from store import selfservice as ss
 from store.auth import Attempt, check_password, complete
 from store.models import User
 from tests.conftest import PASSWORD
-from tests.pilot import plain  # noqa: F401 (re-exported)
+from tests.pilot import plain
 from tests.pilot import settle as pilot_settle
 from tui.selfservice.app import SelfServiceApp
 
@@ -29,17 +29,24 @@ def make_app(db: Database) -> SelfServiceApp:
 
 # ------------------------------------------------------------------ users
 
+
 def make_alice(db: Database, **extra) -> User:
     """Verified email, no TOTP: signs in with an emailed code."""
-    fields = {"username": "alice", "email": "alice@example.com", "email_verified": True, "name": "Alice Martin",
-              "city": "London"}
+    fields = {
+        "username": "alice",
+        "email": "alice@example.com",
+        "email_verified": True,
+        "name": "Alice Martin",
+        "city": "London",
+    }
     return users.create_user(db, ADMIN, {**fields, **extra}, password=PASSWORD)
 
 
 def make_bob(db: Database) -> tuple[User, list[str]]:
     """TOTP with TOTP_SECRET (confirmed one step back, so the current step is still unused); verified email."""
-    users.create_user(db, ADMIN, {"username": "bob", "email": "bob@example.com", "email_verified": True},
-                      password=PASSWORD)
+    users.create_user(
+        db, ADMIN, {"username": "bob", "email": "bob@example.com", "email_verified": True}, password=PASSWORD
+    )
     mfa.enroll(db, ADMIN, "bob")
     with db.write() as s:
         user = users.require_user(s, "bob")
@@ -55,8 +62,13 @@ def make_carol(db: Database) -> User:
 
 def make_dave(db: Database) -> User:
     """A temporary password set by the admin (must change), verified phone only."""
-    return users.create_user(db, ADMIN, {"username": "dave", "phone": "+14155550123", "phone_verified": True},
-                             password=PASSWORD, must_change_password=True)
+    return users.create_user(
+        db,
+        ADMIN,
+        {"username": "dave", "phone": "+14155550123", "phone_verified": True},
+        password=PASSWORD,
+        must_change_password=True,
+    )
 
 
 def totp_at(db: Database, offset: int = 0, secret: str = TOTP_SECRET) -> str:
@@ -64,6 +76,7 @@ def totp_at(db: Database, offset: int = 0, secret: str = TOTP_SECRET) -> str:
 
 
 # ------------------------------------------------------------------ messages sent
+
 
 def outbox_messages(db: Database) -> list[str]:
     folder = db.config.delivery.outbox()
@@ -84,6 +97,7 @@ def codes_sent(db: Database) -> int:
 
 
 # ------------------------------------------------------------------ driving the app
+
 
 async def settle(pilot) -> None:
     """Wait for workers and the screen (tests.pilot.settle), then check no UI error was reported."""
@@ -155,5 +169,11 @@ def signed_in(db: Database, user: User) -> ss.Me:
     checked = check_password(db, user.username, PASSWORD, ATTEMPT)
     method = "totp" if checked.has_totp else "email_code"
     signed = complete(db, checked, method, ATTEMPT, totp_at(db) if checked.has_totp else None)
-    return ss.Me(user_id=signed.user_id, uid=signed.uid, username=signed.username, sid=signed.session.sid,
-                 must_change_password=signed.must_change_password, attempt=ATTEMPT)
+    return ss.Me(
+        user_id=signed.user_id,
+        uid=signed.uid,
+        username=signed.username,
+        sid=signed.session.sid,
+        must_change_password=signed.must_change_password,
+        attempt=ATTEMPT,
+    )

@@ -52,8 +52,10 @@ class FixedSecrets:
 def deterministic() -> Iterator[None]:
     """Fixed uids and TOTP/recovery secrets (the clock is fixed by the database)."""
     counter = itertools.count(1)
-    with mock.patch("store.users.new_uid", lambda: f"5e1f{next(counter):020x}"), \
-            mock.patch("store.mfa.secrets", FixedSecrets()):
+    with (
+        mock.patch("store.users.new_uid", lambda: f"5e1f{next(counter):020x}"),
+        mock.patch("store.mfa.secrets", FixedSecrets()),
+    ):
         yield
 
 
@@ -81,6 +83,7 @@ def seed(db: Database) -> None:
 
 
 # ------------------------------------------------------------------ scenes
+
 
 async def _signed_in(pilot, who: str = "alice") -> None:
     await submit_password(pilot, who)
@@ -203,11 +206,23 @@ async def scene_help(pilot) -> None:
 
 
 SCENES: dict[str, Callable[..., Awaitable[None]]] = {
-    "signin": scene_signin, "signin-failed": scene_signin_failed, "second-step": scene_second_step,
-    "second-step-totp": scene_second_step_totp, "forgot": scene_forgot, "forced-password": scene_forced_password,
-    "profile": scene_profile, "password": scene_password, "mfa": scene_mfa, "step-up": scene_step_up,
-    "totp-setup": scene_totp_setup, "recovery-codes": scene_recovery_codes, "contacts": scene_contacts,
-    "contact-change": scene_contact_change, "history": scene_history, "sessions": scene_sessions, "apps": scene_apps,
+    "signin": scene_signin,
+    "signin-failed": scene_signin_failed,
+    "second-step": scene_second_step,
+    "second-step-totp": scene_second_step_totp,
+    "forgot": scene_forgot,
+    "forced-password": scene_forced_password,
+    "profile": scene_profile,
+    "password": scene_password,
+    "mfa": scene_mfa,
+    "step-up": scene_step_up,
+    "totp-setup": scene_totp_setup,
+    "recovery-codes": scene_recovery_codes,
+    "contacts": scene_contacts,
+    "contact-change": scene_contact_change,
+    "history": scene_history,
+    "sessions": scene_sessions,
+    "apps": scene_apps,
     "help": scene_help,
 }
 
@@ -229,8 +244,9 @@ def run_before(scene: str) -> Callable:
 
 def open_db(folder: Path) -> Database:
     config = Config(policy=Policy(), delivery=Delivery(channel="outbox", outbox_dir=str(folder / "outbox")))
-    return Database(str(folder / "demo.db"), create=True, config=config, key_path=folder / "demo.key",
-                    clock=Clock(FIXED_NOW))
+    return Database(
+        str(folder / "demo.db"), create=True, config=config, key_path=folder / "demo.key", clock=Clock(FIXED_NOW)
+    )
 
 
 def write_screenshots(target: Path, names: list[str] | None = None) -> list[Path]:
@@ -242,8 +258,12 @@ def write_screenshots(target: Path, names: list[str] | None = None) -> list[Path
         with tempfile.TemporaryDirectory() as tmp, deterministic():
             db = open_db(Path(tmp))
             seed(db)
-            svg = take_svg_screenshot(app=make_app(db), terminal_size=SIZE, run_before=run_before(name),
-                                      title=f"Userdesk self-service \u00b7 {name}")
+            svg = take_svg_screenshot(
+                app=make_app(db),
+                terminal_size=SIZE,
+                run_before=run_before(name),
+                title=f"Userdesk self-service \u00b7 {name}",
+            )
             db.close()
         path = target / f"selfservice-{name}.svg"
         path.write_text(svg)

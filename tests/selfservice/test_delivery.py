@@ -46,8 +46,12 @@ def inbox():
 class TestSmtp:
     @pytest.fixture
     def config(self, inbox) -> Config:
-        return Config(policy=Policy(), delivery=Delivery(channel="smtp", smtp_host="127.0.0.1", smtp_port=inbox.port,
-                                                         smtp_sender="userdesk@example.org"))
+        return Config(
+            policy=Policy(),
+            delivery=Delivery(
+                channel="smtp", smtp_host="127.0.0.1", smtp_port=inbox.port, smtp_sender="userdesk@example.org"
+            ),
+        )
 
     async def test_sign_in_code_arrives_by_smtp(self, db, inbox) -> None:
         make_alice(db)

@@ -41,11 +41,14 @@ PACKAGE = Path(app_module.__file__).parent
 
 
 def test_console_imports_nothing_from_the_admin_console() -> None:
-    code = ("import sys, tui.selfservice.app, tui.widgets.qr; "
-            "bad = sorted(m for m in sys.modules if m == 'tui.admin' or m.startswith('tui.admin.')); "
-            "print(','.join(bad))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).parents[2], check=True)
+    code = (
+        "import sys, tui.selfservice.app, tui.widgets.qr; "
+        "bad = sorted(m for m in sys.modules if m == 'tui.admin' or m.startswith('tui.admin.')); "
+        "print(','.join(bad))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[2], check=True
+    )
     assert done.stdout.strip() == ""
 
 
@@ -194,9 +197,15 @@ async def test_every_store_call_of_a_full_tour_names_only_the_signed_in_user(db,
     monkeypatch.setattr(users, "find_user", lambda s, ref: refs.append(ref) or real_find(s, ref))
     from store import codes, history
 
-    for module, name in ((codes, "issue"), (codes, "verify"), (history, "login_history"),
-                         (sessions, "list_sessions"), (sessions, "revoke_all"), (identities, "list_identities"),
-                         (custom, "user_values")):
+    for module, name in (
+        (codes, "issue"),
+        (codes, "verify"),
+        (history, "login_history"),
+        (sessions, "list_sessions"),
+        (sessions, "revoke_all"),
+        (identities, "list_identities"),
+        (custom, "user_values"),
+    ):
         real = getattr(module, name)
         monkeypatch.setattr(module, name, _recording(real, user_ids))
     app = make_app(db)

@@ -9,7 +9,18 @@ from store.models import User
 from tests.conftest import PASSWORD
 from tui.selfservice.commands import screen_actions
 
-from .helpers import ADMIN, latest_code, make_alice, make_app, message, screen_name, screen_text, settle, sign_in, type_into
+from .helpers import (
+    ADMIN,
+    latest_code,
+    make_alice,
+    make_app,
+    message,
+    screen_name,
+    screen_text,
+    settle,
+    sign_in,
+    type_into,
+)
 
 
 async def test_history_shows_attempts_without_admin_reasons(db) -> None:
@@ -57,8 +68,9 @@ async def test_history_pages_with_a_keyset_cursor(db) -> None:
 
 async def test_sessions_list_and_sign_out_another(db) -> None:
     make_alice(db)
-    other = complete(db, check_password(db, "alice", PASSWORD, Attempt(ip="192.0.2.44")), "email_code",
-                     Attempt(ip="192.0.2.44")).session
+    other = complete(
+        db, check_password(db, "alice", PASSWORD, Attempt(ip="192.0.2.44")), "email_code", Attempt(ip="192.0.2.44")
+    ).session
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, db, "alice")

@@ -33,7 +33,7 @@ def drawn_lines(app, widget) -> list[str]:
     """The characters the screen shows where the widget is (as composited, so clipping would show)."""
     strips = app.screen._compositor.render_strips()
     region = widget.region
-    return [strips[y].text[region.x:region.right] for y in range(region.y, region.bottom)]
+    return [strips[y].text[region.x : region.right] for y in range(region.y, region.bottom)]
 
 
 def decode(lines: list[str]) -> str:
@@ -48,8 +48,10 @@ def decode(lines: list[str]) -> str:
 
 
 def test_qr_lines_decode_for_long_and_odd_data() -> None:
-    for data in ("otpauth://totp/Userdesk:x?secret=ABCDEFGHIJKLMNOPQRSTUVWXYZ234567&issuer=Userdesk",
-                 "otpauth://totp/Userdesk:" + "a" * 60 + "%40example.com?secret=ABCD&issuer=Userdesk"):
+    for data in (
+        "otpauth://totp/Userdesk:x?secret=ABCDEFGHIJKLMNOPQRSTUVWXYZ234567&issuer=Userdesk",
+        "otpauth://totp/Userdesk:" + "a" * 60 + "%40example.com?secret=ABCD&issuer=Userdesk",
+    ):
         assert decode(qr_lines(data)) == data
 
 
@@ -82,7 +84,7 @@ async def test_bind_totp_shows_a_scannable_qr_then_recovery_codes_once(db) -> No
         assert decode(lines) == enrolment.uri  # what is on screen scans back to the otpauth URI
         assert enrolment.uri.startswith("otpauth://totp/Userdesk:alice?secret=")
         assert qr.region.right <= 80 and qr.region.bottom <= 23  # fully visible at 80x24, above the footer
-        strips = app.screen._compositor.render_strips()[qr.region.y:qr.region.bottom]
+        strips = app.screen._compositor.render_strips()[qr.region.y : qr.region.bottom]
         styles = {str(seg.style) for strip in strips for seg in strip.crop(qr.region.x, qr.region.right)}
         assert styles == {QR_STYLE}  # black on white whatever the theme, quiet zone included
         text = screen_text(screen)

@@ -12,8 +12,22 @@ from .helpers import make_app
 from .screenshots import SIZE, deterministic, run_before, seed
 
 # Every screen once (the screenshots script also draws the TOTP second step and the two dialogs).
-SNAPSHOT_SCENES = ("signin-failed", "second-step", "forgot", "forced-password", "profile", "password", "mfa",
-                   "totp-setup", "recovery-codes", "contacts", "history", "sessions", "apps", "help")
+SNAPSHOT_SCENES = (
+    "signin-failed",
+    "second-step",
+    "forgot",
+    "forced-password",
+    "profile",
+    "password",
+    "mfa",
+    "totp-setup",
+    "recovery-codes",
+    "contacts",
+    "history",
+    "sessions",
+    "apps",
+    "help",
+)
 
 
 @pytest.fixture

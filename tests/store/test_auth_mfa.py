@@ -77,6 +77,7 @@ def test_unknown_user_costs_an_argon2_verification(db, alice):
         with pytest.raises(AuthFailed):
             auth.authenticate(db, identifier, "wrong password!!!")
         return time.perf_counter() - start
+
     known = min(timed("alice") for _ in range(2))
     unknown = min(timed("ghost") for _ in range(2))
     assert unknown > known * 0.5
@@ -84,7 +85,9 @@ def test_unknown_user_costs_an_argon2_verification(db, alice):
 
 def test_app_access_denied_is_logged(db, actor, alice):
     access.create_app(db, actor, "billing", default="deny")
-    assert failure(auth.authenticate, db, "alice", PASSWORD, attempt=auth.Attempt(app="billing")).reason.startswith("app access denied")
+    assert failure(auth.authenticate, db, "alice", PASSWORD, attempt=auth.Attempt(app="billing")).reason.startswith(
+        "app access denied"
+    )
     access.set_rule(db, actor, "billing", "allow", user_ref="alice")
     assert auth.authenticate(db, "alice", PASSWORD, attempt=auth.Attempt(app="billing"))
     assert login_history(db, alice.id, HistoryFilter(app="billing"))[0].success
@@ -121,7 +124,9 @@ def test_totp_replay_refused(db, actor, alice, clock):
     assert auth.authenticate(db, "alice", PASSWORD, totp=code)
     assert failure(auth.authenticate, db, "alice", PASSWORD, totp=code).reason == "wrong or replayed TOTP code"
     # an older step is refused too, even inside the window
-    assert failure(auth.authenticate, db, "alice", PASSWORD, totp=pyotp.TOTP(secret).at(clock.now - 30)).reason.startswith("wrong")
+    assert failure(
+        auth.authenticate, db, "alice", PASSWORD, totp=pyotp.TOTP(secret).at(clock.now - 30)
+    ).reason.startswith("wrong")
 
 
 def test_second_factor_required(db, actor, alice, clock):
@@ -134,17 +139,24 @@ def test_second_factor_required(db, actor, alice, clock):
 def test_code_from_oathtool_is_accepted(db, actor, alice):
     db.clock = time.time
     e = mfa.enroll(db, actor, "alice")
-    first = subprocess.run(["oathtool", "--totp", "-b", e.secret], capture_output=True, text=True, check=True).stdout.strip()
+    first = subprocess.run(
+        ["oathtool", "--totp", "-b", e.secret], capture_output=True, text=True, check=True
+    ).stdout.strip()
     mfa.confirm(db, actor, "alice", first)
     time.sleep(max(0.0, 30 - time.time() % 30) + 0.1)  # next step, so the confirm code is not a replay
-    code = subprocess.run(["oathtool", "--totp", "-b", e.secret], capture_output=True, text=True, check=True).stdout.strip()
+    code = subprocess.run(
+        ["oathtool", "--totp", "-b", e.secret], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert auth.authenticate(db, "alice", PASSWORD, totp=code).method == "totp"
 
 
 def test_recovery_codes_single_use_and_hashed(db, actor, alice, clock):
     _, codes = enrol(db, actor, clock)
     assert auth.authenticate(db, "alice", PASSWORD, recovery_code=codes[0].upper()).method == "recovery_code"
-    assert failure(auth.authenticate, db, "alice", PASSWORD, recovery_code=codes[0]).reason == "wrong or used recovery code"
+    assert (
+        failure(auth.authenticate, db, "alice", PASSWORD, recovery_code=codes[0]).reason
+        == "wrong or used recovery code"
+    )
     assert mfa.recovery_codes_left(db, alice.id) == 9
     with db.read() as s:
         stored = [r.code_hash for r in s.exec(select(RecoveryCode)).all()]

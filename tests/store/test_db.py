@@ -58,19 +58,25 @@ def test_no_plain_secrets_in_database_file(db, actor, clock):
 
 
 def test_store_never_imports_textual():
-    code = "import sys, store, store.users, store.auth, store.directory, store.codes, store.mfa, store.custom; " \
-           "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).parents[2]).stdout.strip()
+    code = (
+        "import sys, store, store.users, store.auth, store.directory, store.codes, store.mfa, store.custom; "
+        "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2]
+    ).stdout.strip()
     assert out == "False"
 
 
-@pytest.mark.parametrize("env,message", [
-    ({"USERDESK_POLICY_PASSWORD_MIN_LENGTH": "4"}, "outside the allowed range 8..64"),
-    ({"USERDESK_POLICY_LOCKOUT_THRESHOLD": "1000"}, "outside the allowed range 1..100"),
-    ({"USERDESK_POLICY_LOCKOUT_THRESHOLD": "abc"}, "invalid literal"),
-    ({"USERDESK_POLICY_NOPE": "1"}, "unknown setting"),
-])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"USERDESK_POLICY_PASSWORD_MIN_LENGTH": "4"}, "outside the allowed range 8..64"),
+        ({"USERDESK_POLICY_LOCKOUT_THRESHOLD": "1000"}, "outside the allowed range 1..100"),
+        ({"USERDESK_POLICY_LOCKOUT_THRESHOLD": "abc"}, "invalid literal"),
+        ({"USERDESK_POLICY_NOPE": "1"}, "unknown setting"),
+    ],
+)
 def test_bad_configuration_is_refused_clearly(monkeypatch, env, message):
     from store.config import ConfigError, load_config
 

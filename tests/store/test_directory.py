@@ -11,9 +11,19 @@ from store.models import User
 def people(db, actor):
     with db.write() as s:
         for i in range(120):
-            s.add(User(uid=f"{i:024x}", username=f"user{i:03d}", email=f"u{i}@example.com", name=f"Person {i % 7}",
-                       phone=f"+1415555{i:04d}", created_at=i, last_login_at=None if i % 3 else 1000 + i,
-                       status="disabled" if i % 10 == 0 else "active", mfa_state="active" if i % 4 == 0 else "none"))
+            s.add(
+                User(
+                    uid=f"{i:024x}",
+                    username=f"user{i:03d}",
+                    email=f"u{i}@example.com",
+                    name=f"Person {i % 7}",
+                    phone=f"+1415555{i:04d}",
+                    created_at=i,
+                    last_login_at=None if i % 3 else 1000 + i,
+                    status="disabled" if i % 10 == 0 else "active",
+                    mfa_state="active" if i % 4 == 0 else "none",
+                )
+            )
     return 120
 
 

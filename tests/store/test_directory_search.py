@@ -64,14 +64,21 @@ def terms(db: Database) -> list[str]:
     sample = everyone(db)[20:26]
     picked = ["le", "LE", "Le", "a", "zq", "+4", "_m", "%", "Él"]
     for row in sample:
-        picked += [row.username[:6], row.username[2:7], row.email or row.username, (row.name or "x")[-5:],
-                   (row.phone or "+15550000")[-6:], row.name or "nobody here"]
+        picked += [
+            row.username[:6],
+            row.username[2:7],
+            row.email or row.username,
+            (row.name or "x")[-5:],
+            (row.phone or "+15550000")[-6:],
+            row.name or "nobody here",
+        ]
     return picked + ["example.org", "example", "son", "zqxjv", "élodie", "leroy.smith@nowhere.example"]
 
 
 @pytest.mark.parametrize("tier", ["defaults", "tiny thresholds"])
-def test_every_plan_finds_exactly_the_matching_users(demo_db: Database, monkeypatch: pytest.MonkeyPatch,
-                                                      tier: str) -> None:
+def test_every_plan_finds_exactly_the_matching_users(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch, tier: str
+) -> None:
     if tier == "tiny thresholds":  # force the broad and mid-size plans on a small directory
         monkeypatch.setattr(directory, "SORTABLE_MATCHES", 5)
         monkeypatch.setattr(directory, "DENSE_PREFIX", 40)
@@ -89,8 +96,9 @@ def test_every_plan_finds_exactly_the_matching_users(demo_db: Database, monkeypa
             assert [r.id for r in rows] == sorted(r.id for r in rows), term  # creation order
 
 
-def test_broad_short_prefix_pages_backwards_and_counts_with_a_cap(demo_db: Database,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broad_short_prefix_pages_backwards_and_counts_with_a_cap(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(directory, "SORTABLE_MATCHES", 5)
     monkeypatch.setattr(directory, "DENSE_PREFIX", 8)
     q = DirectoryQuery(search="a")
@@ -99,8 +107,9 @@ def test_broad_short_prefix_pages_backwards_and_counts_with_a_cap(demo_db: Datab
     back = page(demo_db, q, before=cursor_of(rows[25]), limit=10)
     assert [r.id for r in back] == [r.id for r in rows[15:25]]
     assert count(demo_db, q, cap=7) == (7, True)
-    assert count(demo_db, DirectoryQuery(search="a", status="disabled"))[0] == \
-        sum(1 for r in rows if r.status == "disabled")
+    assert count(demo_db, DirectoryQuery(search="a", status="disabled"))[0] == sum(
+        1 for r in rows if r.status == "disabled"
+    )
 
 
 def test_probe_only_narrows_ascii_terms() -> None:

@@ -14,8 +14,9 @@ from ..conftest import PASSWORD
 
 @pytest.fixture
 def bob(db, actor):
-    return users.create_user(db, actor, {"username": "bob", "email": "bob@example.com", "email_verified": True},
-                             password=PASSWORD)
+    return users.create_user(
+        db, actor, {"username": "bob", "email": "bob@example.com", "email_verified": True}, password=PASSWORD
+    )
 
 
 def sign_in(db):
@@ -178,18 +179,32 @@ def test_one_time_code_expiry_and_attempt_limit(db, bob, config, clock):
 def test_command_delivery_channel(db, bob, tmp_path):
     sink = tmp_path / "sms.txt"
     script = tmp_path / "gateway.py"
-    script.write_text(f"import sys\nopen({str(sink)!r}, 'w').write(' '.join(sys.argv[1:]) + '\\n' + sys.stdin.read())\n")
+    script.write_text(
+        f"import sys\nopen({str(sink)!r}, 'w').write(' '.join(sys.argv[1:]) + '\\n' + sys.stdin.read())\n"
+    )
     db.config = Config(delivery=Delivery(channel="command", command=f"{sys.executable} {script}"))
-    users.update_user(db, users.Actor("t") if hasattr(users, "Actor") else __import__("store").Actor("t"), "bob",
-                      {"phone": "+14155550100", "phone_verified": True})
+    users.update_user(
+        db,
+        users.Actor("t") if hasattr(users, "Actor") else __import__("store").Actor("t"),
+        "bob",
+        {"phone": "+14155550100", "phone_verified": True},
+    )
     codes.issue(db, bob.id, "signin", "+14155550100")
     text = sink.read_text()
     assert text.startswith("phone +14155550100") and "Your Userdesk code is" in text
 
 
 def test_smtp_credentials_never_sent_in_clear(db, bob):
-    db.config = Config(delivery=Delivery(channel="smtp", smtp_host="127.0.0.1", smtp_port=9, smtp_username="u",
-                                         smtp_password="p", smtp_starttls=False))
+    db.config = Config(
+        delivery=Delivery(
+            channel="smtp",
+            smtp_host="127.0.0.1",
+            smtp_port=9,
+            smtp_username="u",
+            smtp_password="p",
+            smtp_starttls=False,
+        )
+    )
     from store.delivery import DeliveryError
 
     with pytest.raises(DeliveryError, match="without STARTTLS"):

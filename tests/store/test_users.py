@@ -4,8 +4,8 @@ import pytest
 from sqlmodel import select
 
 from store import Conflict, NotFound, ValidationError, users
-from store.models import AuditEntry, LoginEvent
 from store.history import audit_log, changes_of
+from store.models import AuditEntry, LoginEvent
 
 
 def make(db, actor, **fields):
@@ -54,9 +54,14 @@ def test_hostile_but_printable_text_round_trips_exactly(db, actor, value):
     assert users.get_user(db, user.uid).name == value
 
 
-@pytest.mark.parametrize("value,message", [
-    ("a\x00b", "control characters"), ("\x1b[31mred", "control characters"), ("x" * 10_000, "too long: 10000"),
-])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("a\x00b", "control characters"),
+        ("\x1b[31mred", "control characters"),
+        ("x" * 10_000, "too long: 10000"),
+    ],
+)
 def test_hostile_text_refused_with_clear_message(db, actor, value, message):
     with pytest.raises(ValidationError, match=message):
         make(db, actor, username="h", name=value)
@@ -147,10 +152,15 @@ def test_to_dict_has_no_secrets(db, actor):
     assert "password_hash" not in data and "totp_secret" not in data and data["password_set"] is True
 
 
-@pytest.mark.parametrize("name,message", [
-    ("0014155550199", "phone number"), ("(415) 555-0199", "spaces|phone number"),
-    ("adm\u200bin", "invisible"), ("evil\u202etxt", "invisible"),
-])
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("0014155550199", "phone number"),
+        ("(415) 555-0199", "spaces|phone number"),
+        ("adm\u200bin", "invisible"),
+        ("evil\u202etxt", "invisible"),
+    ],
+)
 def test_usernames_that_pose_as_something_else_are_refused(db, actor, name, message):
     with pytest.raises(ValidationError, match=message):
         make(db, actor, username=name)

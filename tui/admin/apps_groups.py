@@ -16,7 +16,7 @@ from store import access
 
 from ..text import literal
 from ..widgets.confirm import ConfirmReason
-from .common import RowTable, FormRow, error_text, plural
+from .common import FormRow, RowTable, error_text, plural
 
 if TYPE_CHECKING:
     from store import Database
@@ -61,7 +61,7 @@ class AppsGroupsScreen(Screen[str | None]):
         self._rules_for: str | None = None  # the app whose rules are shown (or being loaded)
 
     @property
-    def db(self) -> "Database":
+    def db(self) -> Database:
         return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
@@ -77,9 +77,11 @@ class AppsGroupsScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         # Fixed widths: auto widths are settled on idle, so a snapshot (or a slow terminal) could catch them short.
-        for table, columns in (("#apps-table", (("App", 24), ("Default policy", 14), ("Rules", 6))),
-                               ("#rules-table", (("Subject", 8), ("Name", 32), ("Effect", 8))),
-                               ("#groups-table", (("Group", 24), ("Members", 9), ("Description", 40)))):
+        for table, columns in (
+            ("#apps-table", (("App", 24), ("Default policy", 14), ("Rules", 6))),
+            ("#rules-table", (("Subject", 8), ("Name", 32), ("Effect", 8))),
+            ("#groups-table", (("Group", 24), ("Members", 9), ("Description", 40))),
+        ):
             for label, width in columns:
                 self.query_one(table, DataTable).add_column(label, width=width)
         self.query_one("#apps-table", DataTable).focus()
@@ -109,7 +111,7 @@ class AppsGroupsScreen(Screen[str | None]):
         try:
             apps = [(a.name, a.default_policy, n) for a, n in access.list_apps(self.db)]
             groups = [(g.name, n, g.description) for g, n in access.list_groups(self.db)]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self._show, apps, groups)
@@ -158,7 +160,7 @@ class AppsGroupsScreen(Screen[str | None]):
         if app is not None:
             try:
                 rules = access.app_rules(self.db, app)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
                 return
         self.app.call_from_thread(self._show_rules, app, rules)
@@ -170,8 +172,14 @@ class AppsGroupsScreen(Screen[str | None]):
         if app is None:
             title.update(Text("No apps yet: press n to create one."))
         else:
-            title.update(Text.assemble("Rules on ", literal(app), f": {plural(len(rules), 'rule')}",
-                                       " (none: the default applies to everyone)" if not rules else ""))
+            title.update(
+                Text.assemble(
+                    "Rules on ",
+                    literal(app),
+                    f": {plural(len(rules), 'rule')}",
+                    " (none: the default applies to everyone)" if not rules else "",
+                )
+            )
         table = self.query_one("#rules-table", DataTable)
         table.clear()
         for rule in rules:
@@ -214,22 +222,26 @@ class AppsGroupsScreen(Screen[str | None]):
             return
         policy = next(p for n, p, _r in self.apps if n == app)
         new = "deny" if policy == "allow" else "allow"
-        detail = (f"Default policy of '{app}': {policy} → {new}.\n"
-                  + ("Everyone without an allow rule will be refused at sign-in." if new == "deny"
-                     else "Everyone without a deny rule will be able to sign in."))
+        detail = f"Default policy of '{app}': {policy} → {new}.\n" + (
+            "Everyone without an allow rule will be refused at sign-in."
+            if new == "deny"
+            else "Everyone without a deny rule will be able to sign in."
+        )
 
         def confirmed(reason: str | None) -> None:
             if reason is not None:
                 self.set_default(app, new, reason)
 
-        self.app.push_screen(ConfirmReason(f"Change the default policy of '{app}' to {new}?", detail,
-                                           confirm_label=f"Set {new}"), confirmed)
+        self.app.push_screen(
+            ConfirmReason(f"Change the default policy of '{app}' to {new}?", detail, confirm_label=f"Set {new}"),
+            confirmed,
+        )
 
     @work(thread=True, exclusive=True, group="apps-write", exit_on_error=False)
     def set_default(self, app: str, policy: str, reason: str) -> None:
         try:
             access.set_default(self.db, self.app.actor, app, policy, reason)  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self.notify, f"'{app}' now defaults to {policy}.", markup=False)
@@ -254,8 +266,14 @@ class AppsGroupsScreen(Screen[str | None]):
                 if reason is not None:
                     self.set_rule(app, group, effect, reason)
 
-            self.app.push_screen(ConfirmReason(f"On '{app}': {verb}?", "Applies to every member of the group at "
-                                               "their next sign-in.", confirm_label="Apply"), confirmed)
+            self.app.push_screen(
+                ConfirmReason(
+                    f"On '{app}': {verb}?",
+                    "Applies to every member of the group at their next sign-in.",
+                    confirm_label="Apply",
+                ),
+                confirmed,
+            )
 
         self.app.push_screen(GroupRuleScreen(app, [g for g, _n, _d in self.groups]), chosen)
 
@@ -263,7 +281,7 @@ class AppsGroupsScreen(Screen[str | None]):
     def set_rule(self, app: str, group: str, effect: str | None, reason: str) -> None:
         try:
             access.set_rule(self.db, self.app.actor, app, effect, group=group, reason=reason)  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self.notify, f"Rule saved on '{app}' for group '{group}'.", markup=False)
@@ -292,10 +310,23 @@ class GroupRuleScreen(ModalScreen[tuple[str, str | None] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text.assemble(("Group rule on ", "bold"), literal(self.app_name, "bold")))
-            yield FormRow("Group", lambda: Select([(literal(g), g) for g in self.groups], allow_blank=False,
-                                                  compact=True, id="rule-group"), field="group")
-            yield FormRow("Effect", lambda: Select([("allow", "allow"), ("deny", "deny"), ("remove rule", "remove")],
-                                                   allow_blank=False, compact=True, id="rule-effect"), field="effect")
+            yield FormRow(
+                "Group",
+                lambda: Select(
+                    [(literal(g), g) for g in self.groups], allow_blank=False, compact=True, id="rule-group"
+                ),
+                field="group",
+            )
+            yield FormRow(
+                "Effect",
+                lambda: Select(
+                    [("allow", "allow"), ("deny", "deny"), ("remove rule", "remove")],
+                    allow_blank=False,
+                    compact=True,
+                    id="rule-effect",
+                ),
+                field="effect",
+            )
             with Horizontal(id="rule-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Next", id="next", variant="primary")
@@ -338,7 +369,7 @@ class NewNameScreen(ModalScreen[str | None]):
         self.busy = False
 
     @property
-    def db(self) -> "Database":
+    def db(self) -> Database:
         return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
@@ -346,9 +377,16 @@ class NewNameScreen(ModalScreen[str | None]):
             yield Label(Text(f"New {self.kind}", style="bold"))
             yield FormRow("Name", lambda: Input(id="new-name", compact=True), field="name")
             if self.kind == "app":
-                yield FormRow("Default", lambda: Select([("allow everyone", "allow"), ("deny everyone", "deny")],
-                                                        allow_blank=False, compact=True, id="new-default"),
-                              field="default")
+                yield FormRow(
+                    "Default",
+                    lambda: Select(
+                        [("allow everyone", "allow"), ("deny everyone", "deny")],
+                        allow_blank=False,
+                        compact=True,
+                        id="new-default",
+                    ),
+                    field="default",
+                )
             else:
                 yield FormRow("Description", lambda: Input(id="new-description", compact=True), field="description")
             with Horizontal(id="new-buttons"):
@@ -388,7 +426,7 @@ class NewNameScreen(ModalScreen[str | None]):
                 made = access.create_app(self.db, actor, name, extra).name
             else:
                 made = access.create_group(self.db, actor, name, extra).name
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self._failed, exc)
             return
         self.app.call_from_thread(self.dismiss, made)

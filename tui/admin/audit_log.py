@@ -22,8 +22,13 @@ from .common import RowTable, error_text, plural
 if TYPE_CHECKING:
     from store import Database
 
-COLUMNS = (("When (UTC)", "ts", 16), ("Actor", "actor", 10), ("Action", "action", 18), ("Target", "target", 12),
-           ("Reason", "reason", 10))
+COLUMNS = (
+    ("When (UTC)", "ts", 16),
+    ("Actor", "actor", 10),
+    ("Action", "action", 18),
+    ("Target", "target", 12),
+    ("Reason", "reason", 10),
+)
 PAGE = 100
 NEAR_END = 10
 
@@ -91,7 +96,7 @@ class AuditLogScreen(Screen[None]):
         self.loading = False
 
     @property
-    def db(self) -> "Database":
+    def db(self) -> Database:
         return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
@@ -119,7 +124,7 @@ class AuditLogScreen(Screen[None]):
     def load(self, before_id: int | None) -> None:
         try:
             page = history.audit_log(self.db, target_uid=self.target_uid, before_id=before_id, limit=PAGE)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self._failed, exc)
             return
         self.app.call_from_thread(self._show, before_id, page)
@@ -137,11 +142,20 @@ class AuditLogScreen(Screen[None]):
         self.entries.extend(page)
         self.exhausted = len(page) < PAGE
         for entry in page:
-            table.add_row(Text(fmt_time(entry.ts)), literal(entry.actor), literal(entry.action), target_text(entry),
-                          literal(entry.reason or "", "italic"), key=str(entry.id))
+            table.add_row(
+                Text(fmt_time(entry.ts)),
+                literal(entry.actor),
+                literal(entry.action),
+                target_text(entry),
+                literal(entry.reason or "", "italic"),
+                key=str(entry.id),
+            )
         more = "" if self.exhausted else " (more load as you scroll)"
-        status = (f"{plural(len(self.entries), 'entry', 'entries')} shown, newest first{more}" if self.entries
-                  else "No audit entries yet.")
+        status = (
+            f"{plural(len(self.entries), 'entry', 'entries')} shown, newest first{more}"
+            if self.entries
+            else "No audit entries yet."
+        )
         self.query_one("#audit-status", Static).update(Text(status))
         self._show_detail()
 
@@ -160,9 +174,16 @@ class AuditLogScreen(Screen[None]):
             return
         entry = self.entries[row]
         head = Text.assemble(
-            (f"#{entry.id} ", "dim"), (fmt_time(entry.ts), ""), "  ", literal(entry.actor, "bold"),
-            Text(f" from {entry.actor_address}" if entry.actor_address else ""), "  ", literal(entry.action, "bold"),
-            "  ", target_text(entry))
+            (f"#{entry.id} ", "dim"),
+            (fmt_time(entry.ts), ""),
+            "  ",
+            literal(entry.actor, "bold"),
+            Text(f" from {entry.actor_address}" if entry.actor_address else ""),
+            "  ",
+            literal(entry.action, "bold"),
+            "  ",
+            target_text(entry),
+        )
         if entry.target_uid:
             head.append(f" ({entry.target_uid})", style="dim")
         reason = Text.assemble(("Reason: ", "bold"), literal(entry.reason) if entry.reason else Text("none", "dim"))

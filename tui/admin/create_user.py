@@ -56,22 +56,35 @@ class CreateUserScreen(Screen[str | None]):
         self.busy = False
 
     @property
-    def db(self) -> "Database":
+    def db(self) -> Database:
         return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Label("New user", classes="screen-title")
         with VerticalScroll(id="create-form"):
             for field in PROFILE:
-                yield FormRow(LABELS[field], lambda f=field: Input(id=f"in-{field_id(f)}", compact=True,
-                                                                   placeholder=HINTS.get(f, "")), field=field)
-            yield FormRow("Temporary password", lambda: Input(id="in-password", password=True, compact=True,
-                                                              placeholder="optional; at least 15 characters"),
-                          field="password")
-            yield FormRow("", lambda: Checkbox("Must change password at next sign-in", True, id="in-must-change",
-                                               compact=True), field="must_change")
-            yield FormRow("Reason", lambda: Input(id="in-reason", compact=True,
-                                                  placeholder="optional; recorded in the audit log"), field="reason")
+                yield FormRow(
+                    LABELS[field],
+                    lambda f=field: Input(id=f"in-{field_id(f)}", compact=True, placeholder=HINTS.get(f, "")),
+                    field=field,
+                )
+            yield FormRow(
+                "Temporary password",
+                lambda: Input(
+                    id="in-password", password=True, compact=True, placeholder="optional; at least 15 characters"
+                ),
+                field="password",
+            )
+            yield FormRow(
+                "",
+                lambda: Checkbox("Must change password at next sign-in", True, id="in-must-change", compact=True),
+                field="must_change",
+            )
+            yield FormRow(
+                "Reason",
+                lambda: Input(id="in-reason", compact=True, placeholder="optional; recorded in the audit log"),
+                field="reason",
+            )
             yield Label("", id="create-error")
             with Horizontal(id="create-buttons"):
                 yield Button("Create  ^s", id="create", variant="primary")
@@ -105,7 +118,8 @@ class CreateUserScreen(Screen[str | None]):
         elif field == "password" and event.value and len(event.value) < self.db.policy.password_min_length:
             self.row("password").show_error(
                 f"Password is too short: {len(event.value)} characters; at least "
-                f"{self.db.policy.password_min_length} are required.")
+                f"{self.db.policy.password_min_length} are required."
+            )
         elif field == "password":
             self.row("password").show_error(None)
 
@@ -149,15 +163,23 @@ class CreateUserScreen(Screen[str | None]):
         must_change = self.query_one("#in-must-change", Checkbox).value
         reason = self.query_one("#in-reason", Input).value.strip() or None
         self.busy = True
-        self.query_one("#create-error", Label).update(Text("Creating…" + (" (hashing the password)" if password else "")))
+        self.query_one("#create-error", Label).update(
+            Text("Creating…" + (" (hashing the password)" if password else ""))
+        )
         self.create(fields, password, must_change, reason)
 
     @work(thread=True, exclusive=True, group="create-user", exit_on_error=False)
     def create(self, fields: dict[str, str], password: str | None, must_change: bool, reason: str | None) -> None:
         try:
-            user = users.create_user(self.db, self.app.actor, fields, password=password,  # type: ignore[attr-defined]
-                                     must_change_password=must_change, reason=reason)
-        except Exception as exc:  # noqa: BLE001 - shown inline
+            user = users.create_user(
+                self.db,
+                self.app.actor,
+                fields,
+                password=password,  # type: ignore[attr-defined]
+                must_change_password=must_change,
+                reason=reason,
+            )
+        except Exception as exc:
             self.app.call_from_thread(self._failed, exc)
             return
         self.app.call_from_thread(self._created, user.uid, users.login_name(user))

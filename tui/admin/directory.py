@@ -24,8 +24,8 @@ from store import directory as store_directory
 from store.directory import DirectoryQuery, Row
 
 from ..text import fmt_ago, literal
-from ..widgets.virtual_list import Column, VirtualList
 from ..widgets.confirm import ConfirmReason
+from ..widgets.virtual_list import Column, VirtualList
 from .common import error_text, optional, plural, status_text
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ COLUMNS = (
 class DirectorySource:
     """`store.directory.page` as a WindowSource for one query (runs in worker threads)."""
 
-    def __init__(self, db: "Database", query: DirectoryQuery) -> None:
+    def __init__(self, db: Database, query: DirectoryQuery) -> None:
         self.db = db
         self.query = query
 
@@ -98,7 +98,7 @@ class BulkAction:
     button: str  # the confirm button
     past: str  # "Disabled"
     skip_status: str | None  # rows already in this state are skipped
-    run: Callable[["Database", object, Row, str, str | None], str | None]  # returns a note or None
+    run: Callable[[Database, object, Row, str, str | None], str | None]  # returns a note or None
 
     def skipped(self, row: Row) -> bool:
         return self.skip_status is not None and row.status == self.skip_status
@@ -125,10 +125,12 @@ def _add_to_group(db, actor, row: Row, reason: str, group: str | None) -> str | 
 BULK_ACTIONS = {
     "disable": BulkAction("disable", "Disable {users}?", "Disable", "Disabled", "disabled", _disable),
     "enable": BulkAction("enable", "Enable {users}?", "Enable", "Enabled", "active", _enable),
-    "sign_out": BulkAction("sign_out", "Force sign-out of {users} (end all their sessions)?", "Sign out",
-                           "Signed out", None, _sign_out),
-    "add_group": BulkAction("add_group", "Add {users} to group '{group}'?", "Add", "Added to group", None,
-                            _add_to_group),
+    "sign_out": BulkAction(
+        "sign_out", "Force sign-out of {users} (end all their sessions)?", "Sign out", "Signed out", None, _sign_out
+    ),
+    "add_group": BulkAction(
+        "add_group", "Add {users} to group '{group}'?", "Add", "Added to group", None, _add_to_group
+    ),
 }
 
 
@@ -158,19 +160,38 @@ class DirectoryScreen(Screen[None]):
         "each shows who is affected and asks for a reason, recorded in the audit log."
     )
     BINDINGS = [
-        Binding("slash", "focus_search", "Search", key_display="/", priority=True,
-                tooltip="Search username, email, phone and name (Enter or Down: to the list; Esc clears)"),
+        Binding(
+            "slash",
+            "focus_search",
+            "Search",
+            key_display="/",
+            priority=True,
+            tooltip="Search username, email, phone and name (Enter or Down: to the list; Esc clears)",
+        ),
         Binding("f", "filters", "Filter", tooltip="Filter by status, lock, MFA, sign-in, group or custom field"),
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by username, created or last sign-in"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, tooltip="Reverse the sort order"),
         Binding("n", "new_user", "New", tooltip="Create a user"),
-        Binding("d", "bulk('disable')", "Disable", show=False,
-                tooltip="Disable the selected users (or the highlighted one)"),
-        Binding("e", "bulk('enable')", "Enable", show=False, tooltip="Enable the selected users (or the highlighted one)"),
-        Binding("x", "bulk('sign_out')", "Force sign-out", show=False,
-                tooltip="Force sign-out: end every session of the selected users (or the highlighted one)"),
-        Binding("g", "bulk('add_group')", "Add to group", show=False,
-                tooltip="Add the selected users (or the highlighted one) to a group"),
+        Binding(
+            "d", "bulk('disable')", "Disable", show=False, tooltip="Disable the selected users (or the highlighted one)"
+        ),
+        Binding(
+            "e", "bulk('enable')", "Enable", show=False, tooltip="Enable the selected users (or the highlighted one)"
+        ),
+        Binding(
+            "x",
+            "bulk('sign_out')",
+            "Force sign-out",
+            show=False,
+            tooltip="Force sign-out: end every session of the selected users (or the highlighted one)",
+        ),
+        Binding(
+            "g",
+            "bulk('add_group')",
+            "Add to group",
+            show=False,
+            tooltip="Add the selected users (or the highlighted one) to a group",
+        ),
         Binding("u", "clear_selection", "Clear selection", show=False, tooltip="Clear the selection"),
         Binding("a", "apps_groups", "Apps", tooltip="Apps and groups"),
         Binding("c", "custom_fields", "Fields", tooltip="Custom field definitions"),
@@ -197,13 +218,18 @@ class DirectoryScreen(Screen[None]):
         with Horizontal(id="dir-status-bar"):
             yield Static("", id="dir-status")
             yield Static(Text("F1 help · ^p commands"), id="dir-keys-hint")
-        yield VirtualList(COLUMNS, self.render_row, lambda r: r.uid, id="dir-list",
-                          empty_text="No users match. Press / to change the search or f for filters.")
+        yield VirtualList(
+            COLUMNS,
+            self.render_row,
+            lambda r: r.uid,
+            id="dir-list",
+            empty_text="No users match. Press / to change the search or f for filters.",
+        )
         yield Static("", id="dir-bulk")
         yield Footer(compact=True, show_command_palette=False)
 
     @property
-    def db(self) -> "Database":
+    def db(self) -> Database:
         return self.app.db  # type: ignore[attr-defined]
 
     @property
@@ -217,8 +243,15 @@ class DirectoryScreen(Screen[None]):
     def render_row(self, row: Row) -> list[Text]:
         mfa = Text("on", style="green") if row.mfa else Text("off", style="dim")
         seen = fmt_ago(row.last_login_at, self.db.now())
-        return [optional(row.username), optional(row.name), optional(row.email), optional(row.phone),
-                status_text(row.display_status), mfa, Text(seen, style="dim" if not row.last_login_at else "")]
+        return [
+            optional(row.username),
+            optional(row.name),
+            optional(row.email),
+            optional(row.phone),
+            status_text(row.display_status),
+            mfa,
+            Text(seen, style="dim" if not row.last_login_at else ""),
+        ]
 
     # ----- query, count, status line -----------------------------------------------------------------------
 
@@ -238,7 +271,7 @@ class DirectoryScreen(Screen[None]):
     def count_matches(self, q: DirectoryQuery) -> None:
         try:
             n, capped, broad = store_directory.count_and_order(self.db, q)
-        except Exception as exc:  # noqa: BLE001 - shown, never raised
+        except Exception as exc:
             self.app.call_from_thread(self.notify, error_text(exc), severity="error")
             return
         from textual.worker import get_current_worker
@@ -277,8 +310,11 @@ class DirectoryScreen(Screen[None]):
     def update_status(self) -> None:
         q = self.query_spec
         arrow = "↓" if q.descending else "↑"
-        order = ("creation order (search too broad to sort; type more)" if self.broad
-                 else f"sort: {SORT_LABELS[q.sort]} {arrow}")
+        order = (
+            "creation order (search too broad to sort; type more)"
+            if self.broad
+            else f"sort: {SORT_LABELS[q.sort]} {arrow}"
+        )
         parts = [self.count_text(), order]
         filters = describe_filters(q)
         if filters:
@@ -295,8 +331,11 @@ class DirectoryScreen(Screen[None]):
         bar = self.query_one("#dir-bulk", Static)
         bar.display = n > 0
         if n:
-            bar.update(Text(f"{plural(n, 'user')} selected · d disable · e enable · x force sign-out · "
-                            f"g add to group · u clear"))
+            bar.update(
+                Text(
+                    f"{plural(n, 'user')} selected · d disable · e enable · x force sign-out · g add to group · u clear"
+                )
+            )
 
     # ----- search -----------------------------------------------------------------------------------------
 
@@ -403,7 +442,7 @@ class DirectoryScreen(Screen[None]):
         try:
             groups = [g.name for g, _n in access.list_groups(self.db)]
             fields = [(f.key, f.label, custom.options_of(f)) for f in custom.list_fields(self.db)]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self.notify, error_text(exc), severity="error")
             return
         self.app.call_from_thread(self._open_filters, groups, fields)
@@ -435,8 +474,9 @@ class DirectoryScreen(Screen[None]):
         def chosen(group: str | None) -> None:
             if group:
                 self.query_one("#dir-search", Input).value = ""
-                self.apply_query(DirectoryQuery(group=group, sort=self.query_spec.sort,
-                                                descending=self.query_spec.descending))
+                self.apply_query(
+                    DirectoryQuery(group=group, sort=self.query_spec.sort, descending=self.query_spec.descending)
+                )
 
         self._push(AppsGroupsScreen(), chosen)
 
@@ -472,7 +512,7 @@ class DirectoryScreen(Screen[None]):
     def pick_group(self, rows: list[Row]) -> None:
         try:
             groups = [g.name for g, _n in access.list_groups(self.db)]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self.notify, error_text(exc), severity="error")
             return
         self.app.call_from_thread(self._pick_group, rows, groups)
@@ -511,7 +551,7 @@ class DirectoryScreen(Screen[None]):
                 self.app.call_from_thread(self._progress, f"{action.past.lower()} {i - 1:,}/{len(rows):,}…")
             try:
                 note = action.run(self.db, self.app.actor, row, reason, group)  # type: ignore[attr-defined]
-            except Exception as exc:  # noqa: BLE001 - each failure is reported, the rest go on
+            except Exception as exc:
                 failed.append(f"{row_label(row)}: {error_text(exc)}")
                 continue
             (notes if note else done).append(f"{row_label(row)}: {note}" if note else row_label(row))
@@ -521,8 +561,9 @@ class DirectoryScreen(Screen[None]):
         self.busy = text
         self.update_status()
 
-    def _bulk_done(self, action: BulkAction, done: list[str], notes: list[str], failed: list[str],
-                   group: str | None) -> None:
+    def _bulk_done(
+        self, action: BulkAction, done: list[str], notes: list[str], failed: list[str], group: str | None
+    ) -> None:
         self.busy = None
         target = f" '{group}'" if group else ""
         message = f"{action.past}{target}: {plural(len(done), 'user')}."
@@ -530,8 +571,7 @@ class DirectoryScreen(Screen[None]):
             message += f" Unchanged: {len(notes):,} ({'; '.join(notes[:5])}{'…' if len(notes) > 5 else ''})."
         if failed:
             message += f" Failed: {len(failed):,} — {'; '.join(failed[:5])}{'…' if len(failed) > 5 else ''}"
-        self.notify(message, severity="error" if failed else "information", timeout=8 if failed else 5,
-                    markup=False)
+        self.notify(message, severity="error" if failed else "information", timeout=8 if failed else 5, markup=False)
         self.list.clear_selection()
         self.action_refresh()
 
@@ -613,31 +653,85 @@ class FilterScreen(ModalScreen[DirectoryQuery | None]):
         mfa = "any" if q.mfa is None else ("on" if q.mfa else "off")
         with Vertical():
             yield Label(Text("Filter and sort users", style="bold"))
-            yield from self._row("Status", Select(
-                [("Any", "any"), ("Active", "active"), ("Locked", "locked"), ("Disabled", "disabled"),
-                 ("Archived", "archived")], value=q.status or "any", allow_blank=False, compact=True,
-                id="f-status"))
-            yield from self._row("MFA", Select([("Any", "any"), ("Enrolled", "on"), ("Not enrolled", "off")],
-                                               value=mfa, allow_blank=False, compact=True, id="f-mfa"))
-            yield from self._row("Sign-in", Select(SIGNIN_CHOICES, value=signin, allow_blank=False, compact=True,
-                                                   id="f-signin"))
-            yield from self._row("Dormant days", Input(str(q.dormant_days or 90), compact=True, id="f-days",
-                                                       type="integer", disabled=signin != "dormant"))
-            yield from self._row("Group", Select([("Any", "")] + [(literal(g), g) for g in self.groups],
-                                                 value=q.group or "", allow_blank=False, compact=True, id="f-group"))
+            yield from self._row(
+                "Status",
+                Select(
+                    [
+                        ("Any", "any"),
+                        ("Active", "active"),
+                        ("Locked", "locked"),
+                        ("Disabled", "disabled"),
+                        ("Archived", "archived"),
+                    ],
+                    value=q.status or "any",
+                    allow_blank=False,
+                    compact=True,
+                    id="f-status",
+                ),
+            )
+            yield from self._row(
+                "MFA",
+                Select(
+                    [("Any", "any"), ("Enrolled", "on"), ("Not enrolled", "off")],
+                    value=mfa,
+                    allow_blank=False,
+                    compact=True,
+                    id="f-mfa",
+                ),
+            )
+            yield from self._row(
+                "Sign-in", Select(SIGNIN_CHOICES, value=signin, allow_blank=False, compact=True, id="f-signin")
+            )
+            yield from self._row(
+                "Dormant days",
+                Input(
+                    str(q.dormant_days or 90), compact=True, id="f-days", type="integer", disabled=signin != "dormant"
+                ),
+            )
+            yield from self._row(
+                "Group",
+                Select(
+                    [("Any", "")] + [(literal(g), g) for g in self.groups],
+                    value=q.group or "",
+                    allow_blank=False,
+                    compact=True,
+                    id="f-group",
+                ),
+            )
             field_keys = [k for k, _l, _o in self.fields]
-            yield from self._row("Custom field", Select(
-                [("None", "")] + [(literal(f"{label} ({key})"), key) for key, label, _o in self.fields],
-                value=q.field_key if q.field_key in field_keys else "", allow_blank=False, compact=True,
-                id="f-field"))
-            yield from self._row("Field value", Input(q.field_value or "", compact=True, id="f-value",
-                                                      disabled=not q.field_key))
-            yield from self._row("Sort by", Select([(label.capitalize(), key) for key, label in SORT_LABELS.items()],
-                                                   value=q.sort, allow_blank=False, compact=True, id="f-sort"))
-            yield from self._row("Order", Select([("Ascending (A→Z, oldest first)", "asc"),
-                                                  ("Descending (Z→A, newest first)", "desc")],
-                                                 value="desc" if q.descending else "asc", allow_blank=False,
-                                                 compact=True, id="f-order"))
+            yield from self._row(
+                "Custom field",
+                Select(
+                    [("None", "")] + [(literal(f"{label} ({key})"), key) for key, label, _o in self.fields],
+                    value=q.field_key if q.field_key in field_keys else "",
+                    allow_blank=False,
+                    compact=True,
+                    id="f-field",
+                ),
+            )
+            yield from self._row(
+                "Field value", Input(q.field_value or "", compact=True, id="f-value", disabled=not q.field_key)
+            )
+            yield from self._row(
+                "Sort by",
+                Select(
+                    [(label.capitalize(), key) for key, label in SORT_LABELS.items()],
+                    value=q.sort,
+                    allow_blank=False,
+                    compact=True,
+                    id="f-sort",
+                ),
+            )
+            yield from self._row(
+                "Order",
+                Select(
+                    [("Ascending (A→Z, oldest first)", "asc"), ("Descending (Z→A, newest first)", "desc")],
+                    value="desc" if q.descending else "asc",
+                    allow_blank=False,
+                    compact=True,
+                    id="f-order",
+                ),
+            )
             yield Label("", id="filter-error")
             yield Label(Text("ctrl+s apply · ctrl+r reset · Esc cancel", style="dim"))
             with Horizontal(id="filter-buttons"):
@@ -691,10 +785,17 @@ class FilterScreen(ModalScreen[DirectoryQuery | None]):
             self.query_one("#f-value", Input).focus()
             return None
         return replace(
-            self.query_spec, status=None if status == "any" else status,
-            mfa=None if mfa == "any" else mfa == "on", never_signed_in=signin == "never", dormant_days=days,
-            group=value("#f-group") or None, field_key=field_key, field_value=field_value,
-            sort=value("#f-sort") or "username", descending=value("#f-order") == "desc")
+            self.query_spec,
+            status=None if status == "any" else status,
+            mfa=None if mfa == "any" else mfa == "on",
+            never_signed_in=signin == "never",
+            dormant_days=days,
+            group=value("#f-group") or None,
+            field_key=field_key,
+            field_value=field_value,
+            sort=value("#f-sort") or "username",
+            descending=value("#f-order") == "desc",
+        )
 
     def action_apply(self) -> None:
         result = self.build()

@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, S
 from store import custom
 
 from ..text import literal
-from .common import RowTable, FormRow, error_text, plural
+from .common import FormRow, RowTable, error_text, plural
 
 if TYPE_CHECKING:
     from store import Database
@@ -59,7 +59,7 @@ class FieldsScreen(Screen[None]):
         self.rows: list[tuple] = []
 
     @property
-    def db(self) -> "Database":
+    def db(self) -> Database:
         return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
@@ -67,14 +67,23 @@ class FieldsScreen(Screen[None]):
         yield Static("loading…", id="fields-status", classes="screen-status")
         yield RowTable(id="fields-table", zebra_stripes=True)
         yield Static("", id="fields-detail")
-        yield Static(Text("Key and type are fixed once a field is defined (stored values depend on them).",
-                          style="italic"), id="fields-note", classes="screen-status")
+        yield Static(
+            Text("Key and type are fixed once a field is defined (stored values depend on them).", style="italic"),
+            id="fields-note",
+            classes="screen-status",
+        )
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#fields-table", DataTable)
-        for label, key, width in (("Key", "key", 15), ("Label", "label", 16), ("Type", "type", 7),
-                                  ("Options", "options", 13), ("Unique", "unique", 6), ("Self-edit", "user_editable", 9)):
+        for label, key, width in (
+            ("Key", "key", 15),
+            ("Label", "label", 16),
+            ("Type", "type", 7),
+            ("Options", "options", 13),
+            ("Unique", "unique", 6),
+            ("Self-edit", "user_editable", 9),
+        ):
             table.add_column(label, key=key, width=width)
         self.load()
 
@@ -82,7 +91,7 @@ class FieldsScreen(Screen[None]):
     def load(self) -> None:
         try:
             fields = custom.list_fields(self.db)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
             return
         rows = [(f.key, f.label, f.type, ", ".join(custom.options_of(f)), f.unique, f.user_editable) for f in fields]
@@ -103,8 +112,10 @@ class FieldsScreen(Screen[None]):
         if options:
             text.append("; options: ")
             text.append_text(literal(options))
-        text.append(f"; {'unique' if unique else 'not unique'}; "
-                    f"{'users can edit it (self-service)' if editable else 'only admins edit it'}")
+        text.append(
+            f"; {'unique' if unique else 'not unique'}; "
+            f"{'users can edit it (self-service)' if editable else 'only admins edit it'}"
+        )
         detail.update(text)
 
     def _show(self, rows: list[tuple]) -> None:
@@ -112,8 +123,15 @@ class FieldsScreen(Screen[None]):
         table = self.query_one("#fields-table", DataTable)
         table.clear()
         for key, label, type_, options, unique, editable in rows:
-            table.add_row(literal(key, "bold"), literal(label), Text(type_), literal(options or "-"), yes(unique),
-                          yes(editable), key=key)
+            table.add_row(
+                literal(key, "bold"),
+                literal(label),
+                Text(type_),
+                literal(options or "-"),
+                yes(unique),
+                yes(editable),
+                key=key,
+            )
         self._show_detail(table.cursor_row)
         status = plural(len(rows), "field") + " defined" if rows else "No custom fields yet. Press n to define one."
         self.query_one("#fields-status", Static).update(Text(status))
@@ -163,25 +181,49 @@ class DefineFieldScreen(ModalScreen[str | None]):
         self.busy = False
 
     @property
-    def db(self) -> "Database":
+    def db(self) -> Database:
         return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text("Define a custom field  (key and type are permanent)", style="bold"))
-            yield FormRow("Key", lambda: Input(id="def-key", compact=True, placeholder="e.g. employee_id"),
-                          field="key", hint="lowercase letters, digits and _; starts with a letter")
-            yield FormRow("Label", lambda: Input(id="def-label", compact=True, placeholder="shown to people"),
-                          field="label")
-            yield FormRow("Type", lambda: Select([(f"{t} ({TYPE_HELP[t]})", t) for t in custom.TYPES],
-                                                 value="string", allow_blank=False, compact=True, id="def-type"),
-                          field="type")
-            yield FormRow("Options", lambda: Input(id="def-options", compact=True, disabled=True,
-                                                   placeholder="enum only: gold, silver, bronze"), field="options")
-            yield FormRow("", lambda: Checkbox("Unique (no two users share a value)", id="def-unique", compact=True),
-                          field="unique")
-            yield FormRow("", lambda: Checkbox("User-editable (self-service)", id="def-editable", compact=True),
-                          field="user_editable")
+            yield FormRow(
+                "Key",
+                lambda: Input(id="def-key", compact=True, placeholder="e.g. employee_id"),
+                field="key",
+                hint="lowercase letters, digits and _; starts with a letter",
+            )
+            yield FormRow(
+                "Label", lambda: Input(id="def-label", compact=True, placeholder="shown to people"), field="label"
+            )
+            yield FormRow(
+                "Type",
+                lambda: Select(
+                    [(f"{t} ({TYPE_HELP[t]})", t) for t in custom.TYPES],
+                    value="string",
+                    allow_blank=False,
+                    compact=True,
+                    id="def-type",
+                ),
+                field="type",
+            )
+            yield FormRow(
+                "Options",
+                lambda: Input(
+                    id="def-options", compact=True, disabled=True, placeholder="enum only: gold, silver, bronze"
+                ),
+                field="options",
+            )
+            yield FormRow(
+                "",
+                lambda: Checkbox("Unique (no two users share a value)", id="def-unique", compact=True),
+                field="unique",
+            )
+            yield FormRow(
+                "",
+                lambda: Checkbox("User-editable (self-service)", id="def-editable", compact=True),
+                field="user_editable",
+            )
             yield Label("", id="define-error")
             with Horizontal(id="define-buttons"):
                 yield Button("Cancel", id="cancel")
@@ -240,10 +282,17 @@ class DefineFieldScreen(ModalScreen[str | None]):
     @work(thread=True, exclusive=True, group="define-field", exit_on_error=False)
     def define(self, spec: dict) -> None:
         try:
-            field = custom.define_field(self.db, self.app.actor, spec["key"], spec["type"],  # type: ignore[attr-defined]
-                                        label=spec["label"], options=spec["options"], unique=spec["unique"],
-                                        user_editable=spec["user_editable"])
-        except Exception as exc:  # noqa: BLE001 - shown next to the field
+            field = custom.define_field(
+                self.db,
+                self.app.actor,
+                spec["key"],
+                spec["type"],  # type: ignore[attr-defined]
+                label=spec["label"],
+                options=spec["options"],
+                unique=spec["unique"],
+                user_editable=spec["user_editable"],
+            )
+        except Exception as exc:
             self.app.call_from_thread(self._failed, exc)
             return
         self.app.call_from_thread(self.dismiss, field.key)

@@ -34,11 +34,17 @@ from .sessions import SessionsScreen
 from .signin import SignInScreen
 
 SECTION_SCREENS: dict[str, type[Screen]] = {
-    "profile": ProfileScreen, "password": PasswordScreen, "mfa": MfaScreen, "contacts": ContactsScreen,
-    "history": HistoryScreen, "sessions": SessionsScreen, "apps": IdentitiesScreen,
+    "profile": ProfileScreen,
+    "password": PasswordScreen,
+    "mfa": MfaScreen,
+    "contacts": ContactsScreen,
+    "history": HistoryScreen,
+    "sessions": SessionsScreen,
+    "apps": IdentitiesScreen,
 }
-ENDED = ("Your session was ended: signed out elsewhere, by an administrator, or your account was disabled. "
-         "Sign in again.")
+ENDED = (
+    "Your session was ended: signed out elsewhere, by an administrator, or your account was disabled. Sign in again."
+)
 
 
 class SelfServiceApp(App):
@@ -136,16 +142,24 @@ class SelfServiceApp(App):
     # ------------------------------------------------------------ idle timeout and revocation
 
     async def on_event(self, event: events.Event) -> None:
-        if self.me is not None and isinstance(event, (events.Key, events.MouseDown, events.Paste)) \
-                and not event.is_forwarded:
+        if (
+            self.me is not None
+            and isinstance(event, (events.Key, events.MouseDown, events.Paste))
+            and not event.is_forwarded
+        ):
             self.last_activity = self.db.now()
         await super().on_event(event)
 
     def check_session(self) -> None:
         """Check (in a thread) for idle timeout and whether the session is still live; touch it on activity."""
         if self.me is not None:
-            self.run_worker(partial(self._check_session, self.me), thread=True, group="session-check",
-                            exclusive=True, exit_on_error=False)
+            self.run_worker(
+                partial(self._check_session, self.me),
+                thread=True,
+                group="session-check",
+                exclusive=True,
+                exit_on_error=False,
+            )
 
     def _check_session(self, me: Me) -> None:
         now = self.db.now()

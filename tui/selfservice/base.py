@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -24,12 +24,13 @@ from ..text import literal
 if TYPE_CHECKING:
     from .app import SelfServiceApp
 
+
 def fmt_when(ts: int | None, now: int) -> str:
     """Compact UTC time for narrow tables: 'Nov 18 11:06' this year, else '2025-11-18'."""
     if not ts:
         return "never"
-    moment = datetime.fromtimestamp(ts, timezone.utc)
-    if moment.year == datetime.fromtimestamp(now, timezone.utc).year:
+    moment = datetime.fromtimestamp(ts, UTC)
+    if moment.year == datetime.fromtimestamp(now, UTC).year:
         return moment.strftime("%b %d %H:%M")
     return moment.strftime("%Y-%m-%d")
 
@@ -58,7 +59,7 @@ class StoreCalls:
     _message_kind: str = ""
 
     @property
-    def ss_app(self) -> "SelfServiceApp":
+    def ss_app(self) -> SelfServiceApp:
         return self.app  # type: ignore[attr-defined,return-value]
 
     @property
@@ -68,9 +69,15 @@ class StoreCalls:
             raise SessionEnded()
         return me
 
-    def call_store(self, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None] | None = None,
-                   failed: Callable[[StoreError], None] | None = None, busy: str = "Working\u2026",
-                   **kwargs: Any) -> bool:
+    def call_store(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[StoreError], None] | None = None,
+        busy: str = "Working\u2026",
+        **kwargs: Any,
+    ) -> bool:
         """Start fn(*args, **kwargs) in a thread; returns False (and does nothing) while a call is running."""
         if self._busy:
             return False
@@ -97,8 +104,9 @@ class StoreCalls:
         self.run_worker(job, thread=True, group="store", exit_on_error=False)  # type: ignore[attr-defined]
         return True
 
-    async def _finish_call(self, outcome: tuple[str, Any], done: Callable[[Any], Any] | None,
-                           failed: Callable[[StoreError], Any] | None) -> None:
+    async def _finish_call(
+        self, outcome: tuple[str, Any], done: Callable[[Any], Any] | None, failed: Callable[[StoreError], Any] | None
+    ) -> None:
         self._busy = False
         kind, value = outcome
         if kind == "ended":
@@ -192,11 +200,20 @@ def account_bindings() -> list[Binding]:
 
     Each section lists them after its own keys (BINDINGS are merged base-first, and the footer keeps that
     order, so the section's actions come first)."""
-    bindings = [Binding(key, f"app.show_section('{section}')", f"Go to {label}", tooltip=help_line, show=False,
-                        id=f"section-{section}")
-                for section, key, label, help_line in SECTIONS]
-    bindings.append(Binding("ctrl+o", "app.sign_out", "Sign out", tooltip="Sign out and end this session",
-                            id="sign-out"))
+    bindings = [
+        Binding(
+            key,
+            f"app.show_section('{section}')",
+            f"Go to {label}",
+            tooltip=help_line,
+            show=False,
+            id=f"section-{section}",
+        )
+        for section, key, label, help_line in SECTIONS
+    ]
+    bindings.append(
+        Binding("ctrl+o", "app.sign_out", "Sign out", tooltip="Sign out and end this session", id="sign-out")
+    )
     return bindings
 
 

@@ -49,9 +49,16 @@ def screen_actions(screen: Screen) -> list[ScreenAction]:
         if binding.action in SKIP_ACTIONS or not active.enabled or (id(node), binding.action) in seen:
             continue
         seen.add((id(node), binding.action))
-        actions.append(ScreenAction(key=app.get_key_display(binding), description=binding.description,
-                                    help=binding.tooltip or binding.description, node=node, action=binding.action,
-                                    shown_in_footer=binding.show))
+        actions.append(
+            ScreenAction(
+                key=app.get_key_display(binding),
+                description=binding.description,
+                help=binding.tooltip or binding.description,
+                node=node,
+                action=binding.action,
+                shown_in_footer=binding.show,
+            )
+        )
     return sorted(actions, key=lambda a: a.order)
 
 
@@ -70,5 +77,4 @@ class SelfServiceCommands(Provider):
         for action in self._actions():
             score = max(matcher.match(action.description), matcher.match(action.help) * 0.5)
             if score > 0:
-                yield Hit(score, matcher.highlight(action.description), action.run,
-                          help=f"{action.key}  {action.help}")
+                yield Hit(score, matcher.highlight(action.description), action.run, help=f"{action.key}  {action.help}")

@@ -24,13 +24,24 @@ class ContactsScreen(AccountScreen):
     SECTION = "contacts"
     TITLE_TEXT = "Email & phone"
     HELP_TITLE = "Email and phone"
-    HELP_TEXT = ("A new address counts once you type the code we send to it. Sign-in codes go to verified "
-                 "addresses only.")
+    HELP_TEXT = (
+        "A new address counts once you type the code we send to it. Sign-in codes go to verified addresses only."
+    )
     BINDINGS = [
-        Binding("c", "change", "Change / verify", tooltip="Set a new address (or verify this one) with a code",
-                id="change-contact"),
-        Binding("x", "remove", "Remove", tooltip="Remove the selected address (asks you to confirm it's you)",
-                id="remove-contact"),
+        Binding(
+            "c",
+            "change",
+            "Change / verify",
+            tooltip="Set a new address (or verify this one) with a code",
+            id="change-contact",
+        ),
+        Binding(
+            "x",
+            "remove",
+            "Remove",
+            tooltip="Remove the selected address (asks you to confirm it's you)",
+            id="remove-contact",
+        ),
         *account_bindings(),
     ]
 
@@ -43,8 +54,9 @@ class ContactsScreen(AccountScreen):
         table: DataTable = DataTable(id="contacts", cursor_type="row", zebra_stripes=False)
         table.add_columns("", "Address", "Status")
         yield table
-        yield Static("Select a line with \u2191\u2193, then c to change or verify it, x to remove it.",
-                     classes="section-text")
+        yield Static(
+            "Select a line with \u2191\u2193, then c to change or verify it, x to remove it.", classes="section-text"
+        )
 
     def on_mount(self) -> None:
         self.load()
@@ -105,12 +117,22 @@ class ContactsScreen(AccountScreen):
             if yes:
                 with_fresh_verification(self, f"You are about to remove your {label}.", lambda: self._remove(kind))
 
-        self.app.push_screen(YesNoScreen(f"Remove your {label} {value}?",
-                                         "Codes will no longer be sent there.", yes="Remove", no="Keep"), answered)
+        self.app.push_screen(
+            YesNoScreen(
+                f"Remove your {label} {value}?", "Codes will no longer be sent there.", yes="Remove", no="Keep"
+            ),
+            answered,
+        )
 
     def _remove(self, kind: str) -> None:
-        self.call_store(selfservice.remove_contact, self.ss_app.db, self.me, kind, busy="Removing\u2026",
-                        done=lambda _: self._removed(kind))
+        self.call_store(
+            selfservice.remove_contact,
+            self.ss_app.db,
+            self.me,
+            kind,
+            busy="Removing\u2026",
+            done=lambda _: self._removed(kind),
+        )
 
     def _removed(self, kind: str) -> None:
         self.load()
@@ -167,13 +189,28 @@ class ContactChangeScreen(SelfServiceModal):
         if not code:
             self.show_error("Enter the code we sent.")
             return
-        self.call_store(selfservice.confirm_contact_change, self.ss_app.db, self.me, self.kind, code,
-                        done=lambda _: self.dismiss(True), failed=self._code_failed, busy="Checking\u2026")
+        self.call_store(
+            selfservice.confirm_contact_change,
+            self.ss_app.db,
+            self.me,
+            self.kind,
+            code,
+            done=lambda _: self.dismiss(True),
+            failed=self._code_failed,
+            busy="Checking\u2026",
+        )
 
     def _send(self) -> None:
         value = self.query_one("#contact-value", Input).value
-        self.call_store(selfservice.start_contact_change, self.ss_app.db, self.me, self.kind, value,
-                        done=self._sent, busy="Sending a code\u2026")
+        self.call_store(
+            selfservice.start_contact_change,
+            self.ss_app.db,
+            self.me,
+            self.kind,
+            value,
+            done=self._sent,
+            busy="Sending a code\u2026",
+        )
 
     def _sent(self, masked: str) -> None:
         self.sent_to = masked

@@ -52,8 +52,13 @@ class StepUpScreen(SelfServiceModal):
     HELP_TEXT = "Sensitive changes need a fresh check: a code from your authenticator app, or one we send you."
     BINDINGS = [
         Binding("ctrl+s", "verify", "Verify", tooltip="Check the code (Enter works too)", id="verify"),
-        Binding("ctrl+n", "send_code", "Send me a code", tooltip="Send a one-time code to your verified address",
-                id="send-code"),
+        Binding(
+            "ctrl+n",
+            "send_code",
+            "Send me a code",
+            tooltip="Send a one-time code to your verified address",
+            id="send-code",
+        ),
         Binding("escape", "cancel", "Cancel", tooltip="Go back without changing anything", id="cancel"),
         MODAL_HELP,
     ]
@@ -87,8 +92,10 @@ class StepUpScreen(SelfServiceModal):
         elif options.destination:
             self.action_send_code()
         else:
-            self._set_how("You have no authenticator and no verified email or phone, so you cannot be verified "
-                          "here. Ask your administrator.")
+            self._set_how(
+                "You have no authenticator and no verified email or phone, so you cannot be verified "
+                "here. Ask your administrator."
+            )
         self.refresh_bindings()
         self.query_one("#stepup-code", Input).focus()
 
@@ -101,8 +108,9 @@ class StepUpScreen(SelfServiceModal):
         return True
 
     def action_send_code(self) -> None:
-        self.call_store(selfservice.send_step_up_code, self.ss_app.db, self.me, done=self._code_sent,
-                        busy="Sending a code\u2026")
+        self.call_store(
+            selfservice.send_step_up_code, self.ss_app.db, self.me, done=self._code_sent, busy="Sending a code\u2026"
+        )
 
     def _code_sent(self, masked: str) -> None:
         self.use_totp = False
@@ -121,8 +129,16 @@ class StepUpScreen(SelfServiceModal):
         if not code:
             self.show_error("Enter the code first.")
             return
-        self.call_store(selfservice.step_up, self.ss_app.db, self.me, code, totp=self.use_totp,
-                        done=lambda _: self.dismiss(True), failed=self._failed, busy="Checking\u2026")
+        self.call_store(
+            selfservice.step_up,
+            self.ss_app.db,
+            self.me,
+            code,
+            totp=self.use_totp,
+            done=lambda _: self.dismiss(True),
+            failed=self._failed,
+            busy="Checking\u2026",
+        )
 
     def _failed(self, error: Exception) -> None:
         self.show_error(error)  # type: ignore[arg-type]
@@ -134,8 +150,9 @@ class StepUpScreen(SelfServiceModal):
         self.dismiss(False)
 
 
-def with_fresh_verification(screen: SelfServiceModal | object, purpose: str, then: Callable[[], None], *,
-                            password_will_do: bool = False) -> None:
+def with_fresh_verification(
+    screen: SelfServiceModal | object, purpose: str, then: Callable[[], None], *, password_will_do: bool = False
+) -> None:
     """Run `then` now if the user verified in the last few minutes, else after a step-up dialog.
 
     password_will_do: a recent password re-entry is enough (ending sessions, unlinking).

@@ -20,21 +20,22 @@ class ForcedPasswordScreen(SelfServiceScreen):
     BINDINGS = [
         Binding("ctrl+s", "change", "Save password", tooltip="Set the new password and continue", id="save-password"),
         Binding("ctrl+r", "reveal", "Show passwords", tooltip="Show or hide what you type", id="reveal"),
-        Binding("ctrl+o", "app.sign_out", "Sign out", tooltip="Sign out without changing the password",
-                id="sign-out"),
+        Binding("ctrl+o", "app.sign_out", "Sign out", tooltip="Sign out without changing the password", id="sign-out"),
     ]
 
     def compose(self) -> ComposeResult:
-        with Center(id="signin-center"):
-            with Vertical(classes="card", id="signin-card"):
-                yield Static(Text("Choose a new password", style="bold"), classes="card-title")
-                yield Static("Your administrator asked you to choose a new password before you continue. "
-                             + policy_hint(self.ss_app.db.policy), classes="card-text")
-                yield Static("New password", classes="input-label")
-                yield Input(id="new", password=True, max_length=1024)
-                yield Static("New password again", classes="input-label")
-                yield Input(id="repeat", password=True, max_length=1024)
-                yield message_line()
+        with Center(id="signin-center"), Vertical(classes="card", id="signin-card"):
+            yield Static(Text("Choose a new password", style="bold"), classes="card-title")
+            yield Static(
+                "Your administrator asked you to choose a new password before you continue. "
+                + policy_hint(self.ss_app.db.policy),
+                classes="card-text",
+            )
+            yield Static("New password", classes="input-label")
+            yield Input(id="new", password=True, max_length=1024)
+            yield Static("New password again", classes="input-label")
+            yield Input(id="repeat", password=True, max_length=1024)
+            yield message_line()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -53,8 +54,14 @@ class ForcedPasswordScreen(SelfServiceScreen):
             self.show_error("The two new passwords differ. Type the same password twice.")
             self.query_one("#repeat", Input).focus()
             return
-        self.call_store(selfservice.change_forced_password, self.ss_app.db, self.me, new,
-                        done=lambda _: self.ss_app.password_changed_by_force(), busy="Saving\u2026")
+        self.call_store(
+            selfservice.change_forced_password,
+            self.ss_app.db,
+            self.me,
+            new,
+            done=lambda _: self.ss_app.password_changed_by_force(),
+            busy="Saving\u2026",
+        )
 
     def action_reveal(self) -> None:
         reveal_inputs(self, "new", "repeat")

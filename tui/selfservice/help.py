@@ -12,8 +12,10 @@ from textual.widgets import Static
 
 from .commands import screen_actions
 
-GENERAL = ("Tab and shift+Tab move between fields; Enter confirms; Esc closes a dialog or goes back. "
-           "Every action is also in the command palette (ctrl+p).")
+GENERAL = (
+    "Tab and shift+Tab move between fields; Enter confirms; Esc closes a dialog or goes back. "
+    "Every action is also in the command palette (ctrl+p)."
+)
 
 
 class HelpScreen(ModalScreen[None]):

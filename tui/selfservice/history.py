@@ -16,16 +16,23 @@ from ..text import literal
 from .base import AccountScreen, account_bindings, fmt_when
 
 PAGE = 50
-METHODS = {"password": "password", "totp": "app code", "recovery_code": "recovery",
-           "email_code": "email code", "phone_code": "SMS code"}
+METHODS = {
+    "password": "password",
+    "totp": "app code",
+    "recovery_code": "recovery",
+    "email_code": "email code",
+    "phone_code": "SMS code",
+}
 
 
 class HistoryScreen(AccountScreen):
     SECTION = "history"
     TITLE_TEXT = "Sign-in history"
     HELP_TITLE = "Sign-in history"
-    HELP_TEXT = ("Every attempt to sign in to your account, including failed ones and re-checks of your identity. "
-                 "If you see attempts you did not make, change your password and tell your administrator.")
+    HELP_TEXT = (
+        "Every attempt to sign in to your account, including failed ones and re-checks of your identity. "
+        "If you see attempts you did not make, change your password and tell your administrator."
+    )
     BINDINGS = [
         Binding("n", "older", "Older", tooltip=f"Show the next {PAGE} older attempts", id="older"),
         Binding("p", "newer", "Newer", tooltip="Go back to newer attempts", id="newer"),

@@ -29,12 +29,19 @@ class ProfileScreen(AccountScreen):
     SECTION = "profile"
     TITLE_TEXT = "Profile"
     HELP_TITLE = "Your profile"
-    HELP_TEXT = ("Edit the fields in the first part and save with ctrl+s. Email and phone are changed with a code "
-                 "(F5); the rest is kept by your administrator.")
+    HELP_TEXT = (
+        "Edit the fields in the first part and save with ctrl+s. Email and phone are changed with a code "
+        "(F5); the rest is kept by your administrator."
+    )
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save the fields you changed", id="save-profile"),
-        Binding("ctrl+r", "reload", "Reload", tooltip="Discard unsaved edits and load your profile again",
-                id="reload-profile"),
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            tooltip="Discard unsaved edits and load your profile again",
+            id="reload-profile",
+        ),
         *account_bindings(),
     ]
 
@@ -78,8 +85,13 @@ class ProfileScreen(AccountScreen):
             if field == "gender":
                 widget: Widget = Select(GENDERS, value=value or "U", allow_blank=False, compact=True, id="f-gender")
             else:
-                widget = Input("" if value is None else str(value), id=f"f-{field}", compact=True,
-                               placeholder=HINTS.get(field, ""), max_length=2048 if field == "photo" else 255)
+                widget = Input(
+                    "" if value is None else str(value),
+                    id=f"f-{field}",
+                    compact=True,
+                    placeholder=HINTS.get(field, ""),
+                    max_length=2048 if field == "photo" else 255,
+                )
             yield field_row(LABELS[field], widget)
         editable = [v for v in profile.custom if v.field.user_editable]
         fixed = [v for v in profile.custom if not v.field.user_editable]
@@ -129,8 +141,14 @@ class ProfileScreen(AccountScreen):
         widget_id = f"c-{field.key}"
         if field.type == "enum":
             value = item.value if item.value in item.options else Select.NULL
-            return Select([(o, o) for o in item.options], value=value, allow_blank=True, prompt="(not set)",
-                          compact=True, id=widget_id)
+            return Select(
+                [(o, o) for o in item.options],
+                value=value,
+                allow_blank=True,
+                prompt="(not set)",
+                compact=True,
+                id=widget_id,
+            )
         if field.type == "boolean":
             return Select(BOOLEANS, value=item.value or "", allow_blank=False, compact=True, id=widget_id)
         hint = {"date": "YYYY-MM-DD", "number": "a number"}.get(field.type, "")
@@ -168,8 +186,17 @@ class ProfileScreen(AccountScreen):
         if not changes and not custom_changes:
             self.show_message("Nothing to save: no field was changed.")
             return
-        self.call_store(selfservice.save_profile, self.ss_app.db, self.me, changes, custom_changes,
-                        self.profile.version, done=self._saved, failed=self._failed, busy="Saving\u2026")
+        self.call_store(
+            selfservice.save_profile,
+            self.ss_app.db,
+            self.me,
+            changes,
+            custom_changes,
+            self.profile.version,
+            done=self._saved,
+            failed=self._failed,
+            busy="Saving\u2026",
+        )
 
     async def _saved(self, profile: selfservice.Profile) -> None:
         await self._show(profile)
@@ -178,8 +205,10 @@ class ProfileScreen(AccountScreen):
 
     def _failed(self, error: StoreError) -> None:
         if isinstance(error, Conflict):
-            self.show_error("Your profile was changed elsewhere since it was loaded. Press ctrl+r to reload it, "
-                            "then make your change again.")
+            self.show_error(
+                "Your profile was changed elsewhere since it was loaded. Press ctrl+r to reload it, "
+                "then make your change again."
+            )
             return
         self.show_error(error)
         field = getattr(error, "field", None)

@@ -21,8 +21,10 @@ class IdentitiesScreen(AccountScreen):
     SECTION = "apps"
     TITLE_TEXT = "Apps & linked accounts"
     HELP_TITLE = "Apps and linked accounts"
-    HELP_TEXT = ("Linked accounts are outside identities (e.g. a company login) tied to yours. The apps list says "
-                 "where you may sign in, and why.")
+    HELP_TEXT = (
+        "Linked accounts are outside identities (e.g. a company login) tied to yours. The apps list says "
+        "where you may sign in, and why."
+    )
     BINDINGS = [
         Binding("u", "unlink", "Unlink", tooltip="Unlink the selected outside identity", id="unlink-identity"),
         Binding("r", "refresh", "Refresh", tooltip="Load both lists again", id="refresh-apps"),
@@ -83,15 +85,34 @@ class IdentitiesScreen(AccountScreen):
         if not self.providers or not 0 <= table.cursor_row < len(self.providers):
             return
         provider = self.providers[table.cursor_row]
-        self.app.push_screen(YesNoScreen(f"Unlink your {provider} account?",
-                                         "You will no longer be able to sign in with it.", yes="Unlink", no="Keep"),
-                             lambda yes: with_fresh_verification(
-                                 self, f"You are about to unlink your {provider} account.",
-                                 lambda: self._unlink(provider), password_will_do=True) if yes else None)
+        self.app.push_screen(
+            YesNoScreen(
+                f"Unlink your {provider} account?",
+                "You will no longer be able to sign in with it.",
+                yes="Unlink",
+                no="Keep",
+            ),
+            lambda yes: (
+                with_fresh_verification(
+                    self,
+                    f"You are about to unlink your {provider} account.",
+                    lambda: self._unlink(provider),
+                    password_will_do=True,
+                )
+                if yes
+                else None
+            ),
+        )
 
     def _unlink(self, provider: str) -> None:
-        self.call_store(selfservice.unlink_identity, self.ss_app.db, self.me, provider, busy="Unlinking\u2026",
-                        done=lambda _: self._unlinked(provider))
+        self.call_store(
+            selfservice.unlink_identity,
+            self.ss_app.db,
+            self.me,
+            provider,
+            busy="Unlinking\u2026",
+            done=lambda _: self._unlinked(provider),
+        )
 
     def _unlinked(self, provider: str) -> None:
         self.action_refresh()

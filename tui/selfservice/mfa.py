@@ -26,23 +26,36 @@ from .dialogs import YesNoScreen, with_fresh_verification
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, four groups a line (easy to type into an app by hand)."""
-    groups = [secret[i:i + 4] for i in range(0, len(secret), 4)]
-    return "\n".join(" ".join(groups[i:i + 4]) for i in range(0, len(groups), 4))
+    groups = [secret[i : i + 4] for i in range(0, len(secret), 4)]
+    return "\n".join(" ".join(groups[i : i + 4]) for i in range(0, len(groups), 4))
 
 
 class MfaScreen(AccountScreen):
     SECTION = "mfa"
     TITLE_TEXT = "Two-step sign-in"
     HELP_TITLE = "Two-step sign-in"
-    HELP_TEXT = ("With an authenticator app you sign in with its 6-digit code; without one, we send you a code. "
-                 "Recovery codes let you in if you lose your phone.")
+    HELP_TEXT = (
+        "With an authenticator app you sign in with its 6-digit code; without one, we send you a code. "
+        "Recovery codes let you in if you lose your phone."
+    )
     BINDINGS = [
-        Binding("b", "bind", "Set up authenticator", tooltip="Add an authenticator app (scan a QR code)",
-                id="bind-totp"),
-        Binding("u", "unbind", "Remove authenticator", tooltip="Stop using the authenticator app for sign-in",
-                id="unbind-totp"),
-        Binding("g", "regenerate", "New recovery codes", tooltip="Make new recovery codes; the old ones stop working",
-                id="new-recovery-codes"),
+        Binding(
+            "b", "bind", "Set up authenticator", tooltip="Add an authenticator app (scan a QR code)", id="bind-totp"
+        ),
+        Binding(
+            "u",
+            "unbind",
+            "Remove authenticator",
+            tooltip="Stop using the authenticator app for sign-in",
+            id="unbind-totp",
+        ),
+        Binding(
+            "g",
+            "regenerate",
+            "New recovery codes",
+            tooltip="Make new recovery codes; the old ones stop working",
+            id="new-recovery-codes",
+        ),
         *account_bindings(),
     ]
 
@@ -70,16 +83,20 @@ class MfaScreen(AccountScreen):
             text.append("Recovery codes left: ", style="bold")
             left = status.recovery_codes_left
             text.append(f"{left} of 10", style="bold" if left > 2 else "bold red")
-            text.append("\nEach recovery code signs you in once if you lose your phone. "
-                        "Make new ones (g) when few are left.\n\n")
+            text.append(
+                "\nEach recovery code signs you in once if you lose your phone. "
+                "Make new ones (g) when few are left.\n\n"
+            )
             text.append("u removes the authenticator; g makes new recovery codes. Both ask you to confirm it's you.")
         else:
             text.append("Authenticator app: ", style="bold")
             text.append("off", style="bold yellow")
-            text.append("\nWe send a code to your verified email or phone each time you sign in.\n\n"
-                        "An authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP, \u2026) is "
-                        "safer and works without network. Press b to set one up: you confirm it's you, scan a QR "
-                        "code, and type one code from the app.")
+            text.append(
+                "\nWe send a code to your verified email or phone each time you sign in.\n\n"
+                "An authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP, \u2026) is "
+                "safer and works without network. Press b to set one up: you confirm it's you, scan a QR "
+                "code, and type one code from the app."
+            )
         self.query_one("#mfa-status", Static).update(text)
         self.refresh_bindings()
 
@@ -92,17 +109,26 @@ class MfaScreen(AccountScreen):
         return True
 
     def action_bind(self) -> None:
-        with_fresh_verification(self, "You are about to add an authenticator app.",
-                                lambda: self.app.push_screen(TotpSetupScreen(), lambda _: self.load()))
+        with_fresh_verification(
+            self,
+            "You are about to add an authenticator app.",
+            lambda: self.app.push_screen(TotpSetupScreen(), lambda _: self.load()),
+        )
 
     def action_unbind(self) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
                 with_fresh_verification(self, "You are about to remove your authenticator app.", self._unbind)
 
-        self.app.push_screen(YesNoScreen("Remove your authenticator app?",
-                                         "You will then sign in with a code sent to your email or phone, and your "
-                                         "recovery codes stop working.", yes="Remove it", no="Keep it"), confirmed)
+        self.app.push_screen(
+            YesNoScreen(
+                "Remove your authenticator app?",
+                "You will then sign in with a code sent to your email or phone, and your recovery codes stop working.",
+                yes="Remove it",
+                no="Keep it",
+            ),
+            confirmed,
+        )
 
     def _unbind(self) -> None:
         self.call_store(selfservice.remove_totp, self.ss_app.db, self.me, done=self._unbound, busy="Removing\u2026")
@@ -115,19 +141,31 @@ class MfaScreen(AccountScreen):
         with_fresh_verification(self, "You are about to replace your recovery codes.", self._regenerate)
 
     def _regenerate(self) -> None:
-        self.call_store(selfservice.new_recovery_codes, self.ss_app.db, self.me, busy="Making codes\u2026",
-                        done=lambda codes: self.app.push_screen(RecoveryCodesScreen(codes), lambda _: self.load()))
+        self.call_store(
+            selfservice.new_recovery_codes,
+            self.ss_app.db,
+            self.me,
+            busy="Making codes\u2026",
+            done=lambda codes: self.app.push_screen(RecoveryCodesScreen(codes), lambda _: self.load()),
+        )
 
 
 class TotpSetupScreen(SelfServiceScreen):
     """Scan the QR code (or type the secret), then confirm with one code from the app."""
 
     HELP_TITLE = "Set up an authenticator app"
-    HELP_TEXT = ("Scan the QR code with your authenticator app, or add the account by hand with the secret. "
-                 "Then type the 6-digit code the app shows.")
+    HELP_TEXT = (
+        "Scan the QR code with your authenticator app, or add the account by hand with the secret. "
+        "Then type the 6-digit code the app shows."
+    )
     BINDINGS = [
-        Binding("ctrl+s", "confirm", "Confirm code", tooltip="Check the app's code and turn the authenticator on",
-                id="confirm-totp"),
+        Binding(
+            "ctrl+s",
+            "confirm",
+            "Confirm code",
+            tooltip="Check the app's code and turn the authenticator on",
+            id="confirm-totp",
+        ),
         Binding("escape", "cancel", "Cancel", tooltip="Stop without turning the authenticator on", id="cancel-totp"),
     ]
 
@@ -173,8 +211,15 @@ class TotpSetupScreen(SelfServiceScreen):
         if not code:
             self.show_error("Type the 6-digit code your app shows.")
             return
-        self.call_store(selfservice.confirm_totp, self.ss_app.db, self.me, code, done=self._confirmed,
-                        failed=self._failed, busy="Checking\u2026")
+        self.call_store(
+            selfservice.confirm_totp,
+            self.ss_app.db,
+            self.me,
+            code,
+            done=self._confirmed,
+            failed=self._failed,
+            busy="Checking\u2026",
+        )
 
     def _failed(self, error: Exception) -> None:
         self.show_error(error)  # type: ignore[arg-type]
@@ -192,8 +237,11 @@ class TotpSetupScreen(SelfServiceScreen):
 class RecoveryCodesScreen(ModalScreen[None]):
     """The recovery codes, shown once."""
 
-    BINDINGS = [Binding("enter", "done", "I have saved them", tooltip="Close; these codes are not shown again",
-                        id="codes-saved")]
+    BINDINGS = [
+        Binding(
+            "enter", "done", "I have saved them", tooltip="Close; these codes are not shown again", id="codes-saved"
+        )
+    ]
 
     def __init__(self, codes: list[str], *, first: bool = False) -> None:
         super().__init__()
@@ -211,9 +259,12 @@ class RecoveryCodesScreen(ModalScreen[None]):
             title = "Authenticator on. Your recovery codes:" if self.first else "Your new recovery codes:"
             yield Static(Text(title, style="bold"))
             yield Static(table, id="recovery-codes")
-            yield Static("Write them down or store them in a password manager now: they are shown only this once. "
-                         "Each one signs you in once if you lose your phone."
-                         + ("" if self.first else " Your old codes no longer work."), classes="dialog-detail")
+            yield Static(
+                "Write them down or store them in a password manager now: they are shown only this once. "
+                "Each one signs you in once if you lose your phone."
+                + ("" if self.first else " Your old codes no longer work."),
+                classes="dialog-detail",
+            )
             keys = Text()
             keys.append(" Enter ", style="bold reverse")
             keys.append(" I have saved them")

@@ -17,8 +17,10 @@ from .dialogs import YesNoScreen
 
 
 def policy_hint(policy: Policy) -> str:
-    return (f"Use at least {policy.password_min_length} characters; a few unrelated words make a good one. "
-            "Common passwords and your own name are refused.")
+    return (
+        f"Use at least {policy.password_min_length} characters; a few unrelated words make a good one. "
+        "Common passwords and your own name are refused."
+    )
 
 
 class PasswordScreen(AccountScreen):
@@ -27,8 +29,13 @@ class PasswordScreen(AccountScreen):
     HELP_TITLE = "Change password"
     HELP_TEXT = "Enter your current password, then the new one twice."
     BINDINGS = [
-        Binding("ctrl+s", "change", "Change password", tooltip="Check the current password and set the new one",
-                id="change-password"),
+        Binding(
+            "ctrl+s",
+            "change",
+            "Change password",
+            tooltip="Check the current password and set the new one",
+            id="change-password",
+        ),
         Binding("ctrl+r", "reveal", "Show passwords", tooltip="Show or hide what you type", id="reveal"),
         *account_bindings(),
     ]
@@ -62,8 +69,16 @@ class PasswordScreen(AccountScreen):
             self.show_error("The two new passwords differ. Type the same password twice.")
             self.query_one("#repeat", Input).focus()
             return
-        self.call_store(selfservice.change_password, self.ss_app.db, self.me, current, new, done=self._changed,
-                        failed=self._failed, busy="Checking\u2026")
+        self.call_store(
+            selfservice.change_password,
+            self.ss_app.db,
+            self.me,
+            current,
+            new,
+            done=self._changed,
+            failed=self._failed,
+            busy="Checking\u2026",
+        )
 
     def _failed(self, error: Exception) -> None:
         self.show_error(error)  # type: ignore[arg-type]
@@ -80,15 +95,24 @@ class PasswordScreen(AccountScreen):
             return
         noun, pronoun = ("session", "it") if others == 1 else ("sessions", "them")
         self.app.push_screen(
-            YesNoScreen("Password changed.", f"You are still signed in elsewhere ({others} other {noun}). Sign "
-                        f"{pronoun} out now? Do this if someone else may know your old password.",
-                        yes=f"Sign out the other {noun}", no=f"Keep {pronoun}"),
-            self._answer)
+            YesNoScreen(
+                "Password changed.",
+                f"You are still signed in elsewhere ({others} other {noun}). Sign "
+                f"{pronoun} out now? Do this if someone else may know your old password.",
+                yes=f"Sign out the other {noun}",
+                no=f"Keep {pronoun}",
+            ),
+            self._answer,
+        )
 
     def _answer(self, end_them: bool | None) -> None:
         if end_them:
-            self.call_store(selfservice.end_other_sessions, self.ss_app.db, self.me,
-                            done=lambda n: self.show_message(f"Password changed; {n} other session(s) signed out."))
+            self.call_store(
+                selfservice.end_other_sessions,
+                self.ss_app.db,
+                self.me,
+                done=lambda n: self.show_message(f"Password changed; {n} other session(s) signed out."),
+            )
         else:
             self.show_message("Password changed; your other sessions stay signed in.")
 

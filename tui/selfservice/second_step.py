@@ -17,12 +17,16 @@ from .base import SelfServiceScreen, message_line
 
 class SecondStepScreen(SelfServiceScreen):
     HELP_TITLE = "Second step"
-    HELP_TEXT = ("Your password was accepted; now prove it's you with a second factor. "
-                 "Codes work once and expire.")
+    HELP_TEXT = "Your password was accepted; now prove it's you with a second factor. Codes work once and expire."
     BINDINGS = [
         Binding("ctrl+s", "verify", "Verify", tooltip="Check the code and sign in", id="verify"),
-        Binding("ctrl+g", "toggle_recovery", "Use recovery code",
-                tooltip="Lost your phone? Sign in with one of your recovery codes instead", id="recovery"),
+        Binding(
+            "ctrl+g",
+            "toggle_recovery",
+            "Use recovery code",
+            tooltip="Lost your phone? Sign in with one of your recovery codes instead",
+            id="recovery",
+        ),
         Binding("ctrl+n", "resend", "New code", tooltip="Send a new code (after a short wait)", id="resend"),
         Binding("escape", "cancel", "Cancel", tooltip="Back to the sign-in screen", id="cancel"),
     ]
@@ -33,12 +37,11 @@ class SecondStepScreen(SelfServiceScreen):
         self.recovery = False
 
     def compose(self) -> ComposeResult:
-        with Center(id="signin-center"):
-            with Vertical(classes="card", id="signin-card"):
-                yield Static(Text("Second step", style="bold"), classes="card-title")
-                yield Static(self._instructions(), id="how")
-                yield Input(id="code", placeholder="6-digit code", max_length=7, restrict=r"[0-9 ]*")
-                yield message_line()
+        with Center(id="signin-center"), Vertical(classes="card", id="signin-card"):
+            yield Static(Text("Second step", style="bold"), classes="card-title")
+            yield Static(self._instructions(), id="how")
+            yield Input(id="code", placeholder="6-digit code", max_length=7, restrict=r"[0-9 ]*")
+            yield message_line()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -49,8 +52,10 @@ class SecondStepScreen(SelfServiceScreen):
     def _instructions(self) -> Text:
         if self.challenge.method == "totp":
             if self.recovery:
-                return Text("Enter one of your recovery codes (like abcd-efgh-ijkl-mnop-qrst-uvwx). "
-                            "Each works once. ctrl+g goes back to the authenticator code.")
+                return Text(
+                    "Enter one of your recovery codes (like abcd-efgh-ijkl-mnop-qrst-uvwx). "
+                    "Each works once. ctrl+g goes back to the authenticator code."
+                )
             return Text("Enter the 6-digit code shown by your authenticator app.")
         minutes = self.ss_app.db.policy.code_ttl_minutes
         where = "email" if self.challenge.method == "email_code" else "phone"
@@ -76,8 +81,17 @@ class SecondStepScreen(SelfServiceScreen):
             self.show_error("Enter the code first.")
             return
         app = self.ss_app
-        self.call_store(selfservice.finish_sign_in, app.db, self.challenge, code, app.attempt, recovery=self.recovery,
-                        done=app.signed_in, failed=self._failed, busy="Checking\u2026")
+        self.call_store(
+            selfservice.finish_sign_in,
+            app.db,
+            self.challenge,
+            code,
+            app.attempt,
+            recovery=self.recovery,
+            done=app.signed_in,
+            failed=self._failed,
+            busy="Checking\u2026",
+        )
 
     def _failed(self, error: StoreError) -> None:
         code = self.query_one("#code", Input)
@@ -98,8 +112,9 @@ class SecondStepScreen(SelfServiceScreen):
         code.focus()
 
     def action_resend(self) -> None:
-        self.call_store(selfservice.resend_code, self.ss_app.db, self.challenge, done=self._resent,
-                        busy="Sending\u2026")
+        self.call_store(
+            selfservice.resend_code, self.ss_app.db, self.challenge, done=self._resent, busy="Sending\u2026"
+        )
 
     def _resent(self, _expires: int) -> None:
         self.show_message(f"A new code is on its way to {self.challenge.masked}. Earlier codes no longer work.")

@@ -24,8 +24,13 @@ class SessionsScreen(AccountScreen):
     HELP_TEXT = "Each line is a place where you are signed in. Sign out the ones you do not recognise."
     BINDINGS = [
         Binding("x", "end", "Sign out session", tooltip="Sign out the selected session", id="end-session"),
-        Binding("a", "end_others", "Sign out others", tooltip="Sign out every session except this one",
-                id="end-other-sessions"),
+        Binding(
+            "a",
+            "end_others",
+            "Sign out others",
+            tooltip="Sign out every session except this one",
+            id="end-other-sessions",
+        ),
         Binding("r", "refresh", "Refresh", tooltip="Load the list again", id="refresh-sessions"),
         *account_bindings(),
     ]
@@ -54,8 +59,14 @@ class SessionsScreen(AccountScreen):
         now = self.ss_app.db.now()
         for view in self.views:
             this = Text("this", style="bold green") if view.sid == me.sid else Text("")
-            table.add_row(this, fmt_when(view.created_at, now), fmt_ago(view.last_seen_at, now),
-                          literal(view.app or "\u2014"), literal(view.ip or "local"), key=view.sid)
+            table.add_row(
+                this,
+                fmt_when(view.created_at, now),
+                fmt_ago(view.last_seen_at, now),
+                literal(view.app or "\u2014"),
+                literal(view.ip or "local"),
+                key=view.sid,
+            )
         self.refresh_bindings()
         table.focus()
 
@@ -78,14 +89,24 @@ class SessionsScreen(AccountScreen):
             self.show_error("That is this console's session; use Sign out (ctrl+o) instead.")
             return
         where = f"{view.app or 'an app'} from {view.ip or 'this computer'}"
-        self.app.push_screen(YesNoScreen("Sign out this session?", f"Session on {where}, signed in "
-                                         f"{fmt_time(view.created_at)} UTC.", yes="Sign it out", no="Keep it"),
-                             lambda yes: self._verified(f"You are about to sign out a session on {where}.",
-                                                        lambda: self._end(view.sid)) if yes else None)
+        self.app.push_screen(
+            YesNoScreen(
+                "Sign out this session?",
+                f"Session on {where}, signed in {fmt_time(view.created_at)} UTC.",
+                yes="Sign it out",
+                no="Keep it",
+            ),
+            lambda yes: (
+                self._verified(f"You are about to sign out a session on {where}.", lambda: self._end(view.sid))
+                if yes
+                else None
+            ),
+        )
 
     def _end(self, sid: str) -> None:
-        self.call_store(selfservice.end_session, self.ss_app.db, self.me, sid, done=self._ended,
-                        busy="Signing out\u2026")
+        self.call_store(
+            selfservice.end_session, self.ss_app.db, self.me, sid, done=self._ended, busy="Signing out\u2026"
+        )
 
     def _ended(self, _: object) -> None:
         self.action_refresh()
@@ -96,17 +117,27 @@ class SessionsScreen(AccountScreen):
         if not others:
             self.show_message("You are not signed in anywhere else.")
             return
-        self.app.push_screen(YesNoScreen(f"Sign out your {others} other session(s)?", "This console stays signed in.",
-                                         yes="Sign them out", no="Keep them"),
-                             lambda yes: self._verified(f"You are about to sign out {others} other session(s).",
-                                                        self._end_others) if yes else None)
+        self.app.push_screen(
+            YesNoScreen(
+                f"Sign out your {others} other session(s)?",
+                "This console stays signed in.",
+                yes="Sign them out",
+                no="Keep them",
+            ),
+            lambda yes: (
+                self._verified(f"You are about to sign out {others} other session(s).", self._end_others)
+                if yes
+                else None
+            ),
+        )
 
     def _verified(self, purpose: str, then: Callable[[], None]) -> None:
         with_fresh_verification(self, purpose, then, password_will_do=True)
 
     def _end_others(self) -> None:
-        self.call_store(selfservice.end_other_sessions, self.ss_app.db, self.me, busy="Signing out\u2026",
-                        done=self._ended_others)
+        self.call_store(
+            selfservice.end_other_sessions, self.ss_app.db, self.me, busy="Signing out\u2026", done=self._ended_others
+        )
 
     def _ended_others(self, count: int) -> None:
         self.action_refresh()

@@ -16,13 +16,34 @@ from textual.screen import Screen
 
 from .help import HelpEntry, collect_bindings
 
-
 # Moving around is what keys are for; the palette lists actions.
-NAVIGATION = frozenset({
-    "cursor_up", "cursor_down", "cursor_left", "cursor_right", "page_up", "page_down", "page_left", "page_right",
-    "first", "last", "focus_next", "focus_previous", "copy_text", "scroll_up", "scroll_down", "scroll_left",
-    "scroll_right", "scroll_home", "scroll_end", "scroll_top", "scroll_bottom", "command_palette", "app.command_palette",
-})
+NAVIGATION = frozenset(
+    {
+        "cursor_up",
+        "cursor_down",
+        "cursor_left",
+        "cursor_right",
+        "page_up",
+        "page_down",
+        "page_left",
+        "page_right",
+        "first",
+        "last",
+        "focus_next",
+        "focus_previous",
+        "copy_text",
+        "scroll_up",
+        "scroll_down",
+        "scroll_left",
+        "scroll_right",
+        "scroll_home",
+        "scroll_end",
+        "scroll_top",
+        "scroll_bottom",
+        "command_palette",
+        "app.command_palette",
+    }
+)
 
 
 def command_title(entry: HelpEntry) -> str:
@@ -39,8 +60,9 @@ class BindingCommands(Provider):
     """Offers each described binding of the screen (and its widgets and the app) as a palette command."""
 
     def _entries(self) -> list[HelpEntry]:
-        entries = [e for e in collect_bindings(self.screen)
-                   if e.enabled and e.action.rpartition(".")[2] not in NAVIGATION]
+        entries = [
+            e for e in collect_bindings(self.screen) if e.enabled and e.action.rpartition(".")[2] not in NAVIGATION
+        ]
         # The screen's own actions first, then its widgets', then the app's.
         return sorted(entries, key=lambda e: 0 if isinstance(e.node, Screen) else 2 if isinstance(e.node, App) else 1)
 

@@ -23,8 +23,15 @@ class ConfirmReason(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, detail: str = "", *, confirm_label: str = "Confirm", reason_required: bool = True,
-                 destructive: bool = True) -> None:
+    def __init__(
+        self,
+        title: str,
+        detail: str = "",
+        *,
+        confirm_label: str = "Confirm",
+        reason_required: bool = True,
+        destructive: bool = True,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.detail = detail
@@ -37,8 +44,10 @@ class ConfirmReason(ModalScreen[str | None]):
             yield Label(literal(self.title_text, "bold"))
             if self.detail:
                 yield Static(literal_lines(self.detail), id="confirm-detail")
-            yield Input(placeholder="Reason (recorded in the audit log)" + ("" if self.reason_required else " - optional"),
-                        id="confirm-reason")
+            yield Input(
+                placeholder="Reason (recorded in the audit log)" + ("" if self.reason_required else " - optional"),
+                id="confirm-reason",
+            )
             yield Label("", id="confirm-error")
             with Horizontal():
                 yield Button("Cancel", id="cancel")

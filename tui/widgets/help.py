@@ -106,7 +106,7 @@ def collect_bindings(screen: Screen) -> list[HelpEntry]:
     taken: set[str] = set()
     app = screen.app
     for node, hidden_too in _nodes(screen):
-        for key, binding in node._bindings:  # noqa: SLF001 - the merged map includes keymap overrides
+        for key, binding in node._bindings:
             if not isinstance(binding, Binding) or binding.system or not binding.description:
                 continue
             if not hidden_too and not binding.show:
@@ -121,7 +121,8 @@ def collect_bindings(screen: Screen) -> list[HelpEntry]:
             if entry is None:
                 description = PRETTY.get(binding.action) or binding.tooltip or binding.description
                 entry = entries[(id(node), binding.action)] = HelpEntry(
-                    group_of(node), description, binding.action, node, enabled=state is not None)
+                    group_of(node), description, binding.action, node, enabled=state is not None
+                )
             display = app.get_key_display(binding)
             if re.fullmatch(r"f\d{1,2}", display):
                 display = display.upper()

@@ -26,8 +26,10 @@ def qr_lines(data: str, border: int = 2) -> list[str]:
     matrix = qr_matrix(data, border)
     if len(matrix) % 2:
         matrix.append([False] * len(matrix[0]))
-    return ["".join(HALF_BLOCKS[(top, bottom)] for top, bottom in zip(matrix[y], matrix[y + 1]))
-            for y in range(0, len(matrix), 2)]
+    return [
+        "".join(HALF_BLOCKS[(top, bottom)] for top, bottom in zip(matrix[y], matrix[y + 1]))
+        for y in range(0, len(matrix), 2)
+    ]
 
 
 def lines_to_matrix(lines: list[str]) -> list[list[bool]]:

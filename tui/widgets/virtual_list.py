@@ -79,12 +79,12 @@ def layout_columns(columns: Sequence[Column], available: int, gap: int = 1) -> l
 class ListMessage(Message):
     """A message from a VirtualList; `control` makes `@on(..., "#id")` selectors work."""
 
-    def __init__(self, sender: "VirtualList") -> None:
+    def __init__(self, sender: VirtualList) -> None:
         super().__init__()
         self.list = sender
 
     @property
-    def control(self) -> "VirtualList":
+    def control(self) -> VirtualList:
         return self.list
 
 
@@ -99,7 +99,9 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home", "first", "First row", show=False),
         Binding("end", "last", "Last row", show=False),
-        Binding("space", "toggle_select", "Select", key_display="space", tooltip="Select or unselect the highlighted row"),
+        Binding(
+            "space", "toggle_select", "Select", key_display="space", tooltip="Select or unselect the highlighted row"
+        ),
         Binding("enter", "open", "Open", show=False, tooltip="Open the highlighted row"),
     ]
     COMPONENT_CLASSES = {
@@ -121,32 +123,43 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
     class Highlighted(ListMessage):
-        def __init__(self, sender: "VirtualList", row: object | None) -> None:
+        def __init__(self, sender: VirtualList, row: object | None) -> None:
             super().__init__(sender)
             self.row = row
 
     class Opened(ListMessage):
-        def __init__(self, sender: "VirtualList", row: object) -> None:
+        def __init__(self, sender: VirtualList, row: object) -> None:
             super().__init__(sender)
             self.row = row
 
     class SelectionChanged(ListMessage):
-        def __init__(self, sender: "VirtualList", count: int) -> None:
+        def __init__(self, sender: VirtualList, count: int) -> None:
             super().__init__(sender)
             self.count = count
 
     class Loaded(ListMessage):
         """A fetch was applied (or failed: `error` holds the message)."""
 
-        def __init__(self, sender: "VirtualList", op: str, error: str | None = None) -> None:
+        def __init__(self, sender: VirtualList, op: str, error: str | None = None) -> None:
             super().__init__(sender)
             self.op = op
             self.error = error
 
-    def __init__(self, columns: Sequence[Column], render_row: Callable[[T], Sequence[Text]],
-                 key: Callable[[T], Hashable], *, source: WindowSource[T] | None = None, page_size: int = 100,
-                 max_rows: int = 300, empty_text: str = "Nothing to show.", selectable: bool = True,
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        render_row: Callable[[T], Sequence[Text]],
+        key: Callable[[T], Hashable],
+        *,
+        source: WindowSource[T] | None = None,
+        page_size: int = 100,
+        max_rows: int = 300,
+        empty_text: str = "Nothing to show.",
+        selectable: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
         self.render_row = render_row
@@ -191,8 +204,14 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         generation, source, rows = self._generation, self.source, list(self.rows)
         if op in ("first", "last") or not rows:
             self.refresh()
-        self.run_worker(lambda: self._fetch(op, generation, source, rows), thread=True, exclusive=True,
-                        group=f"virtual-list-{id(self)}", name=f"list {op}", exit_on_error=False)
+        self.run_worker(
+            lambda: self._fetch(op, generation, source, rows),
+            thread=True,
+            exclusive=True,
+            group=f"virtual-list-{id(self)}",
+            name=f"list {op}",
+            exit_on_error=False,
+        )
 
     def _fetch(self, op: str, generation: int, source: WindowSource[T], rows: list[T]) -> None:
         worker = get_current_worker()

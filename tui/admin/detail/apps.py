@@ -30,8 +30,15 @@ class AppsTab(DetailTab):
         table = RecordTable(id="apps-table")
         table.add_columns("App", "Access", "Why")
         yield table
-        yield Static(Text("A user rule beats group rules; among group rules a deny wins; otherwise the app's "
-                          "default policy applies.", style="dim"), id="apps-status", classes="status")
+        yield Static(
+            Text(
+                "A user rule beats group rules; among group rules a deny wins; otherwise the app's "
+                "default policy applies.",
+                style="dim",
+            ),
+            id="apps-status",
+            classes="status",
+        )
 
     @property
     def table(self) -> RecordTable:
@@ -75,17 +82,26 @@ class AppsTab(DetailTab):
         label = self.detail.snapshot.user.username if self.detail.snapshot else None
         who = label or uid
         if effect is None:
-            title, detail, verb = (f"Remove {who}'s rule on {app_name}?",
-                                   "Access then follows group rules or the app's default.", "Clear rule")
+            title, detail, verb = (
+                f"Remove {who}'s rule on {app_name}?",
+                "Access then follows group rules or the app's default.",
+                "Clear rule",
+            )
         else:
             title = f"{effect.capitalize()} {who} on {app_name}?"
-            detail = (f"A user rule '{effect}' overrides group rules and the default policy "
-                      f"(now: {'allowed' if decision.allowed else 'denied'}, {decision.why}).")
+            detail = (
+                f"A user rule '{effect}' overrides group rules and the default policy "
+                f"(now: {'allowed' if decision.allowed else 'denied'}, {decision.why})."
+            )
             verb = effect.capitalize()
-        self.confirm(title, detail, lambda reason: access.set_rule(self.db, self.actor, app_name, effect, user_ref=uid,
-                                                                   reason=reason),
-                     lambda _none: self.changed(f"{verb}: {app_name}."), confirm_label=verb,
-                     destructive=effect == "deny")
+        self.confirm(
+            title,
+            detail,
+            lambda reason: access.set_rule(self.db, self.actor, app_name, effect, user_ref=uid, reason=reason),
+            lambda _none: self.changed(f"{verb}: {app_name}."),
+            confirm_label=verb,
+            destructive=effect == "deny",
+        )
 
     def allow(self) -> None:
         self._rule("allow")

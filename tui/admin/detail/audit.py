@@ -34,10 +34,20 @@ def entry_rows(entry: AuditEntry) -> list[tuple[str, list[Any]]]:
     rows = []
     for i, (field, before, after) in enumerate(pairs):
         first = i == 0
-        rows.append((f"{entry.id}:{i}", [
-            fmt_time(entry.ts) if first else "", cell(entry.action if first else "", limit=18),
-            cell(field or EMPTY, limit=20), cell(before, BEFORE, limit=20), cell(after, AFTER, limit=20),
-            cell(entry.actor if first else "", limit=16), cell(entry.reason if first else "", limit=40)]))
+        rows.append(
+            (
+                f"{entry.id}:{i}",
+                [
+                    fmt_time(entry.ts) if first else "",
+                    cell(entry.action if first else "", limit=18),
+                    cell(field or EMPTY, limit=20),
+                    cell(before, BEFORE, limit=20),
+                    cell(after, AFTER, limit=20),
+                    cell(entry.actor if first else "", limit=16),
+                    cell(entry.reason if first else "", limit=40),
+                ],
+            )
+        )
     return rows
 
 
@@ -85,8 +95,12 @@ class AuditTab(DetailTab):
 
     def reload(self) -> None:
         db, uid = self.db, self.uid
-        self.run_store(lambda: history.audit_log(db, target_uid=uid, limit=PAGE + 1), self._first,
-                       group="audit-load", exclusive=True)
+        self.run_store(
+            lambda: history.audit_log(db, target_uid=uid, limit=PAGE + 1),
+            self._first,
+            group="audit-load",
+            exclusive=True,
+        )
 
     def _first(self, entries: list[AuditEntry]) -> None:
         self.more = len(entries) > PAGE
@@ -101,8 +115,12 @@ class AuditTab(DetailTab):
             self.notify("No older audit entries.", timeout=2, markup=False)
             return
         db, uid, before = self.db, self.uid, self.entries[-1].id
-        self.run_store(lambda: history.audit_log(db, target_uid=uid, before_id=before, limit=PAGE + 1),
-                       lambda entries: self._next(before, entries), group="audit-more", exclusive=True)
+        self.run_store(
+            lambda: history.audit_log(db, target_uid=uid, before_id=before, limit=PAGE + 1),
+            lambda entries: self._next(before, entries),
+            group="audit-more",
+            exclusive=True,
+        )
 
     def _next(self, before: int, entries: list[AuditEntry]) -> None:
         if not self.entries or self.entries[-1].id != before:

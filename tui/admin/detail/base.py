@@ -52,8 +52,10 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, StoreError):
         return str(exc)
     if isinstance(exc, SQLAlchemyError):
-        return f"The database refused the operation ({type(exc.orig if hasattr(exc, 'orig') else exc).__name__}: " \
-               f"{getattr(exc, 'orig', exc)}). Nothing was changed; try again."
+        return (
+            f"The database refused the operation ({type(exc.orig if hasattr(exc, 'orig') else exc).__name__}: "
+            f"{getattr(exc, 'orig', exc)}). Nothing was changed; try again."
+        )
     return f"Unexpected error ({type(exc).__name__}): {exc}"
 
 
@@ -79,23 +81,34 @@ def cell(value: Any, style: str = "", limit: int = 0) -> Text:
 class StoreWorkers:
     """Mixin for widgets and screens: store calls in thread workers, results handed back on the UI thread."""
 
-    def run_store(self, job: Callable[[], T], done: Callable[[T], None] | None = None, *,
-                  failed: Callable[[BaseException], None] | None = None, group: str = "store",
-                  exclusive: bool = False) -> Worker[None]:
+    def run_store(
+        self,
+        job: Callable[[], T],
+        done: Callable[[T], None] | None = None,
+        *,
+        failed: Callable[[BaseException], None] | None = None,
+        group: str = "store",
+        exclusive: bool = False,
+    ) -> Worker[None]:
         """Run `job` in a thread worker; hand its result (or its error) back on the UI thread."""
 
         def work() -> None:
             worker = get_current_worker()
             try:
                 result = job()
-            except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a traceback
+            except Exception as exc:
                 self._hand_back(worker, failed or self.show_error, exc)
                 return
             if done is not None:
                 self._hand_back(worker, done, result)
 
-        return self.run_worker(work, thread=True, group=group, exclusive=exclusive,  # type: ignore[attr-defined]
-                               exit_on_error=False)
+        return self.run_worker(
+            work,
+            thread=True,
+            group=group,
+            exclusive=exclusive,  # type: ignore[attr-defined]
+            exit_on_error=False,
+        )
 
     def _hand_back(self, worker: Worker, callback: Callable[[Any], None], value: Any) -> None:
         if worker.is_cancelled:
@@ -128,8 +141,16 @@ class DetailTab(StoreWorkers, Vertical):
     def uid(self) -> str:
         return self.detail.uid
 
-    def confirm(self, title: str, detail: str, job: Callable[[str], T], done: Callable[[T], None] | None = None, *,
-                confirm_label: str = "Confirm", destructive: bool = True) -> None:
+    def confirm(
+        self,
+        title: str,
+        detail: str,
+        job: Callable[[str], T],
+        done: Callable[[T], None] | None = None,
+        *,
+        confirm_label: str = "Confirm",
+        destructive: bool = True,
+    ) -> None:
         """Ask for confirmation and a reason, then run `job(reason)`; Esc or Cancel does nothing."""
 
         def answered(reason: str | None) -> None:
@@ -138,7 +159,9 @@ class DetailTab(StoreWorkers, Vertical):
                 return
             self.run_store(lambda: job(reason), done, group="action")
 
-        self.app.push_screen(ConfirmReason(title, detail, confirm_label=confirm_label, destructive=destructive), answered)
+        self.app.push_screen(
+            ConfirmReason(title, detail, confirm_label=confirm_label, destructive=destructive), answered
+        )
 
     def changed(self, message: str) -> None:
         """After a successful change: tell the admin and reload every tab."""
@@ -174,7 +197,7 @@ class RecordTable(DataTable):
             return None
         try:
             key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - no valid cursor
+        except Exception:
             return None
         return key.value
 

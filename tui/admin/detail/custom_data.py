@@ -18,8 +18,10 @@ from ...text import literal, visible
 from .base import DetailTab, UserSnapshot, error_text
 from .dialogs import DefineFieldDialog
 
-HINT = ("Enter saves a text field (ctrl+s saves all edited ones); a choice or a checkbox saves as soon as it "
-        "changes. ctrl+n defines a new field.")
+HINT = (
+    "Enter saves a text field (ctrl+s saves all edited ones); a choice or a checkbox saves as soon as it "
+    "changes. ctrl+n defines a new field."
+)
 
 
 def _shape(values: list[FieldValue]) -> tuple:
@@ -51,13 +53,25 @@ class CustomDataTab(DetailTab):
     def _control(self, item: FieldValue) -> Widget:
         field, value, name = item.field, item.value, f"custom-{item.field.key}"
         if field.type == "enum":
-            return Select([(literal(o), o) for o in item.options], prompt="(not set)", allow_blank=True,
-                          value=value if value in item.options else Select.NULL, id=name, compact=True)
+            return Select(
+                [(literal(o), o) for o in item.options],
+                prompt="(not set)",
+                allow_blank=True,
+                value=value if value in item.options else Select.NULL,
+                id=name,
+                compact=True,
+            )
         if field.type == "boolean":
             return Checkbox(bool_label(value), value=value == "true", id=name, compact=True)
         placeholder = {"date": "YYYY-MM-DD", "number": "a number", "string": ""}.get(field.type, "")
-        return Input(visible(value), placeholder=placeholder, id=name, compact=True, select_on_focus=False,
-                     type="number" if field.type == "number" else "text")
+        return Input(
+            visible(value),
+            placeholder=placeholder,
+            id=name,
+            compact=True,
+            select_on_focus=False,
+            type="number" if field.type == "number" else "text",
+        )
 
     def _rows(self, values: list[FieldValue]) -> list[Widget]:
         if not values:
@@ -66,9 +80,15 @@ class CustomDataTab(DetailTab):
         for item in values:
             field = item.field
             kind = field.type + (", unique" if field.unique else "") + (", self-service" if field.user_editable else "")
-            rows.append(Horizontal(Label(literal(field.label), classes="field-label"), self._control(item),
-                                   Label(literal(f"{field.key} ({kind})"), classes="field-type"),
-                                   classes="field-row", id=f"crow-{field.key}"))
+            rows.append(
+                Horizontal(
+                    Label(literal(field.label), classes="field-label"),
+                    self._control(item),
+                    Label(literal(f"{field.key} ({kind})"), classes="field-type"),
+                    classes="field-row",
+                    id=f"crow-{field.key}",
+                )
+            )
             error = Label(classes="field-error", id=f"cerror-{field.key}")
             error.display = False
             rows.append(error)
@@ -146,7 +166,7 @@ class CustomDataTab(DetailTab):
         for key in self.fields:
             try:
                 widget = self.query_one(f"#custom-{key}")
-            except Exception:  # noqa: BLE001 - not mounted yet
+            except Exception:
                 continue
             if isinstance(widget, Input) and widget.value != visible(self.stored.get(key)):
                 out[key] = widget.value
@@ -225,7 +245,7 @@ class CustomDataTab(DetailTab):
             for key, raw in values.items():
                 try:
                     outcome[key] = ("ok", custom.set_value(db, actor, uid, key, raw))
-                except Exception as exc:  # noqa: BLE001 - reported per field
+                except Exception as exc:
                     outcome[key] = ("error", exc)
             return outcome
 
@@ -250,8 +270,11 @@ class CustomDataTab(DetailTab):
                 first_error = first_error or key
         if first_error:
             self.query_one(f"#custom-{first_error}").focus()
-            self.notify("Not saved: the value was refused; see the message under the field. Nothing was changed.",
-                        severity="error", markup=False)
+            self.notify(
+                "Not saved: the value was refused; see the message under the field. Nothing was changed.",
+                severity="error",
+                markup=False,
+            )
         if saved:
             self.changed(f"Saved {', '.join(saved)}.")
         self.detail.refresh_bindings()
@@ -266,4 +289,3 @@ class CustomDataTab(DetailTab):
 
     def enter(self) -> None:
         self.detail.focus_tabs()
-

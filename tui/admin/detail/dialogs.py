@@ -70,8 +70,11 @@ class FormDialog(StoreWorkers, ModalScreen[Any]):
 
     @staticmethod
     def buttons(ok: str) -> Horizontal:
-        return Horizontal(Button("Cancel", id="cancel", compact=True), Button(ok, id="ok", variant="primary",
-                                                                              compact=True), classes="buttons")
+        return Horizontal(
+            Button("Cancel", id="cancel", compact=True),
+            Button(ok, id="ok", variant="primary", compact=True),
+            classes="buttons",
+        )
 
     def error(self, message: str | None, focus: str | None = None) -> None:
         self.query_one(".dialog-error", Label).update(literal(message or ""))
@@ -115,12 +118,17 @@ class TempPasswordDialog(FormDialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(literal(f"Set a temporary password for {self.label}"), classes="dialog-title")
-            yield Static(f"At least {self.policy.password_min_length} characters; not a common password; not based on "
-                         "the user's name or email. Their sessions end when it is set.", classes="dialog-hint")
-            yield self.row("Password", Input(password=True, id="pw", compact=True,
-                                             max_length=self.policy.password_max_length))
-            yield self.row("Repeat", Input(password=True, id="pw2", compact=True,
-                                           max_length=self.policy.password_max_length))
+            yield Static(
+                f"At least {self.policy.password_min_length} characters; not a common password; not based on "
+                "the user's name or email. Their sessions end when it is set.",
+                classes="dialog-hint",
+            )
+            yield self.row(
+                "Password", Input(password=True, id="pw", compact=True, max_length=self.policy.password_max_length)
+            )
+            yield self.row(
+                "Repeat", Input(password=True, id="pw2", compact=True, max_length=self.policy.password_max_length)
+            )
             yield Checkbox("Show the password (ctrl+t)", id="reveal", compact=True)
             yield YesNoBox("Must change it at next sign-in", value=True, id="must-change")
             yield Label(classes="dialog-error")
@@ -166,9 +174,13 @@ class TempPasswordDialog(FormDialog):
             return
         must_change = self.query_one("#must-change", Checkbox).value
         self.error("Checking the password policy…")
-        self.run_store(lambda: passwords.check_policy(password, self.policy, self.context),
-                       lambda _ok: self.dismiss((password, must_change)),
-                       failed=lambda exc: self.error(error_text(exc), "#pw"), group="policy", exclusive=True)
+        self.run_store(
+            lambda: passwords.check_policy(password, self.policy, self.context),
+            lambda _ok: self.dismiss((password, must_change)),
+            failed=lambda exc: self.error(error_text(exc), "#pw"),
+            group="policy",
+            exclusive=True,
+        )
 
 
 class DefineFieldDialog(FormDialog):
@@ -177,14 +189,22 @@ class DefineFieldDialog(FormDialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Define a new custom field", classes="dialog-title")
-            yield Static("Key and type cannot be changed later. Every user gets the field (empty until set).",
-                         classes="dialog-hint")
+            yield Static(
+                "Key and type cannot be changed later. Every user gets the field (empty until set).",
+                classes="dialog-hint",
+            )
             yield self.row("Key", Input(placeholder="a-z, 0-9 and _, e.g. cost_center", id="key", compact=True))
             yield self.row("Label", Input(placeholder="shown to admins (optional)", id="label", compact=True))
-            yield self.row("Type", Select([(t, t) for t in custom.TYPES], value="string", allow_blank=False, id="type",
-                                          compact=True))
-            yield self.row("Options", Input(placeholder="enum only, comma-separated: gold, silver", id="options",
-                                            disabled=True, compact=True))
+            yield self.row(
+                "Type",
+                Select([(t, t) for t in custom.TYPES], value="string", allow_blank=False, id="type", compact=True),
+            )
+            yield self.row(
+                "Options",
+                Input(
+                    placeholder="enum only, comma-separated: gold, silver", id="options", disabled=True, compact=True
+                ),
+            )
             yield YesNoBox("Unique across users (string and number only)", id="unique")
             yield YesNoBox("Users may edit it in self-service", id="editable")
             yield Label(classes="dialog-error")
@@ -210,9 +230,15 @@ class DefineFieldDialog(FormDialog):
         editable = self.query_one("#editable", Checkbox).value
         db, actor = self.app.db, self.app.actor  # type: ignore[attr-defined]
         self.error(None)
-        self.run_store(lambda: custom.define_field(db, actor, key, kind, label=label, options=options, unique=unique,
-                                                   user_editable=editable),
-                       lambda field: self.dismiss(field.key), failed=self._failed, group="define", exclusive=True)
+        self.run_store(
+            lambda: custom.define_field(
+                db, actor, key, kind, label=label, options=options, unique=unique, user_editable=editable
+            ),
+            lambda field: self.dismiss(field.key),
+            failed=self._failed,
+            group="define",
+            exclusive=True,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         where = {"key": "#key", "type": "#type", "options": "#options", "unique": "#unique", "label": "#label"}
@@ -231,8 +257,9 @@ class LinkIdentityDialog(FormDialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(literal(f"Link an external identity to {self.label}"), classes="dialog-title")
-            yield Static("Whoever controls this identity at the provider can then sign in as this user.",
-                         classes="dialog-hint")
+            yield Static(
+                "Whoever controls this identity at the provider can then sign in as this user.", classes="dialog-hint"
+            )
             yield self.row("Provider", Input(placeholder="e.g. github, google, corp-saml", id="provider", compact=True))
             yield self.row("Subject", Input(placeholder="the user's id at the provider", id="subject", compact=True))
             yield self.row("Reason", Input(placeholder="recorded in the audit log", id="reason", compact=True))
@@ -263,8 +290,13 @@ class LinkIdentityDialog(FormDialog):
             return
         db, actor = self.app.db, self.app.actor  # type: ignore[attr-defined]
         self.error(None)
-        self.run_store(lambda: identities.link(db, actor, self.uid, provider, subject, reason=reason),
-                       lambda _identity: self.dismiss(provider), failed=self._failed, group="link", exclusive=True)
+        self.run_store(
+            lambda: identities.link(db, actor, self.uid, provider, subject, reason=reason),
+            lambda _identity: self.dismiss(provider),
+            failed=self._failed,
+            group="link",
+            exclusive=True,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         field = exc.field if isinstance(exc, ValidationError) else None

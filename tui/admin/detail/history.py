@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rich.text import Text
@@ -31,13 +31,21 @@ def day_start(text: str, label: str) -> int | None:
         day = date.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{label} date '{text}' is not a date in the form YYYY-MM-DD.", label.lower()) from None
-    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
 def row_cells(row: HistoryRow) -> list[Any]:
     result = Text("ok", style=GOOD) if row.success else Text("FAILED", style=BAD)
-    return [fmt_time(row.ts), result, cell(row.reason, limit=40), cell(row.app), cell(row.ip), cell(row.method),
-            cell(row.identifier, limit=32), cell(row.user_agent, limit=60)]
+    return [
+        fmt_time(row.ts),
+        result,
+        cell(row.reason, limit=40),
+        cell(row.app),
+        cell(row.ip),
+        cell(row.method),
+        cell(row.identifier, limit=32),
+        cell(row.user_agent, limit=60),
+    ]
 
 
 class HistoryTab(DetailTab):
@@ -90,9 +98,13 @@ class HistoryTab(DetailTab):
             self._filter_error("The 'from' date is after the 'to' date.")
             return None
         self._filter_error(None)
-        return HistoryFilter(success={"ok": True, "failed": False}.get(str(result)),
-                             app=self.query_one("#history-app", Input).value.strip() or None,
-                             ip=self.query_one("#history-ip", Input).value.strip() or None, since=since, until=until)
+        return HistoryFilter(
+            success={"ok": True, "failed": False}.get(str(result)),
+            app=self.query_one("#history-app", Input).value.strip() or None,
+            ip=self.query_one("#history-ip", Input).value.strip() or None,
+            since=since,
+            until=until,
+        )
 
     def _filter_error(self, message: str | None) -> None:
         label = self.query_one("#history-error", Label)
@@ -128,9 +140,13 @@ class HistoryTab(DetailTab):
             return
         flt, db = self.flt, self.db
         self._loading = True
-        self.run_store(lambda: history.login_history(db, user_id, flt, limit=PAGE + 1),
-                       lambda rows: self._first_page(flt, rows), failed=self._failed, group="history-load",
-                       exclusive=True)
+        self.run_store(
+            lambda: history.login_history(db, user_id, flt, limit=PAGE + 1),
+            lambda rows: self._first_page(flt, rows),
+            failed=self._failed,
+            group="history-load",
+            exclusive=True,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self._loading = False
@@ -153,8 +169,12 @@ class HistoryTab(DetailTab):
             return
         flt, db, before = self.flt, self.db, self.rows[-1].cursor
         self._loading = True
-        self.run_store(lambda: history.login_history(db, user_id, flt, before=before, limit=PAGE + 1),
-                       lambda rows: self._next_page(flt, before, rows), failed=self._failed, group="history-more")
+        self.run_store(
+            lambda: history.login_history(db, user_id, flt, before=before, limit=PAGE + 1),
+            lambda rows: self._next_page(flt, before, rows),
+            failed=self._failed,
+            group="history-more",
+        )
 
     def _next_page(self, flt: HistoryFilter, before: tuple[int, int], rows: list[HistoryRow]) -> None:
         self._loading = False
@@ -176,8 +196,12 @@ class HistoryTab(DetailTab):
             self.reload()
             return
         flt, db, top = self.flt, self.db, self.rows[0].cursor
-        self.run_store(lambda: history.login_history(db, user_id, flt, limit=PAGE + 1),
-                       lambda rows: self._merge_new(flt, top, rows), group="history-live", exclusive=True)
+        self.run_store(
+            lambda: history.login_history(db, user_id, flt, limit=PAGE + 1),
+            lambda rows: self._merge_new(flt, top, rows),
+            group="history-live",
+            exclusive=True,
+        )
 
     def _merge_new(self, flt: HistoryFilter, top: tuple[int, int], rows: list[HistoryRow]) -> None:
         if flt != self.flt or not self.rows or self.rows[0].cursor != top:

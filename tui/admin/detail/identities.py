@@ -39,10 +39,20 @@ class IdentitiesTab(DetailTab):
     def show_snapshot(self, snapshot: UserSnapshot) -> None:
         self.identities = snapshot.identities
         now = snapshot.now
-        self.table.refill([(str(i.id), [cell(i.provider), cell(i.subject), f"{fmt_time(i.linked_at)} "
-                                        f"({fmt_ago(i.linked_at, now)})"]) for i in self.identities])
-        text = (Text(f"{len(self.identities)} linked identit{'y' if len(self.identities) == 1 else 'ies'}.")
-                if self.identities else Text("No external identities are linked. Press l to link one."))
+        self.table.refill(
+            [
+                (
+                    str(i.id),
+                    [cell(i.provider), cell(i.subject), f"{fmt_time(i.linked_at)} ({fmt_ago(i.linked_at, now)})"],
+                )
+                for i in self.identities
+            ]
+        )
+        text = (
+            Text(f"{len(self.identities)} linked identit{'y' if len(self.identities) == 1 else 'ies'}.")
+            if self.identities
+            else Text("No external identities are linked. Press l to link one.")
+        )
         self.query_one("#identities-status", Static).update(text)
 
     def selected(self) -> Identity | None:
@@ -70,9 +80,11 @@ class IdentitiesTab(DetailTab):
             return
         provider = identity.provider
         same = [i.subject for i in self.identities if i.provider == provider]
-        self.confirm(f"Unlink {provider} from this user?",
-                     f"Removes {len(same)} {provider} identit{'y' if len(same) == 1 else 'ies'} ({', '.join(same)}); "
-                     f"that provider can no longer sign in as this user.",
-                     lambda reason: identities.unlink(self.db, self.actor, self.uid, provider, reason=reason),
-                     lambda count: self.changed(f"Unlinked {count} {provider} identit{'y' if count == 1 else 'ies'}."),
-                     confirm_label="Unlink")
+        self.confirm(
+            f"Unlink {provider} from this user?",
+            f"Removes {len(same)} {provider} identit{'y' if len(same) == 1 else 'ies'} ({', '.join(same)}); "
+            f"that provider can no longer sign in as this user.",
+            lambda reason: identities.unlink(self.db, self.actor, self.uid, provider, reason=reason),
+            lambda count: self.changed(f"Unlinked {count} {provider} identit{'y' if count == 1 else 'ies'}."),
+            confirm_label="Unlink",
+        )

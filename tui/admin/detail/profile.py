@@ -21,8 +21,12 @@ from .base import DetailTab, UserSnapshot, error_text, shown
 
 GENDERS = [("Unknown (U)", "U"), ("Female (F)", "F"), ("Male (M)", "M")]
 PLACEHOLDERS = {  # hints only: an "e.g." so an empty field never looks filled in
-    "email": "e.g. name@example.com", "phone": "e.g. +14155550123 (international form)", "birthdate": "YYYY-MM-DD",
-    "photo": "e.g. https://example.com/me.png", "locale": "e.g. en-US", "zoneinfo": "e.g. Europe/Paris",
+    "email": "e.g. name@example.com",
+    "phone": "e.g. +14155550123 (international form)",
+    "birthdate": "YYYY-MM-DD",
+    "photo": "e.g. https://example.com/me.png",
+    "locale": "e.g. en-US",
+    "zoneinfo": "e.g. Europe/Paris",
 }
 
 
@@ -207,8 +211,11 @@ class ProfileTab(DetailTab):
         elif self._same_profile(user):
             self.version = user.version  # only non-profile changes (e.g. our own disable): the edits still apply
         elif self._banner_kind != "error":
-            self.banner("Someone else changed this user while you were editing; saving will be refused. "
-                        "ctrl+r reloads their version (your edits are discarded).", "warning")
+            self.banner(
+                "Someone else changed this user while you were editing; saving will be refused. "
+                "ctrl+r reloads their version (your edits are discarded).",
+                "warning",
+            )
 
     # ----- actions ------------------------------------------------------------------------------
     def can(self, action: str) -> bool | None:
@@ -236,9 +243,13 @@ class ProfileTab(DetailTab):
         version = self.version
         self._saving = True
         self.banner("Saving…", "info")
-        self.run_store(lambda: users.update_user(self.db, self.actor, self.uid, changes, expected_version=version),
-                       lambda user: self._saved(user, list(changes)), failed=self._save_failed, group="save",
-                       exclusive=True)
+        self.run_store(
+            lambda: users.update_user(self.db, self.actor, self.uid, changes, expected_version=version),
+            lambda user: self._saved(user, list(changes)),
+            failed=self._save_failed,
+            group="save",
+            exclusive=True,
+        )
 
     def _saved(self, user: User, fields: list[str]) -> None:
         self._saving = False
@@ -269,11 +280,17 @@ class ProfileTab(DetailTab):
         """Say what the other admin changed, next to the refusal."""
         if self._same_profile(current):
             self.version = current.version
-            self.banner("Not saved: the account changed meanwhile, but not its profile fields. Your edits are kept; "
-                        "press ctrl+s again to save them.", "warning")
+            self.banner(
+                "Not saved: the account changed meanwhile, but not its profile fields. Your edits are kept; "
+                "press ctrl+s again to save them.",
+                "warning",
+            )
             return
-        text = Text("Not saved: this user was changed by someone else since you loaded it. Nothing was written. "
-                    "Press ctrl+r to reload their version (your edits are discarded).", style="bold")
+        text = Text(
+            "Not saved: this user was changed by someone else since you loaded it. Nothing was written. "
+            "Press ctrl+r to reload their version (your edits are discarded).",
+            style="bold",
+        )
         theirs = {f: form_value(current, f) for f in PROFILE_FIELDS}
         differs = [f for f in PROFILE_FIELDS if theirs[f] != self.loaded.get(f)]
         if differs:

@@ -24,8 +24,9 @@ def record_of(snapshot: UserSnapshot) -> dict[str, Any]:
     data.update((k, v) for k, v in flat.items() if k not in data)
     data["groups"] = snapshot.groups
     data["custom"] = {v.field.key: v.value for v in snapshot.custom}
-    data["identities"] = [{"provider": i.provider, "subject": i.subject, "linked_at": i.linked_at}
-                          for i in snapshot.identities]
+    data["identities"] = [
+        {"provider": i.provider, "subject": i.subject, "linked_at": i.linked_at} for i in snapshot.identities
+    ]
     data["recovery_codes_left"] = snapshot.recovery_codes_left
     data["live_sessions"] = snapshot.live_sessions
     for secret in users.HIDDEN:  # belt and braces: to_dict already leaves them out

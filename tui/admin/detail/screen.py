@@ -40,17 +40,31 @@ TAB_IDS = tuple(TABS)
 TAB_NAMES = {"custom": "Custom data", "history": "Login history"}  # longer names for help and the palette
 # Which tab each tab-specific action belongs to (the footer shows only the active tab's actions).
 ACTION_TABS: dict[str, tuple[str, ...]] = {
-    "save": ("profile", "custom"), "discard": ("profile",), "define_field": ("custom",),
-    "disable": ("security",), "enable": ("security",), "unlock": ("security",), "archive": ("security",),
-    "delete": ("security",), "set_password": ("security",), "reset_mfa": ("security",),
-    "older": ("history", "audit"), "filter": ("history",),
-    "revoke": ("sessions",), "revoke_all": ("sessions",),
-    "allow": ("apps",), "deny": ("apps",), "clear_rule": ("apps",),
-    "link": ("identities",), "unlink": ("identities",),
+    "save": ("profile", "custom"),
+    "discard": ("profile",),
+    "define_field": ("custom",),
+    "disable": ("security",),
+    "enable": ("security",),
+    "unlock": ("security",),
+    "archive": ("security",),
+    "delete": ("security",),
+    "set_password": ("security",),
+    "reset_mfa": ("security",),
+    "older": ("history", "audit"),
+    "filter": ("history",),
+    "revoke": ("sessions",),
+    "revoke_all": ("sessions",),
+    "allow": ("apps",),
+    "deny": ("apps",),
+    "clear_rule": ("apps",),
+    "link": ("identities",),
+    "unlink": ("identities",),
 }
 STATUS_STYLES = {
-    "active": "bold black on green", "locked": "bold black on yellow",
-    "disabled": "bold white on red", "archived": "bold white on grey37",
+    "active": "bold black on green",
+    "locked": "bold black on yellow",
+    "disabled": "bold white on red",
+    "archived": "bold white on grey37",
 }
 
 
@@ -58,10 +72,14 @@ def read_snapshot(db, uid: str) -> UserSnapshot:
     """The user and what hangs off it, for the record-based tabs (runs in a worker)."""
     user = users.get_user(db, uid)
     return UserSnapshot(
-        user=user, now=db.now(), recovery_codes_left=mfa.recovery_codes_left(db, user.id),
-        groups=access.user_groups(db, user.id), custom=custom.user_values(db, user.id),
+        user=user,
+        now=db.now(),
+        recovery_codes_left=mfa.recovery_codes_left(db, user.id),
+        groups=access.user_groups(db, user.id),
+        custom=custom.user_values(db, user.id),
         identities=identities.list_identities(db, user.id),
-        live_sessions=len(sessions.list_sessions(db, user.id)))
+        live_sessions=len(sessions.list_sessions(db, user.id)),
+    )
 
 
 def status_badge(status: str) -> Text:
@@ -88,13 +106,17 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         Binding("escape", "back", "Back", tooltip="Back to the directory (from inside a field: leave the field)"),
         Binding("r,f5", "refresh", "Refresh", tooltip="Reload every tab from the database"),
         Binding("1", "tab(1)", "Tabs", key_display="1-9", tooltip="Profile tab (2-9: the other tabs)"),
-        *[Binding(str(n), f"tab({n})", f"{TAB_NAMES.get(t, TABS[t][0])} tab", show=False)
-          for n, t in enumerate(TAB_IDS[1:], 2)],
+        *[
+            Binding(str(n), f"tab({n})", f"{TAB_NAMES.get(t, TABS[t][0])} tab", show=False)
+            for n, t in enumerate(TAB_IDS[1:], 2)
+        ],
         Binding("ctrl+pagedown", "next_tab", "Next tab", show=False),
         Binding("ctrl+pageup", "previous_tab", "Previous tab", show=False),
         # Profile and custom data
         Binding("ctrl+s", "save", "Save", tooltip="Save the edited fields"),
-        Binding("ctrl+r", "discard", "Reload", tooltip="Reload the profile from the database (unsaved edits are dropped)"),
+        Binding(
+            "ctrl+r", "discard", "Reload", tooltip="Reload the profile from the database (unsaved edits are dropped)"
+        ),
         Binding("ctrl+n", "define_field", "New field", tooltip="Define a new custom field"),
         # Security
         Binding("d", "disable", "Disable", tooltip="Disable the account: sign-in refused, sessions ended"),
@@ -155,8 +177,13 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
     # ----- loading ------------------------------------------------------------------------------
     def refresh_all(self) -> None:
         """Reload the user, then every tab."""
-        self.run_store(lambda: read_snapshot(self.app.db, self.uid), self._loaded, failed=self._load_failed,  # type: ignore[attr-defined]
-                       group="snapshot", exclusive=True)
+        self.run_store(
+            lambda: read_snapshot(self.app.db, self.uid),
+            self._loaded,
+            failed=self._load_failed,  # type: ignore[attr-defined]
+            group="snapshot",
+            exclusive=True,
+        )
 
     def _loaded(self, snapshot: UserSnapshot, reload_tabs: bool = True) -> None:
         """Show the record everywhere; tables with their own queries reload now if shown, else when next shown."""
@@ -206,10 +233,13 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         """Sessions and login history follow sign-ins elsewhere; the record (lock, counters) follows too."""
         if self.app.screen is not self or self.snapshot is None:
             return
-        self.run_store(lambda: read_snapshot(self.app.db, self.uid),  # type: ignore[attr-defined]
-                       lambda snap: self._loaded(snap, reload_tabs=False),
-                       failed=lambda exc: self._load_failed(exc, quiet=True),
-                       group="snapshot", exclusive=True)
+        self.run_store(
+            lambda: read_snapshot(self.app.db, self.uid),  # type: ignore[attr-defined]
+            lambda snap: self._loaded(snap, reload_tabs=False),
+            failed=lambda exc: self._load_failed(exc, quiet=True),
+            group="snapshot",
+            exclusive=True,
+        )
         active = self.active_tab
         if active in ("sessions", "history"):
             self.tab(active).live_refresh()  # type: ignore[attr-defined]
@@ -339,8 +369,11 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         if pending and not self._leave_armed:
             self._leave_armed = True
             self.set_timer(5, self._disarm_leave)
-            self.notify(f"Unsaved changes ({', '.join(pending)}). Press Esc again to leave without saving, "
-                        "or ctrl+s to save.", severity="warning", markup=False)
+            self.notify(
+                f"Unsaved changes ({', '.join(pending)}). Press Esc again to leave without saving, or ctrl+s to save.",
+                severity="warning",
+                markup=False,
+            )
             return
         self.dismiss(None)
 

@@ -36,13 +36,17 @@ def security_table(snapshot: UserSnapshot, lockout_threshold: int) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
     status = users.display_status(user, now)
-    grid.add_row("Status", Text.assemble((user.status.upper(), "bold"), f"  since {_when(user.status_changed_at, now)}"))
+    grid.add_row(
+        "Status", Text.assemble((user.status.upper(), "bold"), f"  since {_when(user.status_changed_at, now)}")
+    )
     if users.is_locked(user, now):
-        lock = Text.assemble(("LOCKED", "bold reverse"), f" until {fmt_time(user.locked_until)} "
-                             f"({fmt_ago(user.locked_until, now)}) · {user.failed_attempts} failed attempt(s)")
+        lock = Text.assemble(
+            ("LOCKED", "bold reverse"),
+            f" until {fmt_time(user.locked_until)} "
+            f"({fmt_ago(user.locked_until, now)}) · {user.failed_attempts} failed attempt(s)",
+        )
     else:
-        lock = Text(f"not locked · {user.failed_attempts} failed attempt(s) "
-                    f"(locks after {lockout_threshold})")
+        lock = Text(f"not locked · {user.failed_attempts} failed attempt(s) (locks after {lockout_threshold})")
     grid.add_row("Sign-in lock", lock)
     if user.password_hash is None:
         password = Text("not set (no password sign-in)")
@@ -116,47 +120,70 @@ class SecurityTab(DetailTab):
     # ----- actions ------------------------------------------------------------------------------
     def disable(self) -> None:
         label = self.label
-        self.confirm(f"Disable {label}?", f"Sign-in is refused until the account is enabled again. "
-                     f"{self._sessions_note()} Their data is kept.",
-                     lambda reason: users.disable_user(self.db, self.actor, self.uid, reason),
-                     lambda _u: self.changed(f"Disabled {label}."), confirm_label="Disable")
+        self.confirm(
+            f"Disable {label}?",
+            f"Sign-in is refused until the account is enabled again. {self._sessions_note()} Their data is kept.",
+            lambda reason: users.disable_user(self.db, self.actor, self.uid, reason),
+            lambda _u: self.changed(f"Disabled {label}."),
+            confirm_label="Disable",
+        )
 
     def enable(self) -> None:
         label = self.label
-        self.confirm(f"Enable {label}?", "The account becomes active; the user can sign in again.",
-                     lambda reason: users.enable_user(self.db, self.actor, self.uid, reason),
-                     lambda _u: self.changed(f"Enabled {label}."), confirm_label="Enable", destructive=False)
+        self.confirm(
+            f"Enable {label}?",
+            "The account becomes active; the user can sign in again.",
+            lambda reason: users.enable_user(self.db, self.actor, self.uid, reason),
+            lambda _u: self.changed(f"Enabled {label}."),
+            confirm_label="Enable",
+            destructive=False,
+        )
 
     def unlock(self) -> None:
         label = self.label
         attempts = self.user.failed_attempts if self.user else 0
-        self.confirm(f"Unlock {label}?", f"Clears the sign-in lock and the {attempts} failed attempt(s).",
-                     lambda reason: users.unlock_user(self.db, self.actor, self.uid, reason),
-                     lambda _u: self.changed(f"Unlocked {label}."), confirm_label="Unlock", destructive=False)
+        self.confirm(
+            f"Unlock {label}?",
+            f"Clears the sign-in lock and the {attempts} failed attempt(s).",
+            lambda reason: users.unlock_user(self.db, self.actor, self.uid, reason),
+            lambda _u: self.changed(f"Unlocked {label}."),
+            confirm_label="Unlock",
+            destructive=False,
+        )
 
     def archive(self) -> None:
         label = self.label
-        self.confirm(f"Archive {label}?", f"Sign-in is refused and the record is kept for reference. "
-                     f"{self._sessions_note()} Enable brings the account back.",
-                     lambda reason: users.archive_user(self.db, self.actor, self.uid, reason),
-                     lambda _u: self.changed(f"Archived {label}."), confirm_label="Archive")
+        self.confirm(
+            f"Archive {label}?",
+            f"Sign-in is refused and the record is kept for reference. "
+            f"{self._sessions_note()} Enable brings the account back.",
+            lambda reason: users.archive_user(self.db, self.actor, self.uid, reason),
+            lambda _u: self.changed(f"Archived {label}."),
+            confirm_label="Archive",
+        )
 
     def delete(self) -> None:
         label = self.label
-        self.confirm(f"Delete {label} permanently?",
-                     "Removes the account with its sessions, custom data, identities, group memberships and app "
-                     "rules. Login history is kept, detached. This cannot be undone.",
-                     lambda reason: users.delete_user(self.db, self.actor, self.uid, reason),
-                     self.detail.user_deleted, confirm_label="Delete")
+        self.confirm(
+            f"Delete {label} permanently?",
+            "Removes the account with its sessions, custom data, identities, group memberships and app "
+            "rules. Login history is kept, detached. This cannot be undone.",
+            lambda reason: users.delete_user(self.db, self.actor, self.uid, reason),
+            self.detail.user_deleted,
+            confirm_label="Delete",
+        )
 
     def reset_mfa(self) -> None:
         label = self.label
         left = self.detail.snapshot.recovery_codes_left if self.detail.snapshot else 0
-        self.confirm(f"Reset MFA for {label}?",
-                     f"Removes their TOTP authenticator and {left} unused recovery code(s). They sign in with the "
-                     "password alone until they enrol again.",
-                     lambda reason: mfa.reset(self.db, self.actor, self.uid, reason),
-                     lambda _u: self.changed(f"MFA reset for {label}."), confirm_label="Reset MFA")
+        self.confirm(
+            f"Reset MFA for {label}?",
+            f"Removes their TOTP authenticator and {left} unused recovery code(s). They sign in with the "
+            "password alone until they enrol again.",
+            lambda reason: mfa.reset(self.db, self.actor, self.uid, reason),
+            lambda _u: self.changed(f"MFA reset for {label}."),
+            confirm_label="Reset MFA",
+        )
 
     def set_password(self) -> None:
         user = self.user
@@ -170,10 +197,14 @@ class SecurityTab(DetailTab):
                 return
             password, must_change = result
             then = "They must change it at their next sign-in. " if must_change else ""
-            self.confirm(f"Set a temporary password for {label}?", f"{then}{self._sessions_note()}",
-                         lambda reason: users.set_password(self.db, self.actor, self.uid, password,
-                                                           must_change=must_change, reason=reason),
-                         lambda _u: self.changed(f"Temporary password set for {label}."),
-                         confirm_label="Set password")
+            self.confirm(
+                f"Set a temporary password for {label}?",
+                f"{then}{self._sessions_note()}",
+                lambda reason: users.set_password(
+                    self.db, self.actor, self.uid, password, must_change=must_change, reason=reason
+                ),
+                lambda _u: self.changed(f"Temporary password set for {label}."),
+                confirm_label="Set password",
+            )
 
         self.app.push_screen(TempPasswordDialog(label, users.password_context(user), self.db.policy), chosen)

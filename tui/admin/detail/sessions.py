@@ -17,8 +17,16 @@ from .base import DetailTab, RecordTable, cell
 
 def session_cells(view: SessionView, now: int) -> list[Any]:
     expires = min(view.idle_expires_at, view.absolute_expires_at)
-    return [cell(view.sid), cell(view.app), cell(view.ip), fmt_ago(view.last_seen_at, now), fmt_ago(expires, now),
-            fmt_time(view.created_at), cell(view.method), cell(view.user_agent, limit=60)]
+    return [
+        cell(view.sid),
+        cell(view.app),
+        cell(view.ip),
+        fmt_ago(view.last_seen_at, now),
+        fmt_ago(expires, now),
+        fmt_time(view.created_at),
+        cell(view.method),
+        cell(view.user_agent, limit=60),
+    ]
 
 
 class SessionsTab(DetailTab):
@@ -46,8 +54,9 @@ class SessionsTab(DetailTab):
         if snapshot is None:
             return
         db, user_id = self.db, snapshot.user.id
-        self.run_store(lambda: (sessions.list_sessions(db, user_id), db.now()), self._show, group="sessions-load",
-                       exclusive=True)
+        self.run_store(
+            lambda: (sessions.list_sessions(db, user_id), db.now()), self._show, group="sessions-load", exclusive=True
+        )
 
     live_refresh = reload
 
@@ -68,9 +77,13 @@ class SessionsTab(DetailTab):
         if view is None:
             return
         where = ", ".join(x for x in (view.app, view.ip) if x) or "unknown app and address"
-        self.confirm(f"Revoke session {sid}?", f"Signs the user out of this session ({where}) now.",
-                     lambda reason: sessions.revoke(self.db, self.actor, view.sid, reason),
-                     lambda _none: self.changed(f"Revoked session {view.sid}."), confirm_label="Revoke")
+        self.confirm(
+            f"Revoke session {sid}?",
+            f"Signs the user out of this session ({where}) now.",
+            lambda reason: sessions.revoke(self.db, self.actor, view.sid, reason),
+            lambda _none: self.changed(f"Revoked session {view.sid}."),
+            confirm_label="Revoke",
+        )
 
     def revoke_all(self) -> None:
         snapshot = self.detail.snapshot
@@ -78,8 +91,11 @@ class SessionsTab(DetailTab):
             return
         label = snapshot.user.username or snapshot.user.email or snapshot.user.phone or snapshot.user.uid
         user_id = snapshot.user.id
-        self.confirm(f"Sign {label} out everywhere?", f"Ends all {len(self.views)} live session(s) in every app now. "
-                     "The account stays usable; they can sign in again.",
-                     lambda reason: sessions.revoke_all(self.db, self.actor, user_id, reason),
-                     lambda count: self.changed(f"Signed {label} out of {count} session(s)."),
-                     confirm_label="Sign out all")
+        self.confirm(
+            f"Sign {label} out everywhere?",
+            f"Ends all {len(self.views)} live session(s) in every app now. "
+            "The account stays usable; they can sign in again.",
+            lambda reason: sessions.revoke_all(self.db, self.actor, user_id, reason),
+            lambda count: self.changed(f"Signed {label} out of {count} session(s)."),
+            confirm_label="Sign out all",
+        )
