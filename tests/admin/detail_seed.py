@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from unittest.mock import patch
 
 import pyotp
-import pytest
 from sqlalchemy import update
 
 from store import Actor, Database, access, custom, identities, mfa, users
@@ -157,15 +156,6 @@ def seed(db: Database, admin: Actor | None = None) -> Seeded:
 
 
 # ----- test helpers ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def seeded(db, monkeypatch) -> Seeded:
-    """The seeded directory; the live-refresh timer is stretched so that only the tests that call it see it."""
-    from tui.admin.detail import UserDetailScreen
-
-    monkeypatch.setattr(UserDetailScreen, "LIVE_SECONDS", 3600.0)
-    return seed(db)
 
 
 def make_app(db: Database, actor: Actor):

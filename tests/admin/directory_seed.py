@@ -8,13 +8,11 @@ plain users fast (raw inserts, no audit) for the lazy-loading tests. No argon2 h
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from itertools import count
 from pathlib import Path
 from unittest.mock import patch
 
-import pytest
 from sqlalchemy import update
 
 from store import Actor, Database, access, custom, users
@@ -175,19 +173,6 @@ def _template() -> Path:
         db.close()  # the last connection closing checkpoints the WAL into seed.db
         _TEMPLATE.append(folder)
     return _TEMPLATE[0]
-
-
-@pytest.fixture
-def seeded_db(tmp_path, clock, config):
-    """A fresh copy of the seeded directory (same data as `seed(db)`), with the test's clock and config."""
-    folder = _template()
-    for suffix in ("", "-wal"):
-        if (folder / f"seed.db{suffix}").exists():
-            shutil.copy(folder / f"seed.db{suffix}", tmp_path / f"seeded.db{suffix}")
-    shutil.copy(folder / "seed.key", tmp_path / "seeded.key")
-    database = Database(str(tmp_path / "seeded.db"), config=config, key_path=tmp_path / "seeded.key", clock=clock)
-    yield database
-    database.close()
 
 
 def seeded_uids() -> dict[str, str]:

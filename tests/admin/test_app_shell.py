@@ -8,7 +8,6 @@ from rich.console import Console
 from store import Actor
 from tests.admin.directory_seed import (
     make_app,
-    seeded_db,  # noqa: F401 - the fixture
     seeded_uids,
     settle,
 )

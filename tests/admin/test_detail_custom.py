@@ -7,7 +7,7 @@ from textual.widgets import Checkbox, Input, Select
 from store import custom, history, users
 from tui.admin.detail.dialogs import DefineFieldDialog
 
-from .detail_seed import ALICE_UID, make_app, open_detail, plain, replace_text, seeded, settle  # noqa: F401
+from .detail_seed import ALICE_UID, make_app, open_detail, plain, replace_text, settle
 
 
 def values(db) -> dict[str, str | None]:

@@ -10,7 +10,7 @@ from tui.widgets.commands import BindingCommands
 from tui.widgets.confirm import ConfirmReason
 from tui.widgets.help import HelpScreen, collect_bindings
 
-from .detail_seed import ALICE_UID, plain, seeded, settle  # noqa: F401
+from .detail_seed import ALICE_UID, plain, settle
 
 
 async def test_open_from_directory_help_palette_and_back(db, actor, seeded):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from store import Actor, history, users
 
-from .detail_seed import ALICE_UID, make_app, open_detail, plain, replace_text, screen_text, seeded, settle  # noqa: F401
+from .detail_seed import ALICE_UID, make_app, open_detail, plain, replace_text, screen_text, settle
 
 
 async def test_edit_and_save_persists_with_audit(db, actor, seeded):

@@ -6,7 +6,7 @@ import pytest
 
 from tui.admin.detail.screen import TAB_IDS
 
-from .detail_seed import ALICE_UID, make_app, open_detail, seeded, settle  # noqa: F401
+from .detail_seed import ALICE_UID, make_app, open_detail, settle
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

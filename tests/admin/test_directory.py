@@ -17,7 +17,6 @@ from tests.admin.directory_seed import (
     MARKUP_NAME,
     bulk_users,
     make_app,
-    seeded_db,  # noqa: F401 - the fixture
     seeded_uids,
     settle,
     type_into,

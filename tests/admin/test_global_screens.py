@@ -11,7 +11,6 @@ from store.models import AuditEntry
 from tests.admin.directory_seed import (
     ADMIN,
     make_app,
-    seeded_db,  # noqa: F401 - the fixture
     seeded_uids,
     settle,
     type_into,

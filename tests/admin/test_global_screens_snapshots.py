@@ -6,7 +6,6 @@ import pytest
 
 from tests.admin.directory_seed import (
     make_app,
-    seeded_db,  # noqa: F401 - the fixture
     settle,
     type_into,
 )
