@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from . import limits
 from .models import AuditEntry
 
 SECRET_FIELDS = frozenset({"password_hash", "totp_secret", "token_hash", "code_hash", "totp_last_step"})
@@ -57,16 +58,17 @@ def record(
     reason: str | None = None,
     changes: dict[str, Any] | None = None,
 ) -> None:
+    name, address, target_label, reason = limits.audit_fields(actor.name, actor.address, target_label, reason)
     session.add(
         AuditEntry(
             ts=now,
-            actor=actor.name,
-            actor_address=actor.address,
+            actor=name,
+            actor_address=address,
             action=action,
             target_type=target_type,
             target_uid=target_uid,
             target_label=target_label,
-            reason=(reason or None),
+            reason=reason,
             changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
         )
     )

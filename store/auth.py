@@ -1,33 +1,51 @@
 """Sign-in: password, then a second factor when enrolled; lockout; login history for every attempt.
 
 Every failure raises AuthFailed with one constant message; the precise reason goes to login
-history for admins. Unknown users cost one argon2 verification, like known ones.
+history for admins. Unknown, locked and throttled accounts cost one argon2 verification (against a
+dummy hash), like a real check, so neither the answer nor its timing tells them apart.
+
+Every guess checked against a secret is admitted, counted and locked out by the rules of
+store/lockout.py, decided in BEGIN IMMEDIATE writes so they hold across processes: the password
+is checked only after an attempt was reserved (`_admit`), and TOTP / recovery codes are checked,
+counted and locked in the one write transaction of `complete`.
+
+Strings from the caller or the network are cleaned on the way in (store/limits.py): an Attempt's
+ip must be an IP address and its user agent at most 512 characters (both refused otherwise), and
+what login history records is stripped of control characters and cut to length.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from . import mfa, passwords
+from . import limits, lockout, mfa, passwords
 from .access import decide
 from .db import Database
 from .errors import AuthFailed, SecondFactorRequired
 from .models import App, LoginEvent, User
 from .sessions import Issued, create_session
-from .users import find_user, is_locked
+from .users import find_user
 
 METHODS = ("password", "totp", "recovery_code", "email_code", "phone_code")
+GUESSED = ("totp", "recovery_code")  # second factors checked inside complete()
 
 
 @dataclass(frozen=True)
 class Attempt:
-    """Where a sign-in comes from."""
+    """Where a sign-in comes from. The ip must parse as an IP address (stored canonical) and the user
+    agent is at most limits.USER_AGENT characters: ValidationError otherwise (the CLI's --ip and
+    --user-agent come here). Control characters are removed from the user agent."""
 
     app: str | None = None
     ip: str | None = None
     user_agent: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ip", limits.ip_address(self.ip))
+        object.__setattr__(self, "user_agent", limits.checked(self.user_agent, limits.USER_AGENT, "user agent"))
 
 
 @dataclass(frozen=True)
@@ -67,17 +85,18 @@ def record_event(
     success: bool,
     reason: str | None = None,
 ) -> None:
+    """Add one login-history row; every string is cleaned and cut to its limit (an attempt is always logged)."""
     s.add(
         LoginEvent(
             ts=now,
             user_id=user_id,
-            identifier=identifier[:255],
+            identifier=limits.cut(identifier, limits.IDENTIFIER) or "",
             app_id=app_id,
-            ip=attempt.ip,
-            user_agent=(attempt.user_agent or None) and attempt.user_agent[:512],
+            ip=limits.ip_address(attempt.ip, strict=False),
+            user_agent=limits.cut(attempt.user_agent, limits.USER_AGENT) or None,
             method=method,
             success=success,
-            reason=reason,
+            reason=limits.cut(reason, limits.REASON),
         )
     )
 
@@ -91,18 +110,18 @@ def _fail(
     method: str,
     reason: str,
     count: bool = True,
+    *,
+    reserved: bool = False,
 ) -> AuthFailed:
-    """Record the failure (and count it towards the lockout) in its own transaction."""
+    """Record the failure in its own transaction: counted towards the lockout (`count`), settling the
+    attempt reserved by _admit (`reserved`: counted, or given back when not counted)."""
     now = db.now()
     with db.write() as s:
-        if user_id is not None and count:
-            user = s.get(User, user_id)
-            if user is not None and not is_locked(user, now):
-                user.failed_attempts += 1
-                if user.failed_attempts >= db.policy.lockout_threshold:
-                    user.locked_until = now + db.policy.lockout_minutes * 60
-                    reason += f"; account locked for {db.policy.lockout_minutes} min"
-                s.add(user)
+        user = s.get(User, user_id) if user_id is not None else None
+        if user is not None and count:
+            reason += lockout.settle_failure(user, now, db.policy, reserved=reserved)
+        elif user is not None and reserved:
+            lockout.release(user)
         record_event(
             s,
             now,
@@ -117,59 +136,96 @@ def _fail(
     return AuthFailed(reason)
 
 
+def _admit(db: Database, user_id: int, identifier: str, app_id: int | None, attempt: Attempt, method: str) -> None:
+    """Reserve one attempt before a secret is checked, or record the refusal and raise AuthFailed."""
+    now = db.now()
+    with db.write() as s:
+        user = s.get(User, user_id)
+        why = lockout.admit(user, now, db.policy) if user is not None else None
+        if why is not None:
+            record_event(
+                s,
+                now,
+                user_id=user_id,
+                identifier=identifier,
+                app_id=app_id,
+                attempt=attempt,
+                method=method,
+                success=False,
+                reason=why,
+            )
+    if why is not None:
+        raise AuthFailed(why)
+
+
 def _app(s: Session, name: str | None) -> App | None:
     return s.exec(select(App).where(App.name == name)).first() if name else None
 
 
+def _app_id(db: Database, attempt: Attempt) -> int | None:
+    with db.read() as s:
+        app = _app(s, attempt.app)
+    return app.id if app else None
+
+
+def _clean_identifier(identifier: str | None) -> str:
+    return limits.strip_controls((identifier or "").strip()[: limits.IDENTIFIER])
+
+
 def check_password(db: Database, identifier: str, password: str, attempt: Attempt = Attempt()) -> PasswordChecked:
-    """Step one. Raises AuthFailed (constant message) on any failure."""
-    identifier = (identifier or "").strip()[:255]
+    """Step one. Raises AuthFailed (constant message) on any failure.
+
+    The password is normalised and held to the policy's one length rule (passwords.within_limit)
+    exactly as when it was set: a longer one fails, it is never cut. It is checked only after an
+    attempt was reserved (lockout.admit); a right password is confirmed only if the account is not
+    locked when the result is recorded.
+    """
+    identifier = _clean_identifier(identifier)
     now = db.now()
     with db.read() as s:
         user = find_user(s, identifier) if identifier else None
         app = _app(s, attempt.app)
         decision = decide(s, app, user.id) if (user and app) else None
-    ok = passwords.verify_password(
-        user.password_hash if user else None, (password or "")[: db.policy.password_max_length]
-    )
+    candidate = passwords.within_limit(password or "", db.policy.password_max_length)
     app_id = app.id if app else None
-    if attempt.app and app is None:
-        raise _fail(
-            db,
-            user.id if user else None,
-            identifier,
-            None,
-            attempt,
-            "password",
-            f"unknown app '{attempt.app}'",
-            count=False,
-        )
-    if user is None:
+    user_id = user.id if user else None
+    if (attempt.app and app is None) or user is None or user_id is None:
+        passwords.verify_password(None, candidate or "")  # the same cost as a real check
+        if attempt.app and app is None:
+            raise _fail(db, user_id, identifier, None, attempt, "password", f"unknown app '{attempt.app}'", count=False)
         raise _fail(db, None, identifier, app_id, attempt, "password", "unknown user")
-    if is_locked(user, now):
-        raise _fail(db, user.id, identifier, app_id, attempt, "password", "account locked", count=False)
+    try:
+        _admit(db, user_id, identifier, app_id, attempt, "password")
+    except AuthFailed:
+        passwords.verify_password(None, candidate or "")
+        raise
+    ok = passwords.verify_password(user.password_hash if candidate is not None else None, candidate or "")
     if not ok:
+        why = "no password set" if user.password_hash is None else "wrong password"
         raise _fail(
             db,
-            user.id,
+            user_id,
             identifier,
             app_id,
             attempt,
             "password",
-            "no password set" if user.password_hash is None else "wrong password",
+            why if candidate else "password too long",
+            reserved=True,
         )
-    if user.status != "active":
-        raise _fail(db, user.id, identifier, app_id, attempt, "password", f"account {user.status}", count=False)
-    if decision is not None and not decision.allowed:
-        raise _fail(
-            db, user.id, identifier, app_id, attempt, "password", f"app access denied ({decision.why})", count=False
-        )
-    if passwords.needs_rehash(user.password_hash):
-        new_hash = passwords.hash_password(password)
-        with db.write() as s:
-            s.get(User, user.id).password_hash = new_hash
+    new_hash = passwords.hash_password(candidate) if passwords.needs_rehash(user.password_hash or "") else None
+    with db.write() as s:
+        row = s.get(User, user_id)
+        if row is None:
+            why = "unknown user"
+        else:
+            lockout.release(row)
+            why = _refused_after_password(row, now, decision)
+            if why is None and new_hash is not None:
+                row.password_hash = new_hash
+    if why is not None:
+        raise _fail(db, user_id, identifier, app_id, attempt, "password", why, count=False)
     return PasswordChecked(
-        user_id=user.id,
+        user_id=user_id,
         uid=user.uid,
         identifier=identifier,
         app_id=app_id,
@@ -181,36 +237,33 @@ def check_password(db: Database, identifier: str, password: str, attempt: Attemp
     )
 
 
+def _refused_after_password(user: User, now: int, decision) -> str | None:
+    """Why a right password still does not let the user in (locked meanwhile, not active, app denied)."""
+    if lockout.is_locked(user, now):
+        return lockout.LOCKED
+    if user.status != "active":
+        return f"account {user.status}"
+    if decision is not None and not decision.allowed:
+        return f"app access denied ({decision.why})"
+    return None
+
+
 def complete(
     db: Database, checked: PasswordChecked, method: str, attempt: Attempt = Attempt(), code: str | None = None
 ) -> SignedIn:
     """Step two: verify the second factor (if any), then open a session.
 
     method 'password' is only valid for users without TOTP; 'email_code'/'phone_code' must have been
-    verified by the caller (see store.codes) before calling.
+    verified by the caller (see store.codes and `guarded`) before calling. A TOTP or recovery code is
+    admitted (lockout.refusal), checked and counted in this one write transaction; a malformed code
+    is an ordinary counted failure.
     """
     now = db.now()
     with db.write() as s:
         user = s.get(User, checked.user_id)
-        if user is None or user.status != "active" or is_locked(user, now):
-            reason = "account locked" if user is not None and is_locked(user, now) else "account not active"
-            failure = reason
-        elif method == "totp":
-            failure = None if mfa.check_totp(db, s, user, code or "", now) else "wrong or replayed TOTP code"
-        elif method == "recovery_code":
-            failure = (
-                None
-                if (user.mfa_state == "active" and mfa.use_recovery_code(db, s, user, code or "", now))
-                else "wrong or used recovery code"
-            )
-        elif method == "password":
-            failure = "second factor required" if user.mfa_state == "active" else None
-        elif method in ("email_code", "phone_code"):
-            failure = None
-        else:
-            failure = f"unknown method {method}"
-        if failure is None:
-            user.failed_attempts, user.locked_until = 0, None
+        failure, counted = _second_step_failure(db, s, user, method, code, now)
+        if user is not None and failure is None:
+            lockout.reset(user)
             user.last_login_at, user.last_ip = now, attempt.ip
             user.login_count += 1
             s.add(user)
@@ -227,7 +280,7 @@ def complete(
             issued = create_session(
                 s,
                 db,
-                user.id,
+                checked.user_id,
                 app_id=checked.app_id,
                 ip=attempt.ip,
                 user_agent=attempt.user_agent,
@@ -235,23 +288,59 @@ def complete(
                 now=now,
             )
             return SignedIn(
-                user_id=user.id,
+                user_id=checked.user_id,
                 uid=user.uid,
                 username=user.username,
                 session=issued,
                 must_change_password=user.must_change_password,
                 method=method,
             )
-    raise _fail(
-        db,
-        checked.user_id,
-        checked.identifier,
-        checked.app_id,
-        attempt,
-        method,
-        failure,
-        count=failure not in ("account locked", "account not active", "second factor required"),
-    )
+        failure = failure or "failed"
+        if user is not None and counted:
+            failure += lockout.settle_failure(user, now, db.policy, reserved=False)
+        record_event(
+            s,
+            now,
+            user_id=checked.user_id,
+            identifier=checked.identifier,
+            app_id=checked.app_id,
+            attempt=attempt,
+            method=method,
+            success=False,
+            reason=failure,
+        )
+    raise AuthFailed(failure)
+
+
+def _second_step_failure(
+    db: Database, s: Session, user: User | None, method: str, code: str | None, now: int
+) -> tuple[str | None, bool]:
+    """(why step two fails, whether it counts towards the lockout), or (None, False) to let the user in."""
+    if user is None or user.status != "active":
+        return "account not active", False
+    if method in GUESSED:
+        refused = lockout.refusal(user, now, db.policy)
+        if refused is not None:
+            return refused, False
+    else:
+        lockout.expire(user, now)
+        if lockout.is_locked(user, now):
+            return lockout.LOCKED, False
+    if method == "totp":
+        if not mfa.well_formed_totp(code):
+            return "malformed TOTP code", True
+        return (None, False) if mfa.check_totp(db, s, user, code or "", now) else ("wrong or replayed TOTP code", True)
+    if method == "recovery_code":
+        if not mfa.well_formed_recovery_code(code):
+            return "malformed recovery code", True
+        if user.mfa_state == "active" and mfa.use_recovery_code(db, s, user, code or "", now):
+            return None, False
+        return "wrong or used recovery code", True
+    if method == "password":
+        return ("second factor required", False) if user.mfa_state == "active" else (None, False)
+    if method in ("email_code", "phone_code"):
+        return None, False
+    return f"unknown method {method}", True
 
 
 def fail_second_factor(
@@ -270,6 +359,41 @@ def fail_second_factor(
     return _fail(db, checked.user_id, checked.identifier, checked.app_id, attempt, method, reason, count=count)
 
 
+def guarded(
+    db: Database,
+    user_id: int,
+    identifier: str,
+    attempt: Attempt,
+    method: str,
+    check: Callable[[], str | None],
+    *,
+    app_id: int | None = None,
+) -> None:
+    """Check a secret outside sign-in's password step (one-time codes, reset codes) under the lockout
+    rules: admit (reserve) the attempt, run `check` (None when right, else the failure reason for
+    login history), then count the failure or give the reservation back. A right answer is refused
+    ("account locked") if the account was locked meanwhile. Raises AuthFailed (constant message).
+    """
+    if app_id is None:
+        app_id = _app_id(db, attempt)
+    _admit(db, user_id, identifier, app_id, attempt, method)
+    try:
+        failure = check()
+    except BaseException:
+        _fail(db, user_id, identifier, app_id, attempt, method, "check interrupted", count=False, reserved=True)
+        raise
+    if failure is not None:
+        raise _fail(db, user_id, identifier, app_id, attempt, method, failure, reserved=True)
+    now = db.now()
+    with db.write() as s:
+        user = s.get(User, user_id)
+        locked = user is not None and lockout.is_locked(user, now)
+        if user is not None:
+            lockout.release(user)
+    if locked:
+        raise _fail(db, user_id, identifier, app_id, attempt, method, lockout.LOCKED, count=False)
+
+
 def record_failure(
     db: Database,
     user_id: int | None,
@@ -281,9 +405,7 @@ def record_failure(
     count: bool = True,
 ) -> AuthFailed:
     """Record a failed verification made outside sign-in (self-service step-up, reset codes)."""
-    with db.read() as s:
-        app = _app(s, attempt.app)
-    return _fail(db, user_id, identifier, app.id if app else None, attempt, method, reason, count=count)
+    return _fail(db, user_id, identifier, _app_id(db, attempt), attempt, method, reason, count=count)
 
 
 def record_success(db: Database, user_id: int, identifier: str, attempt: Attempt, method: str, note: str) -> None:

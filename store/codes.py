@@ -27,6 +27,15 @@ def _hash(db: Database, user_id: int, purpose: str, code: str) -> str:
     return db.keys.mac(f"otc:{user_id}:{purpose}:{code}")
 
 
+def well_formed(code: str | None) -> str | None:
+    """The six ASCII digits of a code as typed (surrounding spaces allowed), or None: anything else
+    (other scripts' digits, letters, lone surrogates) is a wrong code, counted like one."""
+    if not isinstance(code, str) or len(code) > 32:
+        return None
+    digits = code.strip()
+    return digits if len(digits) == 6 and digits.isascii() and digits.isdigit() else None
+
+
 def channel_of(destination: str) -> str:
     return "email" if "@" in destination else "phone"
 
@@ -91,7 +100,8 @@ def verify(db: Database, user_id: int, purpose: str, code: str) -> str:
             failure = "code expired"
         else:
             row.attempts += 1
-            good = secrets.compare_digest(row.code_hash, _hash(db, user_id, purpose, (code or "").strip()))
+            digits = well_formed(code)
+            good = digits is not None and secrets.compare_digest(row.code_hash, _hash(db, user_id, purpose, digits))
             if good:
                 row.used_at = now
                 s.add(row)
@@ -99,5 +109,5 @@ def verify(db: Database, user_id: int, purpose: str, code: str) -> str:
             if row.attempts >= db.policy.code_max_attempts:
                 row.used_at = now
             s.add(row)
-            failure = "wrong code"
+            failure = "wrong code" if digits is not None else "malformed code"
     raise AuthFailed(failure)

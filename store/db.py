@@ -57,7 +57,16 @@ def _v3(conn) -> None:
     )
 
 
-MIGRATIONS: list[Callable] = [_v1, _v2, _v3]
+def _v4(conn) -> None:
+    """The time of the last counted sign-in failure (the progressive throttle, store/lockout.py).
+
+    Idempotent: databases created at v4+ already have the column from the model."""
+    columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(user)")}
+    if "last_failed_at" not in columns:
+        conn.exec_driver_sql("ALTER TABLE user ADD COLUMN last_failed_at INTEGER")
+
+
+MIGRATIONS: list[Callable] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -16,6 +16,7 @@ from .db import Database
 from .errors import AuthFailed, ValidationError
 from .models import RecoveryCode, User
 from .notify import notify
+from .sessions import end_user_sessions
 from .users import is_locked, login_name, require_user
 
 ISSUER = "Userdesk"
@@ -59,11 +60,25 @@ def enroll(db: Database, actor: Actor, ref: str) -> Enrolment:
     return Enrolment(secret=secret, uri=uri)
 
 
-def match_step(secret: str, code: str, now: int) -> int | None:
-    """The time step (current or +/-1) whose code equals `code`, or None."""
-    code = (code or "").strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+def _totp_digits(code: str | None) -> str | None:
+    """The six ASCII digits of a TOTP code (spaces allowed), or None. Other digits ('١٢٣٤٥٦', full-width)
+    are malformed: str.isdigit() accepts them, and compare_digest raises TypeError on non-ASCII text."""
+    if not isinstance(code, str) or len(code) > 32:
         return None
+    digits = code.strip().replace(" ", "")
+    return digits if len(digits) == 6 and digits.isascii() and digits.isdigit() else None
+
+
+def well_formed_totp(code: str | None) -> bool:
+    return _totp_digits(code) is not None
+
+
+def match_step(secret: str, code: str, now: int) -> int | None:
+    """The time step (current or +/-1) whose code equals `code`, or None (also for a malformed code)."""
+    digits = _totp_digits(code)
+    if digits is None:
+        return None
+    code = digits
     totp = pyotp.TOTP(secret)
     current = now // STEP
     for step in (current, current - 1, current + 1):
@@ -93,8 +108,19 @@ def _new_codes() -> list[str]:
     return codes
 
 
+_BASE32 = frozenset("abcdefghijklmnopqrstuvwxyz234567")
+
+
 def _code_key(code: str) -> str:
     return code.strip().lower().replace("-", "").replace(" ", "")
+
+
+def well_formed_recovery_code(code: str | None) -> bool:
+    """24 base32 characters once dashes and spaces are removed (ASCII only: anything else is malformed)."""
+    if not isinstance(code, str) or len(code) > 64:
+        return False
+    key = _code_key(code)
+    return len(key) == 24 and set(key) <= _BASE32
 
 
 def _replace_recovery_codes(db: Database, s: Session, user: User) -> list[str]:
@@ -136,9 +162,9 @@ def confirm(db: Database, actor: Actor, ref: str, code: str) -> list[str]:
 
 
 def use_recovery_code(db: Database, s: Session, user: User, code: str, now: int) -> bool:
-    key = _code_key(code)
-    if len(key) != 24:
+    if not well_formed_recovery_code(code):
         return False
+    key = _code_key(code)
     result = s.execute(
         update(RecoveryCode)
         .where(
@@ -177,8 +203,20 @@ def recovery_codes_left(db: Database, user_id: int) -> int:
         ).one()
 
 
-def reset(db: Database, actor: Actor, ref: str, reason: str | None = None, action: str = "mfa.reset") -> User:
-    """Remove TOTP and recovery codes (admin reset, or the user's own unbind after verification)."""
+def reset(
+    db: Database,
+    actor: Actor,
+    ref: str,
+    reason: str | None = None,
+    action: str = "mfa.reset",
+    *,
+    end_sessions: bool = True,
+) -> User:
+    """Remove TOTP and recovery codes (admin reset, or the user's own unbind after verification).
+
+    By default every session of the user ends in the same transaction (sessions opened with the old
+    factor must not outlive its removal); the user's own unbind passes end_sessions=False.
+    """
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
@@ -187,6 +225,10 @@ def reset(db: Database, actor: Actor, ref: str, reason: str | None = None, actio
         user.version += 1
         s.add(user)
         s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        ended = end_user_sessions(s, user.id, now, "MFA reset") if end_sessions and user.id is not None else 0
+        changes: dict[str, list] = {"mfa_state": [before, "none"]}
+        if end_sessions:
+            changes["sessions_ended"] = [None, ended]
         audit.record(
             s,
             actor,
@@ -195,7 +237,7 @@ def reset(db: Database, actor: Actor, ref: str, reason: str | None = None, actio
             target_uid=user.uid,
             target_label=login_name(user),
             reason=reason,
-            changes={"mfa_state": [before, "none"]},
+            changes=changes,
         )
     if before == "active":
         notify(

@@ -62,6 +62,7 @@ class User(SQLModel, table=True):
     login_count: int = 0
     last_ip: str | None = None
     failed_attempts: int = 0
+    last_failed_at: int | None = None  # last counted sign-in failure: the throttle (store/lockout.py)
     locked_until: int | None = None
     mfa_state: str = "none"
     totp_secret: bytes | None = None  # AES-GCM ciphertext; key lives in the key file

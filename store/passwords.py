@@ -38,6 +38,28 @@ def normalise(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+# NFKC can shrink text (e.g. Hangul jamo compose 3:1), so a typed password longer than this factor
+# times the maximum is refused without normalising it: it bounds the work an attacker can ask for.
+INPUT_FACTOR = 4
+
+
+def within_limit(password: str, max_length: int) -> str | None:
+    """THE length rule, the same for setting and for checking a password: normalise (NFKC) first, then
+    at most `max_length` code points. Returns the normalised password, or None when it is too long
+    (or cannot be encoded: lone surrogates). Never truncates: a longer password is refused when it is
+    set (check_policy) and simply fails when it is tried (auth.check_password)."""
+    if len(password) > max_length * INPUT_FACTOR:
+        return None
+    pw = normalise(password)
+    if len(pw) > max_length:
+        return None
+    try:
+        pw.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return pw
+
+
 _SEQUENCES = ("0123456789" * 4, "abcdefghijklmnopqrstuvwxyz" * 2, "qwertyuiopasdfghjklzxcvbnm" * 2)
 
 
@@ -58,15 +80,18 @@ def check_policy(password: str, policy: Policy, context: tuple[str | None, ...] 
         raise ValidationError("Password is empty.", "password")
     if "\x00" in password:
         raise ValidationError("Password must not contain a NUL character.", "password")
-    pw = normalise(password)
-    length = len(pw)  # code points
+    checked = within_limit(password, policy.password_max_length)
+    if checked is None:
+        if len(password) <= policy.password_max_length * INPUT_FACTOR and _unencodable(password):
+            raise ValidationError("Password contains characters that are not valid text.", "password")
+        raise ValidationError(f"Password is too long: at most {policy.password_max_length} characters.", "password")
+    pw = checked
+    length = len(pw)  # code points, after NFKC
     if length < policy.password_min_length:
         raise ValidationError(
             f"Password is too short: {length} characters; at least {policy.password_min_length} are required.",
             "password",
         )
-    if length > policy.password_max_length:
-        raise ValidationError(f"Password is too long: at most {policy.password_max_length} characters.", "password")
     folded = pw.casefold()
     if folded in common_passwords():
         raise ValidationError("Password is too common: it appears in lists of leaked passwords.", "password")
@@ -82,13 +107,19 @@ def check_policy(password: str, policy: Policy, context: tuple[str | None, ...] 
         word = normalise(word).casefold()
         if len(word) >= 4 and (folded == word or word in folded):
             raise ValidationError("Password must not contain your username, email address or name.", "password")
-    if (
-        folded in ("userdesk", "userdeskuserdesk")
-        or (folded.startswith("userdesk")
-        and len(folded) < policy.password_min_length + 4)
+    if folded in ("userdesk", "userdeskuserdesk") or (
+        folded.startswith("userdesk") and len(folded) < policy.password_min_length + 4
     ):
         raise ValidationError("Password must not be based on the application's name.", "password")
     return pw
+
+
+def _unencodable(password: str) -> bool:
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def hash_password(password: str) -> str:

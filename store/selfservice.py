@@ -14,15 +14,30 @@ verify an address for them (or they had TOTP reset).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import select
 
-from . import access, auth, codes, custom, delivery, history, identities, mfa, notify, passwords, sessions, users
+from . import (
+    access,
+    auth,
+    codes,
+    custom,
+    delivery,
+    history,
+    identities,
+    limits,
+    mfa,
+    notify,
+    passwords,
+    sessions,
+    users,
+)
 from .audit import Actor
 from .db import Database
 from .errors import AuthFailed, StoreError, ValidationError
@@ -87,9 +102,11 @@ class Me:
 
 
 def attempt_from_environment() -> auth.Attempt:
-    """The app, SSH client address and user agent recorded with every attempt."""
-    ssh = os.environ.get("SSH_CLIENT") or os.environ.get("SSH_CONNECTION") or ""
-    return auth.Attempt(app=SELF_SERVICE_APP, ip=ssh.split()[0] if ssh else None, user_agent=USER_AGENT)
+    """The app, SSH client address and user agent recorded with every attempt.
+
+    The address goes through the same validator as the CLI's --ip (limits.ip_address); one that does
+    not parse as an IP address is recorded as None rather than refusing the console."""
+    return auth.Attempt(app=SELF_SERVICE_APP, ip=limits.address_from_environment(), user_agent=USER_AGENT)
 
 
 def ensure_app(db: Database) -> None:
@@ -97,10 +114,8 @@ def ensure_app(db: Database) -> None:
     with db.read() as s:
         if s.exec(select(App.id).where(App.name == SELF_SERVICE_APP)).first() is not None:
             return
-    try:
+    with contextlib.suppress(ValidationError):  # created meanwhile by another console process
         access.create_app(db, SYSTEM_ACTOR, SELF_SERVICE_APP, "allow")
-    except ValidationError:
-        pass  # created meanwhile by another console process
 
 
 def mask(destination: str | None) -> str:
@@ -148,6 +163,21 @@ def _verified_contact(user: User) -> tuple[str, str] | None:
     """(method, destination) for the verified address codes go to: email first, then phone."""
     to = notify.contact_of(user)
     return None if to is None else ("email_code" if codes.channel_of(to) == "email" else "phone_code", to)
+
+
+def _code_check(
+    db: Database, user_id: int, purpose: str, code: str, *, prefix: str = "", sent_to: str | None = None
+) -> Callable[[], str | None]:
+    """A check for auth.guarded: consume the code for `purpose`; None if right, else the history reason."""
+
+    def check() -> str | None:
+        try:
+            destination = codes.verify(db, user_id, purpose, code)
+        except AuthFailed as exc:
+            return prefix + exc.reason
+        return None if sent_to is None or destination == sent_to else prefix + "code sent to another address"
+
+    return check
 
 
 def _send_code(db: Database, user_id: int, purpose: str, destination: str) -> int:
@@ -216,12 +246,8 @@ def finish_sign_in(
     if challenge.method == "totp":
         signed = auth.complete(db, checked, "recovery_code" if recovery else "totp", attempt, code)
     else:
-        try:
-            sent_to = codes.verify(db, checked.user_id, "signin", code)
-        except AuthFailed as exc:
-            raise auth.fail_second_factor(db, checked, challenge.method, exc.reason, attempt) from None
-        if sent_to != challenge.destination:
-            raise auth.fail_second_factor(db, checked, challenge.method, "code sent to another address", attempt)
+        check = _code_check(db, checked.user_id, "signin", code, sent_to=challenge.destination)
+        auth.guarded(db, checked.user_id, checked.identifier, attempt, challenge.method, check, app_id=checked.app_id)
         signed = auth.complete(db, checked, challenge.method, attempt)
     return Me(
         user_id=signed.user_id,
@@ -275,7 +301,8 @@ class ResetGrant:
 def request_reset(db: Database, identifier: str, attempt: auth.Attempt) -> ResetRequest:
     """Send a reset code to the account's verified address, if there is such an account.
 
-    Always returns normally, so the answer never reveals whether the account exists.
+    Always returns normally, so the answer never reveals whether the account exists. A locked account
+    gets no code (it could not be redeemed: verify_reset refuses it under the lockout rules).
     """
     ensure_app(db)
     identifier = (identifier or "").strip()[:255]
@@ -285,6 +312,8 @@ def request_reset(db: Database, identifier: str, attempt: auth.Attempt) -> Reset
     if user is None or contact is None:
         return ResetRequest(identifier, None, "email_code")
     method, destination = contact
+    if users.is_locked(user, db.now()):
+        return ResetRequest(identifier, user.id, method)
     try:
         codes.issue(db, user.id, "reset", destination)
     except ValidationError:
@@ -308,12 +337,8 @@ def verify_reset(db: Database, request: ResetRequest, code: str, attempt: auth.A
             "password reset: no account with a verified address",
             count=False,
         )
-    try:
-        codes.verify(db, request.user_id, "reset", code)
-    except AuthFailed as exc:
-        raise auth.record_failure(
-            db, request.user_id, request.identifier, attempt, request.method, f"password reset: {exc.reason}"
-        ) from None
+    check = _code_check(db, request.user_id, "reset", code, prefix="password reset: ")
+    auth.guarded(db, request.user_id, request.identifier, attempt, request.method, check)
     auth.record_success(db, request.user_id, request.identifier, attempt, request.method, "password reset code")
     return ResetGrant(user_id=request.user_id, expires_at=db.now() + RESET_GRANT_SECONDS)
 
@@ -324,7 +349,7 @@ def reset_password(db: Database, grant: ResetGrant, new_password: str) -> None:
         raise ValidationError("This reset has expired; ask for a new code.", "code")
     with db.read() as s:
         user = s.get(User, grant.user_id)
-    if user is None or user.status != "active":
+    if user is None or user.status != "active" or users.is_locked(user, db.now()):
         raise ValidationError("This reset has expired; ask for a new code.", "code")
     actor = Actor.self_service(user.username, user.uid)
     user = users.set_password(
@@ -413,7 +438,9 @@ def change_password(db: Database, me: Me, current: str, new_password: str) -> in
         raise ValidationError("Your current password is not correct.", "current")
     passwords.check_policy(new_password, db.policy, users.password_context(user))
     _differs_from_current(user, new_password)
-    user = users.set_password(db, me.actor, me.uid, new_password, action="self.change_password", end_sessions=False)
+    user = users.set_password(
+        db, me.actor, me.uid, new_password, must_change=False, action="self.change_password", end_sessions=False
+    )
     me.reauth_until = db.now() + FRESH_SECONDS
     notify.notify(db, user, "your password was changed", "Your password was changed in the self-service console.")
     return len([v for v in sessions.list_sessions(db, me.user_id) if v.sid != me.sid])
@@ -532,7 +559,9 @@ def remove_totp(db: Database, me: Me) -> None:
             "address or phone number first.",
             "mfa",
         )
-    mfa.reset(db, me.actor, me.uid, reason="removed by the user", action="self.mfa_remove")  # notifies the user
+    mfa.reset(  # notifies the user; the user's own sessions stay (an admin reset ends them)
+        db, me.actor, me.uid, reason="removed by the user", action="self.mfa_remove", end_sessions=False
+    )
 
 
 def new_recovery_codes(db: Database, me: Me) -> list[str]:

@@ -283,7 +283,7 @@ def set_password(
     ref: str,
     password: str,
     *,
-    must_change: bool = False,
+    must_change: bool = True,  # an admin-set password is temporary unless the caller says otherwise
     reason: str | None = None,
     action: str = "user.set_password",
     end_sessions: bool = True,

@@ -35,9 +35,10 @@ def failure(fn, *args, **kwargs) -> AF:
     return info.value
 
 
-def test_constant_message_and_history_reasons(db, alice):
+def test_constant_message_and_history_reasons(db, alice, clock):
     assert failure(auth.authenticate, db, "nobody", PASSWORD).reason == "unknown user"
     assert failure(auth.authenticate, db, "alice", "wrong password!!!").reason == "wrong password"
+    clock.advance(1)  # the throttle: no attempt in the second after a failure (test_hardening_signin.py)
     ok = auth.authenticate(db, "alice", PASSWORD, attempt=auth.Attempt(ip="10.0.0.1", user_agent="curl"))
     assert ok.session.token
     rows = login_history(db, alice.id)
@@ -49,6 +50,7 @@ def test_constant_message_and_history_reasons(db, alice):
 def test_lockout_then_right_password_still_fails_then_unlock(db, actor, alice, clock):
     for _ in range(db.policy.lockout_threshold):
         failure(auth.authenticate, db, "alice", "wrong password!!!")
+        clock.advance(30)  # past the throttle
     user = users.get_user(db, "alice")
     assert users.is_locked(user, db.now()) and user.failed_attempts == db.policy.lockout_threshold
     assert failure(auth.authenticate, db, "alice", PASSWORD).reason == "account locked"
@@ -59,6 +61,7 @@ def test_lockout_then_right_password_still_fails_then_unlock(db, actor, alice, c
 def test_lock_expires_after_duration(db, alice, clock):
     for _ in range(db.policy.lockout_threshold):
         failure(auth.authenticate, db, "alice", "wrong password!!!")
+        clock.advance(30)  # past the throttle
     clock.advance(db.policy.lockout_minutes * 60 + 1)
     assert auth.authenticate(db, "alice", PASSWORD)
     assert users.get_user(db, "alice").failed_attempts == 0
@@ -115,6 +118,7 @@ def test_totp_window_is_plus_minus_one_step(db, actor, alice, clock):
     totp = pyotp.TOTP(secret)
     clock.advance(120)
     assert failure(auth.authenticate, db, "alice", PASSWORD, totp=totp.at(clock.now - 90)).reason.startswith("wrong")
+    clock.advance(1)
     assert auth.authenticate(db, "alice", PASSWORD, totp=totp.at(clock.now - 30))
 
 
@@ -123,6 +127,7 @@ def test_totp_replay_refused(db, actor, alice, clock):
     code = pyotp.TOTP(secret).at(clock.now)
     assert auth.authenticate(db, "alice", PASSWORD, totp=code)
     assert failure(auth.authenticate, db, "alice", PASSWORD, totp=code).reason == "wrong or replayed TOTP code"
+    clock.advance(1)
     # an older step is refused too, even inside the window
     assert failure(
         auth.authenticate, db, "alice", PASSWORD, totp=pyotp.TOTP(secret).at(clock.now - 30)
@@ -167,6 +172,7 @@ def test_totp_failures_count_towards_lockout(db, actor, alice, clock):
     enrol(db, actor, clock)
     for _ in range(db.policy.lockout_threshold):
         failure(auth.authenticate, db, "alice", PASSWORD, totp="000000")
+        clock.advance(30)
     assert users.is_locked(users.get_user(db, "alice"), db.now())
 
 

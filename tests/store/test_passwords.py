@@ -46,7 +46,7 @@ def test_no_composition_rules():
 
 @pytest.mark.parametrize("pw", ["passwordpassword", "123456789012345", "aaaaaaaaaaaaaaaaa"])
 def test_common_passwords_refused_with_reason(pw):
-    with pytest.raises(ValidationError, match="too common|appears"):
+    with pytest.raises(ValidationError, match=r"too common|appears"):
         passwords.check_policy(pw, Policy(password_min_length=8))
 
 
@@ -63,7 +63,7 @@ def test_nul_refused():
 def test_hash_is_argon2id_above_owasp_floor_with_random_salt():
     a, b = passwords.hash_password("same password here!"), passwords.hash_password("same password here!")
     assert a != b
-    m, t, p = map(int, re.match(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$", a).groups())
+    m, t, _p = map(int, re.match(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$", a).groups())
     assert (m >= 19456 and t >= 2) or (m >= 47104 and t >= 1)
     salt, tag = a.split("$")[-2:]
     assert len(salt) >= 22 and len(tag) >= 43  # 16-byte salt, 32-byte tag in base64
