@@ -185,7 +185,7 @@ def check_password(db: Database, identifier: str, password: str, attempt: Attemp
     with db.read() as s:
         user = find_user(s, identifier) if identifier else None
         app = _app(s, attempt.app)
-        decision = decide(s, app, user.id) if (user and app) else None
+        decision = decide(s, app, user.id) if (user and app and user.id is not None) else None
     candidate = passwords.within_limit(password or "", db.policy.password_max_length)
     app_id = app.id if app else None
     user_id = user.id if user else None
@@ -201,7 +201,7 @@ def check_password(db: Database, identifier: str, password: str, attempt: Attemp
         raise
     ok = passwords.verify_password(user.password_hash if candidate is not None else None, candidate or "")
     if not ok:
-        why = "no password set" if user.password_hash is None else "wrong password"
+        wrong = "no password set" if user.password_hash is None else "wrong password"
         raise _fail(
             db,
             user_id,
@@ -209,10 +209,12 @@ def check_password(db: Database, identifier: str, password: str, attempt: Attemp
             app_id,
             attempt,
             "password",
-            why if candidate else "password too long",
+            wrong if candidate is not None else "password too long",
             reserved=True,
         )
-    new_hash = passwords.hash_password(candidate) if passwords.needs_rehash(user.password_hash or "") else None
+    rehash = candidate is not None and passwords.needs_rehash(user.password_hash or "")
+    new_hash = passwords.hash_password(candidate) if rehash and candidate is not None else None
+    why: str | None
     with db.write() as s:
         row = s.get(User, user_id)
         if row is None:

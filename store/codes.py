@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from . import delivery
 from .db import Database
@@ -50,15 +50,19 @@ def issue(db: Database, user_id: int, purpose: str, destination: str) -> int:
     with db.write() as s:
         last = s.exec(
             select(OneTimeCode.created_at)
-            .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose)
-            .order_by(OneTimeCode.id.desc())
+            .where(col(OneTimeCode.user_id) == user_id, col(OneTimeCode.purpose) == purpose)
+            .order_by(col(OneTimeCode.id).desc())
         ).first()
         if last is not None and now - last < policy.code_resend_seconds:
             wait = policy.code_resend_seconds - (now - last)
             raise ValidationError(f"A code was sent moments ago; wait {wait} s before asking for another.", "code")
         s.execute(
             update(OneTimeCode)
-            .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
+            .where(
+                col(OneTimeCode.user_id) == user_id,
+                col(OneTimeCode.purpose) == purpose,
+                col(OneTimeCode.used_at).is_(None),
+            )
             .values(used_at=now)
         )
         row = OneTimeCode(
@@ -78,7 +82,7 @@ def issue(db: Database, user_id: int, purpose: str, destination: str) -> int:
         delivery.send(db.config.delivery, channel_of(destination), destination, f"Userdesk code: {code}", body)
     except delivery.DeliveryError:
         with db.write() as s:
-            s.execute(update(OneTimeCode).where(OneTimeCode.id == row.id).values(used_at=now))
+            s.execute(update(OneTimeCode).where(col(OneTimeCode.id) == row.id).values(used_at=now))
         raise
     return row.expires_at
 
@@ -89,8 +93,12 @@ def verify(db: Database, user_id: int, purpose: str, code: str) -> str:
     with db.write() as s:
         row = s.exec(
             select(OneTimeCode)
-            .where(OneTimeCode.user_id == user_id, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
-            .order_by(OneTimeCode.id.desc())
+            .where(
+                col(OneTimeCode.user_id) == user_id,
+                col(OneTimeCode.purpose) == purpose,
+                col(OneTimeCode.used_at).is_(None),
+            )
+            .order_by(col(OneTimeCode.id).desc())
         ).first()
         if row is None:
             raise AuthFailed("no code pending")

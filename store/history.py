@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import tuple_
-from sqlmodel import select
+from sqlmodel import col, select
 
 from .db import Database
 from .models import App, AuditEntry, LoginEvent
@@ -50,28 +50,28 @@ def login_history(
     """One page of a user's attempts; pass the last row's cursor as `before` for the next page."""
     query = (
         select(LoginEvent, App.name)
-        .outerjoin(App, App.id == LoginEvent.app_id)
-        .where(LoginEvent.user_id == user_id)
-        .order_by(LoginEvent.ts.desc(), LoginEvent.id.desc())
+        .outerjoin(App, col(App.id) == col(LoginEvent.app_id))
+        .where(col(LoginEvent.user_id) == user_id)
+        .order_by(col(LoginEvent.ts).desc(), col(LoginEvent.id).desc())
         .limit(limit)
     )
     if flt.success is not None:
-        query = query.where(LoginEvent.success == flt.success)
+        query = query.where(col(LoginEvent.success) == flt.success)
     if flt.app:
-        query = query.where(App.name == flt.app)
+        query = query.where(col(App.name) == flt.app)
     if flt.ip:
-        query = query.where(LoginEvent.ip == flt.ip)
+        query = query.where(col(LoginEvent.ip) == flt.ip)
     if flt.since is not None:
-        query = query.where(LoginEvent.ts >= flt.since)
+        query = query.where(col(LoginEvent.ts) >= flt.since)
     if flt.until is not None:
-        query = query.where(LoginEvent.ts < flt.until)
+        query = query.where(col(LoginEvent.ts) < flt.until)
     if before is not None:
-        query = query.where(tuple_(LoginEvent.ts, LoginEvent.id) < tuple_(*before))
+        query = query.where(tuple_(col(LoginEvent.ts), col(LoginEvent.id)) < tuple_(*before))
     with db.read() as s:
         rows = s.exec(query).all()
     return [
         HistoryRow(
-            id=e.id,
+            id=e.id or 0,  # rows read back always have an id
             ts=e.ts,
             identifier=e.identifier,
             app=app,
@@ -88,11 +88,11 @@ def login_history(
 def audit_log(
     db: Database, *, target_uid: str | None = None, before_id: int | None = None, limit: int = 50
 ) -> list[AuditEntry]:
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if target_uid is not None:
-        query = query.where(AuditEntry.target_uid == target_uid)
+        query = query.where(col(AuditEntry.target_uid) == target_uid)
     if before_id is not None:
-        query = query.where(AuditEntry.id < before_id)
+        query = query.where(col(AuditEntry.id) < before_id)
     with db.read() as s:
         return list(s.exec(query).all())
 

@@ -8,9 +8,12 @@ decided in two BEGIN IMMEDIATE writes, so the rules hold across any number of pr
    - the account is locked ("account locked"), or
    - `failed_attempts` already reaches `lockout_threshold` (failures plus attempts still being
      checked elsewhere): the account is locked now and the attempt refused ("account locked"), or
-   - the throttle applies ("throttled"): n = failed_attempts >= 1 and
+   - the throttle applies ("throttled"): n = failed_attempts >= 2 and
      now < last_failed_at + min(2 ** (n - 1), THROTTLE_MAX_SECONDS) seconds,
-     i.e. 1, 2, 4, 8, 16, then 30 s after the n-th consecutive failure (NIST 800-63B 3.2.2).
+     i.e. no wait after one failure (a typo), then 2, 4, 8, 16, 30, 30... s after the n-th
+     consecutive failure (NIST 800-63B 3.2.2: waits that grow as the account nears its limit).
+     It matters most when lockout_threshold is set high (up to 100): 100 guesses then take
+     about 50 minutes instead of seconds.
    Refusals are recorded in login history and not counted. An admitted attempt RESERVES one
    failure: `failed_attempts += 1` before the secret is checked.
 2. `settle_failure` / `release` (after the check): a wrong guess keeps its reservation as a counted
@@ -35,8 +38,8 @@ THROTTLED = "throttled"
 
 
 def throttle_seconds(failures: int) -> int:
-    """The wait after the n-th consecutive failure: min(2 ** (n - 1), 30) seconds; none before a failure."""
-    return 0 if failures < 1 else min(2 ** min(failures - 1, 16), THROTTLE_MAX_SECONDS)
+    """The wait after the n-th consecutive failure: none after the first, then min(2 ** (n - 1), 30) seconds."""
+    return 0 if failures < 2 else min(2 ** min(failures - 1, 16), THROTTLE_MAX_SECONDS)
 
 
 def is_locked(user: User, now: int) -> bool:

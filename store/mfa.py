@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pyotp
-from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, delete, func, update
+from sqlmodel import Session, col, select
 
 from . import audit
 from .audit import Actor
@@ -124,7 +125,8 @@ def well_formed_recovery_code(code: str | None) -> bool:
 
 
 def _replace_recovery_codes(db: Database, s: Session, user: User) -> list[str]:
-    s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    assert user.id is not None  # a stored user
+    s.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = _new_codes()
     for code in codes:
         s.add(RecoveryCode(user_id=user.id, code_hash=db.keys.mac(_code_key(code))))
@@ -168,11 +170,13 @@ def use_recovery_code(db: Database, s: Session, user: User, code: str, now: int)
     result = s.execute(
         update(RecoveryCode)
         .where(
-            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == db.keys.mac(key), RecoveryCode.used_at.is_(None)
+            col(RecoveryCode.user_id) == user.id,
+            col(RecoveryCode.code_hash) == db.keys.mac(key),
+            col(RecoveryCode.used_at).is_(None),
         )
         .values(used_at=now)
     )
-    return result.rowcount == 1
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def regenerate_recovery_codes(db: Database, actor: Actor, ref: str) -> list[str]:
@@ -199,7 +203,7 @@ def recovery_codes_left(db: Database, user_id: int) -> int:
         return s.exec(
             select(func.count())
             .select_from(RecoveryCode)
-            .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+            .where(col(RecoveryCode.user_id) == user_id, col(RecoveryCode.used_at).is_(None))
         ).one()
 
 
@@ -224,7 +228,7 @@ def reset(
         user.mfa_state, user.totp_secret, user.totp_last_step = "none", None, 0
         user.version += 1
         s.add(user)
-        s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        s.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
         ended = end_user_sessions(s, user.id, now, "MFA reset") if end_sessions and user.id is not None else 0
         changes: dict[str, list] = {"mfa_state": [before, "none"]}
         if end_sessions:

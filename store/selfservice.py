@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from . import (
     access,
@@ -112,7 +112,7 @@ def attempt_from_environment() -> auth.Attempt:
 def ensure_app(db: Database) -> None:
     """Create the 'self-service' app row on first use (default: allow)."""
     with db.read() as s:
-        if s.exec(select(App.id).where(App.name == SELF_SERVICE_APP)).first() is not None:
+        if s.exec(select(App.id).where(col(App.name) == SELF_SERVICE_APP)).first() is not None:
             return
     with contextlib.suppress(ValidationError):  # created meanwhile by another console process
         access.create_app(db, SYSTEM_ACTOR, SELF_SERVICE_APP, "allow")
@@ -144,7 +144,7 @@ def _guard(db: Database, me: Me, *, allow_forced: bool = False) -> User:
         raise ValidationError("Choose a new password first: your administrator asked for a change.", "password")
     user = _user(db, me)
     if users.is_locked(user, db.now()):  # no password or code checks while locked (no guessing through here)
-        minutes = max(1, -(-(user.locked_until - db.now()) // 60))
+        minutes = max(1, -(-((user.locked_until or 0) - db.now()) // 60))
         raise ValidationError(f"Your account is locked after too many failed attempts. Try again in {minutes} min.")
     return user
 
@@ -272,7 +272,7 @@ def sign_out(db: Database, me: Me, reason: str = "signed out") -> None:
     with db.write() as s:
         s.execute(
             update(Session)
-            .where(Session.sid == me.sid, Session.user_id == me.user_id, Session.revoked_at.is_(None))
+            .where(col(Session.sid) == me.sid, col(Session.user_id) == me.user_id, col(Session.revoked_at).is_(None))
             .values(revoked_at=db.now(), revoked_reason=reason)
         )
 
@@ -312,7 +312,7 @@ def request_reset(db: Database, identifier: str, attempt: auth.Attempt) -> Reset
     if user is None or contact is None:
         return ResetRequest(identifier, None, "email_code")
     method, destination = contact
-    if users.is_locked(user, db.now()):
+    if users.is_locked(user, db.now()) or user.id is None:
         return ResetRequest(identifier, user.id, method)
     try:
         codes.issue(db, user.id, "reset", destination)
@@ -375,12 +375,12 @@ class Profile:
 
 def load_profile(db: Database, me: Me) -> Profile:
     user = _guard(db, me, allow_forced=True)
-    left = mfa.recovery_codes_left(db, user.id) if user.mfa_state == "active" else 0
+    left = mfa.recovery_codes_left(db, me.user_id) if user.mfa_state == "active" else 0
     return Profile(
         fields=users.to_dict(user, db.now()),
         version=user.version,
-        custom=custom.user_values(db, user.id),
-        groups=access.user_groups(db, user.id),
+        custom=custom.user_values(db, me.user_id),
+        groups=access.user_groups(db, me.user_id),
         recovery_codes_left=left,
     )
 
@@ -532,7 +532,7 @@ class MfaStatus:
 
 def mfa_status(db: Database, me: Me) -> MfaStatus:
     user = _guard(db, me)
-    left = mfa.recovery_codes_left(db, user.id) if user.mfa_state == "active" else 0
+    left = mfa.recovery_codes_left(db, me.user_id) if user.mfa_state == "active" else 0
     return MfaStatus(state=user.mfa_state, recovery_codes_left=left)
 
 

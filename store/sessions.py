@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session as DbSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from . import audit
 from .audit import Actor
@@ -81,7 +83,7 @@ def create_session(
 
 def _live(db: Database, now: int):
     return (
-        Session.revoked_at.is_(None),
+        col(Session.revoked_at).is_(None),
         Session.absolute_expires_at > now,
         Session.last_seen_at > now - idle_seconds(db),
     )
@@ -95,15 +97,15 @@ def validate(db: Database, token: str, *, touch: bool = True) -> Session | None:
     with db.read() as s:
         row = s.exec(
             select(Session, User.status)
-            .join(User, User.id == Session.user_id)
-            .where(Session.token_hash == token_hash(token), *_live(db, now))
+            .join(User, col(User.id) == col(Session.user_id))
+            .where(col(Session.token_hash) == token_hash(token), *_live(db, now))
         ).first()
     if row is None or row[1] != "active":
         return None
     session = row[0]
     if touch and now - session.last_seen_at >= 1:
         with db.write() as s:
-            s.execute(update(Session).where(Session.id == session.id).values(last_seen_at=now))
+            s.execute(update(Session).where(col(Session.id) == session.id).values(last_seen_at=now))
         session.last_seen_at = now
     return session
 
@@ -113,38 +115,45 @@ def is_live(db: Database, sid: str) -> bool:
     now = db.now()
     with db.read() as s:
         row = s.exec(
-            select(User.status).join(Session, User.id == Session.user_id).where(Session.sid == sid, *_live(db, now))
+            select(User.status)
+            .join(Session, col(User.id) == col(Session.user_id))
+            .where(col(Session.sid) == sid, *_live(db, now))
         ).first()
     return row == "active"
 
 
 def touch(db: Database, sid: str) -> None:
     with db.write() as s:
-        s.execute(update(Session).where(Session.sid == sid, Session.revoked_at.is_(None)).values(last_seen_at=db.now()))
+        s.execute(
+            update(Session)
+            .where(col(Session.sid) == sid, col(Session.revoked_at).is_(None))
+            .values(last_seen_at=db.now())
+        )
 
 
 def end_user_sessions(s: DbSession, user_id: int, now: int, reason: str, keep: int | None = None) -> int:
-    query = update(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
+    query = update(Session).where(col(Session.user_id) == user_id, col(Session.revoked_at).is_(None))
     if keep is not None:
-        query = query.where(Session.id != keep)
-    return s.execute(query.values(revoked_at=now, revoked_reason=reason)).rowcount
+        query = query.where(col(Session.id) != keep)
+    result = cast("CursorResult[Any]", s.execute(query.values(revoked_at=now, revoked_reason=reason)))
+    return result.rowcount
 
 
 def list_sessions(db: Database, user_id: int | None = None, limit: int = 200) -> list[SessionView]:
     """Live sessions, newest first (of one user, or of everyone)."""
     now = db.now()
     query = (
-        select(Session, User.uid, User.username, User.email, User.phone, App.name)
-        .join(User, User.id == Session.user_id)
-        .outerjoin(App, App.id == Session.app_id)
+        sa_select(Session, col(User.uid), col(User.username), col(User.email), col(User.phone), col(App.name))
+        .join(User, col(User.id) == col(Session.user_id))
+        .outerjoin(App, col(App.id) == col(Session.app_id))
         .where(*_live(db, now))
-        .order_by(Session.id.desc())
+        .order_by(col(Session.id).desc())
         .limit(limit)
     )
     if user_id is not None:
-        query = query.where(Session.user_id == user_id)
+        query = query.where(col(Session.user_id) == user_id)
     with db.read() as s:
-        rows = s.exec(query).all()
+        rows = s.execute(query).all()
     idle = idle_seconds(db)
     return [
         SessionView(
@@ -168,9 +177,9 @@ def revoke(db: Database, actor: Actor, sid: str, reason: str | None = None, *, o
     """End one session. only_user_id limits it to that user's sessions (self-service)."""
     now = db.now()
     with db.write() as s:
-        query = select(Session, User).join(User, User.id == Session.user_id).where(Session.sid == sid)
+        query = select(Session, User).join(User, col(User.id) == col(Session.user_id)).where(col(Session.sid) == sid)
         if only_user_id is not None:
-            query = query.where(Session.user_id == only_user_id)
+            query = query.where(col(Session.user_id) == only_user_id)
         row = s.exec(query).first()
         if row is None:
             raise NotFound(f"No session with id '{sid}'.")
@@ -206,7 +215,7 @@ def revoke_all(
             raise NotFound("No such user.")
         keep = None
         if keep_sid:
-            keep = s.exec(select(Session.id).where(Session.sid == keep_sid)).first()
+            keep = s.exec(select(Session.id).where(col(Session.sid) == keep_sid)).first()
         count = end_user_sessions(s, user_id, now, reason or "signed out by admin", keep=keep)
         audit.record(
             s,

@@ -51,7 +51,8 @@ def test_login_prints_a_session_and_failures_are_constant(run: Cli) -> None:
     login(run, "kim", "--app", "no-such-app", code=1)
 
 
-def test_lockout_shows_in_user_show_and_unlock_clears_it(run: Cli) -> None:
+def test_lockout_shows_in_user_show_and_unlock_clears_it(run: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("store.lockout.throttle_seconds", lambda n: 0)  # real clock; the throttle has its own tests
     for _ in range(5):
         login(run, "kim", password="not the right passphrase", code=1)
     login(run, "kim", code=1)  # locked: even the right password fails, with the same message

@@ -172,6 +172,7 @@ async def test_lockout_applies_to_wrong_codes(db):
         await submit_password(pilot, "alice")
         for _ in range(db.policy.lockout_threshold):
             await enter_code(pilot, "999999")
+            db.clock.advance(30)  # past the throttle between failures (store/lockout.py)
         await enter_code(pilot, latest_code(db))
         assert app.me is None and message(app) == AuthFailed.MESSAGE
     assert users.is_locked(users.get_user(db, "alice"), db.now())

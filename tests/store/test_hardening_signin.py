@@ -166,27 +166,28 @@ def test_one_failure_after_a_lock_expires_does_not_lock_again(db, alice, clock):
 
 
 def test_throttle_schedule():
-    assert [throttle_seconds(n) for n in range(8)] == [0, 1, 2, 4, 8, 16, 30, 30]
+    assert [throttle_seconds(n) for n in range(8)] == [0, 0, 2, 4, 8, 16, 30, 30]
     assert throttle_seconds(10_000) == THROTTLE_MAX_SECONDS
 
 
 def test_failures_are_throttled_progressively_without_verifying(db, alice, clock, monkeypatch):
+    failure(auth.authenticate, db, "alice", WRONG)  # one failure (a typo): no wait
     failure(auth.authenticate, db, "alice", WRONG)
     verified = []
     real_verify = auth.passwords.verify_password
     monkeypatch.setattr(auth.passwords, "verify_password", lambda h, p: verified.append(h) or real_verify(h, p))
-    # within 1 s of the first failure even the right password is refused, not checked, not counted
+    # within 2 s of the second failure even the right password is refused, not checked, not counted
     assert failure(auth.authenticate, db, "alice", PASSWORD).reason == "throttled"
     assert verified == [None]  # only the dummy hash: the same cost, nothing confirmed
-    assert users.get_user(db, "alice").failed_attempts == 1
-    clock.advance(1)
+    assert users.get_user(db, "alice").failed_attempts == 2
+    clock.advance(2)
     failure(auth.authenticate, db, "alice", WRONG)
-    clock.advance(1)
-    assert failure(auth.authenticate, db, "alice", PASSWORD).reason == "throttled"  # 2 s after the 2nd
+    clock.advance(3)
+    assert failure(auth.authenticate, db, "alice", PASSWORD).reason == "throttled"  # 4 s after the 3rd
     clock.advance(1)
     assert auth.authenticate(db, "alice", PASSWORD).session.token
     assert users.get_user(db, "alice").failed_attempts == 0
-    assert reasons(db, alice.id) == ["wrong password", "throttled", "wrong password", "throttled", None]
+    assert reasons(db, alice.id) == ["wrong password"] * 2 + ["throttled", "wrong password", "throttled", None]
 
 
 # ---------------------------------------------------------------- 7: malformed codes
