@@ -25,6 +25,7 @@ from sqlmodel import select
 from . import access, auth, codes, custom, delivery, history, identities, mfa, notify, passwords, sessions, users
 from .audit import Actor
 from .db import Database
+from .delivery_queue import submit as send_later
 from .errors import AuthFailed, StoreError, ValidationError
 from .models import App, Session, User
 from .validation import LABELS, USER_EDITABLE, normalise_field
@@ -275,7 +276,9 @@ class ResetGrant:
 def request_reset(db: Database, identifier: str, attempt: auth.Attempt) -> ResetRequest:
     """Send a reset code to the account's verified address, if there is such an account.
 
-    Always returns normally, so the answer never reveals whether the account exists.
+    Always returns normally, and as fast for an unknown account as for a known one: the code is
+    issued and sent on the delivery queue (store.delivery_queue.submit), off the request path, so neither
+    the answer nor its time reveals whether the account exists.
     """
     ensure_app(db)
     identifier = (identifier or "").strip()[:255]
@@ -285,15 +288,20 @@ def request_reset(db: Database, identifier: str, attempt: auth.Attempt) -> Reset
     if user is None or contact is None:
         return ResetRequest(identifier, None, "email_code")
     method, destination = contact
-    try:
-        codes.issue(db, user.id, "reset", destination)
-    except ValidationError:
-        pass  # one was sent moments ago and is still valid; saying so would reveal the account
-    except delivery.DeliveryError as exc:
-        auth.record_failure(
-            db, user.id, identifier, attempt, method, f"password reset code not delivered: {exc}", count=False
-        )
-    return ResetRequest(identifier, user.id, method)
+    user_id = user.id
+
+    def send() -> None:
+        try:
+            codes.issue(db, user_id, "reset", destination)
+        except ValidationError:
+            pass  # one was sent moments ago and is still valid; saying so would reveal the account
+        except delivery.DeliveryError as exc:
+            auth.record_failure(
+                db, user_id, identifier, attempt, method, f"password reset code not delivered: {exc}", count=False
+            )
+
+    send_later(send)
+    return ResetRequest(identifier, user_id, method)
 
 
 def verify_reset(db: Database, request: ResetRequest, code: str, attempt: auth.Attempt) -> ResetGrant:
