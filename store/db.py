@@ -101,6 +101,17 @@ def _read_only_uri(path: Path) -> str:
     return _file_uri(path, immutable=not _directory_writable(path) and not wal.exists())
 
 
+def _schema_of(target: str) -> tuple[int, set[str]]:
+    """(user_version, table names), read through a connection that changes no setting."""
+    conn = sqlite3.connect(target, uri=target.startswith("file:"), timeout=10)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+    return version, tables
+
+
 def inspect_file(path: Path) -> str:
     """'missing', 'empty' (a 0-byte file or an SQLite file with no tables) or 'userdesk'.
 
@@ -118,12 +129,14 @@ def inspect_file(path: Path) -> str:
     if info.st_size == 0:
         return "empty"
     try:
-        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=10)
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        finally:
-            conn.close()
+            version, tables = _schema_of(_read_only_uri(path))
+        except sqlite3.OperationalError:
+            if not Path(f"{path}-journal").exists() or is_read_only(path):
+                raise
+            # a hot journal (a writer was killed mid-transaction) needs rolling back, which only a
+            # read-write connection can do: the recovery any SQLite client makes, not a change of ours
+            version, tables = _schema_of(str(path))
     except sqlite3.OperationalError as exc:
         raise DatabaseError(f"cannot open {path}: {exc}") from None
     except sqlite3.DatabaseError:
