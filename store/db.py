@@ -6,18 +6,24 @@ reads use deferred transactions. Schema versions are kept in PRAGMA user_version
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from urllib.request import pathname2url
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 from . import config as cfg
-from .crypto import Keys, create_private_file
+from .crypto import Keys, create_private_file, describe_os_error
 from .errors import DatabaseError
 
 SEARCH_SQL = [
@@ -39,25 +45,25 @@ SEARCH_TRIGGERS = [
 ]
 
 
-def _v1(conn) -> None:
+def _v1(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
     for sql in SEARCH_SQL + SEARCH_TRIGGERS:
         conn.exec_driver_sql(sql)
 
 
-def _v2(conn) -> None:
+def _v2(conn: Connection) -> None:
     """Index recovery codes by user (counting and replacing them scanned the table: ~100 ms at 1M users)."""
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_recovery_code_user ON recovery_code (user_id)")
 
 
-def _v3(conn) -> None:
+def _v3(conn: Connection) -> None:
     """Index locked users (partial: only rows with a lock time): the 'locked' filter scanned every user (4 s at 1M)."""
     conn.exec_driver_sql(
         "CREATE INDEX IF NOT EXISTS ix_user_locked ON user (locked_until) WHERE locked_until IS NOT NULL"
     )
 
 
-def _v4(conn) -> None:
+def _v4(conn: Connection) -> None:
     """The time of the last counted sign-in failure (the progressive throttle, store/lockout.py).
 
     Idempotent: databases created at v4+ already have the column from the model."""
@@ -66,7 +72,7 @@ def _v4(conn) -> None:
         conn.exec_driver_sql("ALTER TABLE user ADD COLUMN last_failed_at INTEGER")
 
 
-MIGRATIONS: list[Callable] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -83,8 +89,81 @@ def resolve_path(target: str) -> Path:
     return Path(url.database).expanduser()
 
 
+def _file_uri(path: Path, *, immutable: bool = False) -> str:
+    """A read-only SQLite URI; `immutable` when SQLite could not make its -shm file (read-only directory)."""
+    return f"file:{pathname2url(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _directory_writable(path: Path) -> bool:
+    return os.access(path.parent, os.W_OK)
+
+
+def is_read_only(path: Path) -> bool:
+    """The file or its directory cannot be written (read-only mount, permissions): open it for reading only."""
+    return not (os.access(path, os.W_OK) and _directory_writable(path))
+
+
+def _read_only_uri(path: Path) -> str:
+    """Reading a WAL database needs its -shm file; where it cannot be created and no writer has one
+    open (no -wal file), the file cannot change under us, so SQLite may treat it as immutable."""
+    wal = Path(f"{path}-wal")
+    return _file_uri(path, immutable=not _directory_writable(path) and not wal.exists())
+
+
+def _schema_of(target: str) -> tuple[int, set[str]]:
+    """(user_version, table names), read through a connection that changes no setting."""
+    conn = sqlite3.connect(target, uri=target.startswith("file:"), timeout=10)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+    return version, tables
+
+
+def inspect_file(path: Path) -> str:
+    """'missing', 'empty' (a 0-byte file or an SQLite file with no tables) or 'userdesk'.
+
+    Reads only (a read-only connection: no journal mode switch, no -wal file, not a byte changed);
+    anything else (another application's SQLite file, a file that is not SQLite) is refused.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        raise DatabaseError(f"cannot open {path}: {describe_os_error(exc)}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DatabaseError(f"not a Userdesk database: {path} (not a regular file)")
+    if info.st_size == 0:
+        return "empty"
+    try:
+        try:
+            version, tables = _schema_of(_read_only_uri(path))
+        except sqlite3.OperationalError:
+            if not Path(f"{path}-journal").exists() or is_read_only(path):
+                raise
+            # a hot journal (a writer was killed mid-transaction) needs rolling back, which only a
+            # read-write connection can do: the recovery any SQLite client makes, not a change of ours
+            version, tables = _schema_of(str(path))
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
+    except sqlite3.DatabaseError:
+        raise DatabaseError(f"not a Userdesk database: {path}") from None
+    if version == 0 and not tables:
+        return "empty"
+    if version >= 1 and {"meta", "user"} <= tables:
+        return "userdesk"
+    raise DatabaseError(f"not a Userdesk database: {path}")
+
+
 class Database:
-    """One open directory: engines for reading and writing, the key, the policy and a clock."""
+    """One open directory: engines for reading and writing, the key, the policy and a clock.
+
+    Only `create=True` (`userdesk init` and `demo`) may make a database: from nothing or from an empty
+    file, with a new key file when there is none. An existing database needs its own key file, which is
+    never replaced. Any other file is refused before anything is written to it.
+    """
 
     def __init__(
         self,
@@ -98,11 +177,16 @@ class Database:
         self.path = resolve_path(target or cfg.default_db())
         self.config = config or cfg.load_config()
         self.clock = clock
-        self.keys = Keys.load_or_create(key_path or cfg.key_file())
-        if not self.path.exists():
-            if not create:
-                raise DatabaseError(f"no database at {self.path}; run `userdesk init` first")
-            create_private_file(self.path)
+        kind = inspect_file(self.path)
+        if kind == "missing" and not create:
+            raise DatabaseError(f"no database at {self.path}; run `userdesk init` first")
+        if kind == "empty" and not create:
+            raise DatabaseError(f"not a Userdesk database: {self.path} (an empty file; `userdesk init` makes it one)")
+        key_file = key_path or cfg.key_file()
+        self.keys = Keys.load(key_file) if kind == "userdesk" else Keys.load_or_create(key_file)
+        if kind == "missing":
+            self._create_file()
+        self.read_only = is_read_only(self.path)
         self.reader = self._engine(immediate=False)
         self.writer = self._engine(immediate=True)
         self._migrate()
@@ -114,14 +198,30 @@ class Database:
     def now(self) -> int:
         return int(self.clock())
 
+    def _create_file(self) -> None:
+        try:
+            create_private_file(self.path)
+        except FileExistsError:
+            pass  # a concurrent `init` made it; the migration below is safe to run twice
+        except OSError as exc:
+            raise DatabaseError(f"cannot create the database {self.path}: {describe_os_error(exc)}") from None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            return sqlite3.connect(_read_only_uri(self.path), uri=True, check_same_thread=False, timeout=10)
+        return sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+
     def _engine(self, immediate: bool) -> Engine:
-        engine = create_engine(f"sqlite:///{self.path}", connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine("sqlite://", creator=self._connect, poolclass=QueuePool)
+        # only the writer switches to WAL: a reader must not change a file it has not yet written to
+        pragmas: tuple[str, ...] = ("journal_mode=WAL",) if immediate else ()
+        pragmas += ("synchronous=NORMAL", "busy_timeout=10000", "foreign_keys=ON")
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record) -> None:
             dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
             cur = dbapi_conn.cursor()
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "foreign_keys=ON"):
+            for pragma in pragmas:
                 cur.execute(f"PRAGMA {pragma}")
             cur.close()
 
@@ -131,24 +231,56 @@ class Database:
 
         return engine
 
+    @staticmethod
+    def _schema_state(conn: Connection) -> tuple[int, str | None]:
+        """(schema version, stored key fingerprint or None)."""
+        version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+        if version == 0:
+            return 0, None
+        return version, conn.execute(text("SELECT value FROM meta WHERE key = 'key_check'")).scalar()
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"{self.path} has schema version {version}, newer than this userdesk ({SCHEMA_VERSION}); upgrade userdesk"
+            )
+
+    def _check_key(self, stored: str) -> None:
+        if stored != self.keys.check_value():
+            raise DatabaseError(
+                f"{self.path} was initialised with a different key file; set USERDESK_KEY_FILE to its key"
+            )
+
     def _migrate(self) -> None:
+        """Check the schema version with a read; take the write lock (BEGIN IMMEDIATE) only when it is behind.
+
+        So opening a current database for reading works while another process holds the write lock,
+        and on a read-only file. The version is read again under the lock: another process may have
+        migrated in between.
+        """
+        with self.reader.connect() as conn:
+            version, stored = self._schema_state(conn)
+        self._refuse_newer(version)
+        if version == SCHEMA_VERSION and stored is not None:
+            self._check_key(stored)
+            return
+        if self.read_only:
+            raise DatabaseError(
+                f"{self.path} needs its schema upgraded (version {version} to {SCHEMA_VERSION}) but is read-only"
+            )
         with self.writer.begin() as conn:
-            version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
-            if version > SCHEMA_VERSION:
-                raise DatabaseError(
-                    f"{self.path} has schema version {version}, newer than this userdesk ({SCHEMA_VERSION}); upgrade userdesk"
-                )
+            version, stored = self._schema_state(conn)
+            self._refuse_newer(version)
             for step in range(version, SCHEMA_VERSION):
                 MIGRATIONS[step](conn)
                 conn.exec_driver_sql(f"PRAGMA user_version = {step + 1}")
-            check = self.keys.check_value()
-            stored = conn.execute(text("SELECT value FROM meta WHERE key = 'key_check'")).scalar()
             if stored is None:
-                conn.execute(text("INSERT INTO meta(key, value) VALUES ('key_check', :v)"), {"v": check})
-            elif stored != check:
-                raise DatabaseError(
-                    f"{self.path} was initialised with a different key file; set USERDESK_KEY_FILE to its key"
+                conn.execute(
+                    text("INSERT INTO meta(key, value) VALUES ('key_check', :v)"), {"v": self.keys.check_value()}
                 )
+            else:
+                self._check_key(stored)
+        self.reader.dispose()  # its connection predates the migration (a new file is not in WAL mode yet)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -158,6 +290,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE); commits on success, rolls back on any error."""
+        if self.read_only:
+            raise DatabaseError(f"{self.path} is read-only (the file or its directory cannot be written)")
         with Session(self.writer, expire_on_commit=False) as session, session.begin():
             yield session
 
@@ -170,7 +304,7 @@ class Database:
         self.writer.dispose()
 
 
-def open_db(target: str | None = None, **kwargs) -> Database:
+def open_db(target: str | None = None, **kwargs: Any) -> Database:
     return Database(target, **kwargs)
 
 

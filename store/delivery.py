@@ -1,4 +1,8 @@
-"""Sending one-time codes: an outbox directory (development, demo), SMTP, or a command (SMS gateways)."""
+"""Sending one-time codes: an outbox directory (development, demo), SMTP, or a command (SMS gateways).
+
+Every failure, whatever its cause (a full disk under the outbox, an unreachable server, a command
+that cannot run), is a DeliveryError with a message for admins; nothing else escapes `send`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from .config import Delivery
-from .crypto import create_private_file
+from .crypto import create_private_file, describe_os_error
 from .errors import StoreError
 
 
@@ -37,7 +41,10 @@ def send(delivery: Delivery, kind: str, to: str, subject: str, body: str) -> Non
 def _to_outbox(folder: Path, kind: str, to: str, subject: str, body: str) -> None:
     safe = re.sub(r"[^A-Za-z0-9@.+_-]", "_", to)
     path = folder / f"{time.time_ns()}-{kind}-{safe}.txt"
-    create_private_file(path, f"To: {to}\nSubject: {subject}\n\n{body}\n".encode())
+    try:
+        create_private_file(path, f"To: {to}\nSubject: {subject}\n\n{body}\n".encode())
+    except OSError as exc:
+        raise DeliveryError(f"Could not write to the outbox {folder}: {describe_os_error(exc)}.") from None
 
 
 def _smtp(d: Delivery, to: str, subject: str, body: str) -> None:
@@ -60,11 +67,17 @@ def _smtp(d: Delivery, to: str, subject: str, body: str) -> None:
 
 
 def _command(d: Delivery, kind: str, to: str, subject: str, body: str) -> None:
+    """Run `command -- KIND DESTINATION` with the message on stdin.
+
+    The `--` ends the command's options, so a destination can never be read as one (an address such
+    as `--copy-to=...` once made a gateway copy the code where its owner chose); the validators also
+    refuse addresses and phone numbers that start with '-'.
+    """
     if not d.command:
         raise DeliveryError("The command delivery channel has no command configured.")
     try:
         done = subprocess.run(
-            [*shlex.split(d.command), kind, to],
+            [*shlex.split(d.command), "--", kind, to],
             input=f"Subject: {subject}\n\n{body}\n",
             text=True,
             capture_output=True,

@@ -19,6 +19,9 @@ users up, `demo.heavy`, who has 100,000 login-history rows (for the history-pagi
 from __future__ import annotations
 
 import base64
+import contextlib
+import ctypes
+import glob
 import hashlib
 import json
 import marshal
@@ -27,11 +30,16 @@ import os
 import queue
 import random
 import secrets
+import shutil
+import signal
 import sqlite3
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +67,7 @@ DAY = 86400
 
 SEARCH_SHADOW_TABLES = ("user_search_data", "user_search_idx", "user_search_docsize", "user_search_config")
 LOADED_TABLES = ("user", "login_event", "session", "custom_value", "group_member", "identity", "recovery_code", "audit")
-WIPED_TABLES = LOADED_TABLES + ("app_rule", "app", "grp", "custom_field", "one_time_code")
+WIPED_TABLES = (*LOADED_TABLES, "app_rule", "app", "grp", "custom_field", "one_time_code")
 
 APPS = (("crm", "allow"), ("billing", "deny"), ("wiki", "allow"), ("self-service", "allow"), ("hr-portal", "deny"))
 GROUPS = (
@@ -793,11 +801,40 @@ def _copy_search(conn: sqlite3.Connection, path: str, users: int) -> None:
         raise DatabaseError(f"the search index built for the demo covers {indexed} users, not {users}")
 
 
-def _produce(spec: _Spec, out: Any) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """In the generator process: end when the loader ends, however it ends (SIGKILL included).
+
+    Linux: the kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG). Everywhere: a
+    thread notices when the parent is gone (getppid changes) and exits, so a put() blocked on a full
+    queue can never keep the process, and its hundreds of MB, alive. The loader's SIGTERM/SIGHUP
+    handlers are not inherited (default: die), and files it makes are private (umask 077).
+    """
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+    os.umask(0o077)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="userdesk-demo-parent-watch", daemon=True).start()
+
+
+def _produce(spec: _Spec, out: Any, parent: int) -> None:
     """Generator process: stream batches, then build the search index if asked, then None.
 
     Messages travel as marshal bytes (plain tuples of str/int/None/bytes): half the cost of pickle.
     """
+    _die_with(parent)
     try:
         generator = _Generator(spec)
         for batch in generator.batches():
@@ -812,14 +849,24 @@ def _produce(spec: _Spec, out: Any) -> None:
     out.put(marshal.dumps(None))
 
 
+def _disk_full(message: str) -> bool:
+    return "disk is full" in message or "No space left" in message
+
+
+def _disk_full_error(path: Path) -> DatabaseError:
+    return DatabaseError(f"disk full: the demo directory does not fit on the disk holding {path}; nothing was changed")
+
+
 class _Worker:
     """The generator in a forked second process, so generation and SQLite work use both cores."""
 
-    def __init__(self, spec: _Spec) -> None:
+    def __init__(self, spec: _Spec, db_path: Path) -> None:
         ctx = multiprocessing.get_context("fork")
-        self.spec = spec
+        self.spec, self.db_path = spec, db_path
         self.channel = ctx.Queue(maxsize=4)
-        self.process = ctx.Process(target=_produce, args=(spec, self.channel), name="userdesk-demo", daemon=True)
+        self.process = ctx.Process(
+            target=_produce, args=(spec, self.channel, os.getpid()), name="userdesk-demo", daemon=True
+        )
         self.process.start()
 
     def _next(self) -> Any:
@@ -831,6 +878,8 @@ class _Worker:
                     raise DatabaseError("the demo generator process stopped unexpectedly") from None
                 continue
             if isinstance(message, dict) and "_error" in message:
+                if _disk_full(message["_error"]):
+                    raise _disk_full_error(self.db_path)
                 raise DatabaseError(f"the demo generator failed: {message['_error']}")
             return message
 
@@ -846,10 +895,51 @@ class _Worker:
         if self.process.is_alive():
             self.process.terminate()
         self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=10)
         self.channel.close()
-        if self.spec.search_path:
-            for suffix in ("", "-journal"):
-                Path(self.spec.search_path + suffix).unlink(missing_ok=True)
+
+
+def _scratch_folder(path: Path) -> Path:
+    """A private folder (0700, from mkdtemp) beside the database for the parallel build's scratch index:
+    same filesystem (it can be hundreds of MB), and nobody else can read the names, emails and phones in it."""
+    return Path(tempfile.mkdtemp(prefix=f"{path.name}.demo-{os.getpid()}-", dir=path.parent))
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Scratch files of earlier builds of this database that were killed (SIGKILL, power loss) before
+    they could clean up: `<db>.demo-*` folders and, from older versions, `<db>.search-<pid>.tmp` files.
+    Called under the build's write lock, so no other build of this database is running."""
+    name = glob.escape(path.name)
+    for leftover in path.parent.glob(f"{name}.demo-*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+    for leftover in path.parent.glob(f"{name}.search-*.tmp*"):
+        leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def _exit_on_hangup() -> Iterator[None]:
+    """SIGTERM and SIGHUP (what an SSH drop sends) raise SystemExit in the main thread while the demo builds,
+    so it rolls back, stops its generator and removes its scratch files on the way out instead of dying
+    where it stands. (Elsewhere than the main thread Python cannot set handlers; the generator still
+    dies with its parent and the next run removes the leftovers.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {signum: signal.signal(signum, leave) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
 def _insert(conn: sqlite3.Connection, keys: Keys, batch: dict[str, Any], counts: dict[str, int]) -> None:
@@ -862,7 +952,7 @@ def _insert(conn: sqlite3.Connection, keys: Keys, batch: dict[str, Any], counts:
             rows = [
                 row
                 if row[TOTP_COLUMN] is None
-                else row[:TOTP_COLUMN] + (keys.encrypt(row[TOTP_COLUMN]),) + row[TOTP_COLUMN + 1 :]
+                else (*row[:TOTP_COLUMN], keys.encrypt(row[TOTP_COLUMN]), *row[TOTP_COLUMN + 1 :])
                 for row in rows
             ]
         conn.executemany(sql, rows)
@@ -923,10 +1013,8 @@ def _rollback_journal(conn: sqlite3.Connection) -> None:
     Still one atomic transaction (pages past the old end of the file need no journal). If another
     process has the database open the switch is refused; the build then simply runs in WAL mode.
     """
-    try:
+    with contextlib.suppress(sqlite3.OperationalError):
         conn.execute("PRAGMA journal_mode=DELETE")
-    except sqlite3.OperationalError:
-        pass
 
 
 def _audit(
@@ -1034,6 +1122,34 @@ def build(
     say = progress or (lambda _message: None)
     db.reader.dispose()
     db.writer.dispose()
+    try:
+        with _exit_on_hangup():
+            summary = _build_in_transaction(db, actor, users, seed, now, force, heavy, history_per_user, parallel, say)
+    except sqlite3.OperationalError as exc:
+        if _disk_full(str(exc)):
+            raise _disk_full_error(db.path) from None
+        raise
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _build_in_transaction(
+    db: Database,
+    actor: Actor,
+    users: int,
+    seed: int,
+    now: int,
+    force: bool,
+    heavy: bool,
+    history_per_user: float | None,
+    parallel: bool,
+    say: Callable[[str], None],
+) -> DemoSummary:
+    """The whole build in one transaction on a raw connection; on any failure nothing is changed.
+
+    SQLite may already have rolled back by itself (SQLITE_FULL does): then there is nothing to undo,
+    and the original error, not "cannot rollback", is what the caller sees.
+    """
     conn = sqlite3.connect(db.path, isolation_level=None, timeout=10)
     try:
         for pragma in (
@@ -1053,15 +1169,15 @@ def build(
             conn.execute("COMMIT")
             summary.timings["commit"] = time.perf_counter() - mark
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
+        return summary
     finally:
-        try:
+        with contextlib.suppress(sqlite3.Error):  # e.g. a full disk; the next writer switches back to WAL
             conn.execute("PRAGMA journal_mode=WAL")
-        finally:
-            conn.close()
-    summary.seconds = time.perf_counter() - started
-    return summary
+        conn.close()
 
 
 def _build(
@@ -1090,6 +1206,7 @@ def _build(
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     if force:
         _wipe(conn)
+    _remove_leftovers(db.path)
     index_sql = _drop_indexes(conn)
     app_ids, group_ids, field_ids = _reference_data(conn, now)
     spec = _Spec(
@@ -1105,12 +1222,15 @@ def _build(
         app_ids=app_ids,
         group_ids=group_ids,
         field_ids=field_ids,
-        search_path=f"{db.path}.search-{os.getpid()}.tmp" if parallel else None,
     )
     counts = dict.fromkeys(INSERTS, 0)
     timings: dict[str, float] = {}
-    worker = _Worker(spec) if parallel else None
+    scratch = _scratch_folder(db.path) if parallel else None
+    worker = None
     try:
+        if scratch:
+            spec = replace(spec, search_path=str(scratch / "search.db"))
+            worker = _Worker(spec, db.path)
         result = _load(conn, db.keys, worker.batches() if worker else _Generator(spec).batches(), spec, counts, say)
         timings["load"] = time.perf_counter() - started
         say("building indexes")
@@ -1122,7 +1242,7 @@ def _build(
         timings["indexes"] = time.perf_counter() - mark
         say("building the search index")
         mark = time.perf_counter()
-        if worker:
+        if worker and spec.search_path:
             worker.wait_for_search()
             _copy_search(conn, spec.search_path, counts["user"])
         else:
@@ -1130,6 +1250,8 @@ def _build(
     finally:
         if worker:
             worker.close()
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     for sql in SEARCH_TRIGGERS:
         conn.execute(sql)
     timings["search"] = time.perf_counter() - mark

@@ -40,6 +40,7 @@ from . import (
 )
 from .audit import Actor
 from .db import Database
+from .delivery_queue import submit as send_later
 from .errors import AuthFailed, StoreError, ValidationError
 from .models import App, Session, User
 from .validation import LABELS, USER_EDITABLE, normalise_field
@@ -301,8 +302,10 @@ class ResetGrant:
 def request_reset(db: Database, identifier: str, attempt: auth.Attempt) -> ResetRequest:
     """Send a reset code to the account's verified address, if there is such an account.
 
-    Always returns normally, so the answer never reveals whether the account exists. A locked account
-    gets no code (it could not be redeemed: verify_reset refuses it under the lockout rules).
+    Always returns normally, and as fast for an unknown account as for a known one: the code is
+    issued and sent on the delivery queue (store.delivery_queue.submit), off the request path, so neither
+    the answer nor its time reveals whether the account exists. A locked account gets no code (it could
+    not be redeemed: verify_reset refuses it under the lockout rules).
     """
     ensure_app(db)
     identifier = (identifier or "").strip()[:255]
@@ -314,15 +317,20 @@ def request_reset(db: Database, identifier: str, attempt: auth.Attempt) -> Reset
     method, destination = contact
     if users.is_locked(user, db.now()) or user.id is None:
         return ResetRequest(identifier, user.id, method)
-    try:
-        codes.issue(db, user.id, "reset", destination)
-    except ValidationError:
-        pass  # one was sent moments ago and is still valid; saying so would reveal the account
-    except delivery.DeliveryError as exc:
-        auth.record_failure(
-            db, user.id, identifier, attempt, method, f"password reset code not delivered: {exc}", count=False
-        )
-    return ResetRequest(identifier, user.id, method)
+    user_id = user.id
+
+    def send() -> None:
+        try:
+            codes.issue(db, user_id, "reset", destination)
+        except ValidationError:
+            pass  # one was sent moments ago and is still valid; saying so would reveal the account
+        except delivery.DeliveryError as exc:
+            auth.record_failure(
+                db, user_id, identifier, attempt, method, f"password reset code not delivered: {exc}", count=False
+            )
+
+    send_later(send)
+    return ResetRequest(identifier, user_id, method)
 
 
 def verify_reset(db: Database, request: ResetRequest, code: str, attempt: auth.Attempt) -> ResetGrant:

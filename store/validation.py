@@ -120,11 +120,24 @@ def _looks_like_phone(value: str) -> bool:
     return True
 
 
+def _unsafe_email(value: str) -> bool:
+    """A local part starting with '-', or a domain label starting or ending with '-'.
+
+    RFC 5321 allows '-' and '=' anywhere in a local part (both are atext), but an address that starts
+    with '-' reads as an option to any program it is handed to (a delivery command, a mailer), and no
+    mail provider hands such addresses out: refused. '=' is kept: it is harmless once destinations
+    follow '--', and real addresses use it (SRS and VERP forms). Domain labels may not start or end
+    with '-' at all (RFC 1035/5321 sub-domain syntax).
+    """
+    local, _, domain = value.rpartition("@")
+    return local.startswith("-") or any(label.startswith("-") or label.endswith("-") for label in domain.split("."))
+
+
 def norm_email(value: Any) -> str | None:
     value = clean_text("email", value, 254)
     if value is None:
         return None
-    if not _EMAIL.match(value) or any(c in INVISIBLE for c in value):
+    if not _EMAIL.match(value) or any(c in INVISIBLE for c in value) or _unsafe_email(value):
         raise ValidationError(f"Email '{value}' is not a valid address (expected name@example.com).", "email")
     return value.lower()
 
@@ -136,7 +149,7 @@ def norm_phone(value: Any) -> str | None:
     compact = _PHONE_STRIP.sub("", value)
     if compact.startswith("00"):
         compact = "+" + compact[2:]
-    if not _E164.match(compact):
+    if value.startswith("-") or not _E164.match(compact):  # a leading '-' would read as an option
         raise ValidationError(f"Phone '{value}' is not in international E.164 form (e.g. +14155550123).", "phone")
     return compact
 

@@ -85,7 +85,7 @@ class TestCommand:
     @pytest.fixture
     def config(self, tmp_path) -> Config:
         script = tmp_path / "sms-gateway"
-        script.write_text(f'#!/bin/sh\n{{ echo "ARGS: $1 $2"; cat; }} >> "{tmp_path / "sms.txt"}"\n')
+        script.write_text(f'#!/bin/sh\n{{ echo "ARGS: $*"; cat; }} >> "{tmp_path / "sms.txt"}"\n')
         script.chmod(script.stat().st_mode | stat.S_IXUSR)
         return Config(policy=Policy(), delivery=Delivery(channel="command", command=str(script)))
 
@@ -95,7 +95,7 @@ class TestCommand:
         async with app.run_test(size=(80, 24)) as pilot:
             await submit_password(pilot, "dave")
             sent = (tmp_path / "sms.txt").read_text()
-            assert sent.startswith("ARGS: phone +14155550123\n")
+            assert sent.startswith("ARGS: -- phone +14155550123\n")  # `--`: the number is never an option
             code = re.search(r"code is (\d{6})", sent).group(1)
             await enter_code(pilot, code)
             assert screen_name(app) == "ForcedPasswordScreen"

@@ -191,7 +191,7 @@ def test_command_delivery_channel(db, bob, tmp_path):
     )
     codes.issue(db, bob.id, "signin", "+14155550100")
     text = sink.read_text()
-    assert text.startswith("phone +14155550100") and "Your Userdesk code is" in text
+    assert text.startswith("-- phone +14155550100") and "Your Userdesk code is" in text
 
 
 def test_smtp_credentials_never_sent_in_clear(db, bob):
