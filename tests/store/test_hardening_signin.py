@@ -17,7 +17,19 @@ import pyotp
 import pytest
 from sqlmodel import select
 
-from store import AuthFailed, Database, SecondFactorRequired, ValidationError, audit, auth, codes, mfa, sessions, users
+from store import (
+    AuthFailed,
+    Database,
+    SecondFactorRequired,
+    ValidationError,
+    audit,
+    auth,
+    codes,
+    delivery_queue,
+    mfa,
+    sessions,
+    users,
+)
 from store import selfservice as ss
 from store.lockout import THROTTLE_MAX_SECONDS, throttle_seconds
 from store.models import AuditEntry, LoginEvent, User
@@ -127,11 +139,13 @@ def test_a_right_password_is_not_confirmed_if_locked_during_the_check(db, alice,
 def test_locked_account_gets_no_reset_code_and_cannot_redeem_one(db, alice, clock):
     attempt = ss.attempt_from_environment()
     request = ss.request_reset(db, "alice", attempt)
+    delivery_queue.drain(timeout=30)  # reset codes go out off the request path
     sent = list(db.config.delivery.outbox().iterdir())
     code = sent[0].read_text().split("Your Userdesk code is ")[1][:6]
     clock.advance(61)
     lock(db, clock)
     ss.request_reset(db, "alice", attempt)
+    delivery_queue.drain(timeout=30)  # reset codes go out off the request path
     assert len(list(db.config.delivery.outbox().iterdir())) == 1  # no new code while locked
     assert failure(ss.verify_reset, db, request, code, attempt).reason == "account locked"
     assert reasons(db, alice.id)[-1] == "account locked"
@@ -140,6 +154,7 @@ def test_locked_account_gets_no_reset_code_and_cannot_redeem_one(db, alice, cloc
 def test_reset_code_failures_count_and_lock(db, alice, clock):
     attempt = ss.attempt_from_environment()
     request = ss.request_reset(db, "alice", attempt)
+    delivery_queue.drain(timeout=30)  # reset codes go out off the request path
     for _ in range(db.policy.lockout_threshold):
         failure(ss.verify_reset, db, request, "000000", attempt)
         clock.advance(THROTTLE_MAX_SECONDS)
@@ -223,6 +238,7 @@ def test_malformed_one_time_code_is_a_counted_logged_failure(db, alice, clock, c
     assert info.value.reason == "malformed code"
     attempt = ss.attempt_from_environment()
     request = ss.request_reset(db, "alice", attempt)
+    delivery_queue.drain(timeout=30)  # reset codes go out off the request path
     failure(ss.verify_reset, db, request, code, attempt)
     assert reasons(db, alice.id)[-1] == "password reset: malformed code"
     assert users.get_user(db, "alice").failed_attempts == 1
