@@ -10,7 +10,7 @@ import pyotp
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
-from . import audit
+from . import audit, permissions
 from .audit import Actor
 from .db import Database
 from .errors import AuthFailed, ValidationError
@@ -35,6 +35,7 @@ def _label(user: User) -> str:
 
 def enroll(db: Database, actor: Actor, ref: str) -> Enrolment:
     """Start enrolment: a fresh secret, state 'pending' until a code confirms it."""
+    permissions.require_on_user(db, actor, "mfa.enroll", ref=ref)
     secret = base64.b32encode(secrets.token_bytes(20)).decode()  # 160 bits
     now = db.now()
     with db.write() as s:
@@ -107,6 +108,7 @@ def _replace_recovery_codes(db: Database, s: Session, user: User) -> list[str]:
 
 def confirm(db: Database, actor: Actor, ref: str, code: str) -> list[str]:
     """Activate a pending enrolment with a current code; returns the recovery codes (shown once)."""
+    permissions.require_on_user(db, actor, "mfa.enroll", ref=ref)
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
@@ -150,6 +152,7 @@ def use_recovery_code(db: Database, s: Session, user: User, code: str, now: int)
 
 
 def regenerate_recovery_codes(db: Database, actor: Actor, ref: str) -> list[str]:
+    permissions.require_on_user(db, actor, "mfa.enroll", ref=ref)
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
@@ -179,6 +182,7 @@ def recovery_codes_left(db: Database, user_id: int) -> int:
 
 def reset(db: Database, actor: Actor, ref: str, reason: str | None = None, action: str = "mfa.reset") -> User:
     """Remove TOTP and recovery codes (admin reset, or the user's own unbind after verification)."""
+    permissions.require_on_user(db, actor, "mfa.reset", ref=ref)
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from . import audit
+from . import audit, permissions
 from .audit import Actor
 from .crypto import token_hash
 from .db import Database
@@ -130,8 +130,11 @@ def end_user_sessions(s: DbSession, user_id: int, now: int, reason: str, keep: i
     return s.execute(query.values(revoked_at=now, revoked_reason=reason)).rowcount
 
 
-def list_sessions(db: Database, user_id: int | None = None, limit: int = 200) -> list[SessionView]:
+def list_sessions(
+    db: Database, user_id: int | None = None, limit: int = 200, *, actor: Actor | None = None
+) -> list[SessionView]:
     """Live sessions, newest first (of one user, or of everyone)."""
+    permissions.require_if(actor, "sessions.read")
     now = db.now()
     query = (
         select(Session, User.uid, User.username, User.email, User.phone, App.name)
@@ -166,6 +169,7 @@ def list_sessions(db: Database, user_id: int | None = None, limit: int = 200) ->
 
 def revoke(db: Database, actor: Actor, sid: str, reason: str | None = None, *, only_user_id: int | None = None) -> None:
     """End one session. only_user_id limits it to that user's sessions (self-service)."""
+    permissions.require_on_session(db, actor, "sessions.revoke", sid)
     now = db.now()
     with db.write() as s:
         query = select(Session, User).join(User, User.id == Session.user_id).where(Session.sid == sid)
@@ -199,6 +203,7 @@ def revoke_all(
     keep_sid: str | None = None,
     action: str = "session.revoke_all",
 ) -> int:
+    permissions.require_on_user(db, actor, "sessions.revoke", user_id=user_id)
     now = db.now()
     with db.write() as s:
         user = s.get(User, user_id)
