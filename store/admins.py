@@ -14,6 +14,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from sqlalchemy import delete, func
@@ -78,7 +79,7 @@ def parse_key(openssh_public_key_line: str) -> tuple[str, bytes, str]:
     try:
         blob = base64.b64decode(parts[1], validate=True)
         key = serialization.load_ssh_public_key(f"{parts[0]} {parts[1]}".encode("ascii"))
-    except (ValueError, binascii.Error, UnicodeEncodeError, serialization.UnsupportedAlgorithm) as exc:
+    except (ValueError, binascii.Error, UnicodeEncodeError, UnsupportedAlgorithm) as exc:
         raise ValidationError(f"Not a usable OpenSSH public key ({exc}).", "key") from None
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
