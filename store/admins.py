@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
-from . import audit, auth, permissions
+from . import audit, auth, mfa, permissions
 from .audit import Actor
 from .db import Database
 from .errors import AuthFailed, NotFound, PermissionDenied, ValidationError
 from .models import AdminKey, AdminRole, User
+from .models import Session as SessionRow
 from .users import login_name, require_user
 
 MIN_RSA_BITS = 3072
@@ -193,6 +194,37 @@ def sign_in(
     if user is None:
         raise AuthFailed("account deleted")
     return _identity(user, role), signed
+
+
+def verify_totp(db: Database, identity: AdminIdentity, code: str, attempt: auth.Attempt | None = None) -> None:
+    """The TOTP step for an admin already identified another way (an SSH key): counted, logged, lockout applies."""
+    attempt = attempt or auth.Attempt(user_agent=ADMIN_USER_AGENT)
+    with db.read() as s:
+        user = s.get(User, identity.user_id)
+    if user is None or user.mfa_state != "active":
+        auth.record_failure(db, identity.user_id, identity.username, attempt, "totp", "admin without TOTP", count=False)
+        raise PermissionDenied("admins must have TOTP: enrol an authenticator first (self-service console)")
+    try:
+        mfa.verify_fresh(db, identity.uid, code)
+    except AuthFailed as exc:
+        raise auth.record_failure(db, identity.user_id, identity.username, attempt, "totp", exc.reason) from None
+    auth.record_success(db, identity.user_id, identity.username, attempt, "totp", "admin console")
+
+
+def has_totp(db: Database, user_id: int) -> bool:
+    with db.read() as s:
+        user = s.get(User, user_id)
+        return user is not None and user.mfa_state == "active"
+
+
+def end_sign_in(db: Database, sid: str, reason: str = "admin signed out") -> None:
+    """End the session an admin sign-in opened (idempotent; a sign-out, not an account change: not audited)."""
+    with db.write() as s:
+        s.execute(
+            update(SessionRow)
+            .where(SessionRow.sid == sid, SessionRow.revoked_at.is_(None))  # type: ignore[union-attr]
+            .values(revoked_at=db.now(), revoked_reason=reason)
+        )
 
 
 # -- owner work: grant, revoke, keys ----------------------------------------------------------------------------------
