@@ -19,7 +19,7 @@ from store.auth import Attempt
 from ..widgets.commands import BindingCommands
 from ..widgets.help import show_help
 from .directory import DirectoryScreen
-from .roles import APP_ACTIONS, WhoBar, gate, may, who_text
+from .roles import APP_ACTIONS, gate, may, who_text, with_who_bar
 
 
 class AdminApp(App[None]):
@@ -63,31 +63,26 @@ class AdminApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         if self.admin is not None:
+            return Screen()  # blank under the sign-in gate: nothing of the directory before the gate passes
+        return self._gated(DirectoryScreen())
+
+    def on_mount(self) -> None:
+        if self.admin is not None:
             from .signin import AdminSignInScreen
 
             attempt = Attempt(ip=self.address, user_agent=admins.ADMIN_USER_AGENT)
-            return AdminSignInScreen(self.admin, ask_password=self.ask_password, attempt=attempt)
-        return self._gated(DirectoryScreen())
+            self.push_screen(AdminSignInScreen(self.admin, ask_password=self.ask_password, attempt=attempt))
 
     # ----- roles ------------------------------------------------------------------------------------------
 
     def _gated(self, screen: Screen) -> Screen:
         gate(screen, lambda: self.actor)
         if self.actor.kind == "admin":
-            self.call_after_refresh(self._mount_who, screen)
+            with_who_bar(screen, who_text(self.actor))
         return screen
-
-    def _mount_who(self, screen: Screen) -> None:
-        if screen.is_attached and not screen.query(WhoBar):
-            screen.mount(WhoBar(who_text(self.actor)))
-        elif not screen.is_attached:
-            self.call_after_refresh(self._mount_who, screen)
 
     def push_screen(self, screen, *args, **kwargs):  # type: ignore[override]
         return super().push_screen(self._gated(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
-
-    def switch_screen(self, screen):  # type: ignore[override]
-        return super().switch_screen(self._gated(screen) if isinstance(screen, Screen) else screen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         permission = APP_ACTIONS.get(action)
@@ -105,7 +100,8 @@ class AdminApp(App[None]):
         self.session_sid = session_sid
         self.actor = Actor.admin(identity, key=self.key, address=self.address)
         self.set_interval(self.LIVENESS_SECONDS, self.check_still_admin)
-        self.switch_screen(DirectoryScreen())
+        self.pop_screen()  # the gate
+        self.push_screen(DirectoryScreen())
 
     @work(thread=True, exclusive=True, group="admin-liveness", exit_on_error=False)
     def check_still_admin(self) -> None:

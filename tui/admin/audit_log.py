@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from store import history
+from store.audit import actor_label
 from store.models import AuditEntry
 
 from ..text import fmt_time, literal
@@ -144,7 +145,7 @@ class AuditLogScreen(Screen[None]):
         for entry in page:
             table.add_row(
                 Text(fmt_time(entry.ts)),
-                literal(entry.actor),
+                literal(actor_label(entry)),
                 literal(entry.action),
                 target_text(entry),
                 literal(entry.reason or "", "italic"),
@@ -177,8 +178,9 @@ class AuditLogScreen(Screen[None]):
             (f"#{entry.id} ", "dim"),
             (fmt_time(entry.ts), ""),
             "  ",
-            literal(entry.actor, "bold"),
-            Text(f" from {entry.actor_address}" if entry.actor_address else ""),
+            literal(actor_label(entry), "bold"),
+            literal(f" key {entry.actor_key}" if entry.actor_key not in (None, "local") else ""),
+            literal(f" from {entry.actor_address}" if entry.actor_address else ""),
             "  ",
             literal(entry.action, "bold"),
             "  ",

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.screen import Screen
+from textual.app import ComposeResult
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from store import Actor, permissions
+
+from ..text import literal
 
 # screen class name -> {action or "action:first parameter": permission}
 SCREEN_ACTIONS: dict[str, dict[str, str]] = {
@@ -45,6 +48,7 @@ SCREEN_ACTIONS: dict[str, dict[str, str]] = {
         "clear_rule": "apps.manage",
         "link": "identities.manage",
         "unlink": "identities.manage",
+        "tab:8": "audit.read",  # the Audit tab's key (its tab header stays; the store is the gate for writes)
     },
     "AppsGroupsScreen": {"new": "apps.manage", "toggle_default": "apps.manage", "group_rule": "apps.manage"},
     "FieldsScreen": {"define": "fields.define"},
@@ -92,3 +96,18 @@ class WhoBar(Static):
     DEFAULT_CSS = """
     WhoBar { dock: top; height: 1; background: $primary-background; color: $text; padding: 0 1; }
     """
+
+
+def with_who_bar(screen: Screen, text: str) -> Screen:
+    """Compose a WhoBar first on this screen (wrapping its compose, so no screen module has to know)."""
+    if getattr(screen, "_who_bar", False) or isinstance(screen, ModalScreen):
+        return screen
+    original = screen.compose
+
+    def compose() -> ComposeResult:
+        yield WhoBar(literal(text))
+        yield from original()
+
+    screen.compose = compose  # type: ignore[method-assign]
+    screen._who_bar = True  # type: ignore[attr-defined]
+    return screen
