@@ -18,7 +18,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit, auth, mfa, permissions
 from .audit import Actor
@@ -222,7 +222,7 @@ def end_sign_in(db: Database, sid: str, reason: str = "admin signed out") -> Non
     with db.write() as s:
         s.execute(
             update(SessionRow)
-            .where(SessionRow.sid == sid, SessionRow.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(col(SessionRow.sid) == sid, col(SessionRow.revoked_at).is_(None))
             .values(revoked_at=db.now(), revoked_reason=reason)
         )
 
@@ -290,7 +290,7 @@ def revoke(db: Database, actor: Actor, ref: str, reason: str | None = None) -> s
 def _key_views(s: Session, user_ids: list[int] | None) -> dict[int, list[KeyView]]:
     query = select(AdminKey, User).join(User, User.id == AdminKey.user_id).order_by(AdminKey.added_at, AdminKey.id)
     if user_ids is not None:
-        query = query.where(AdminKey.user_id.in_(user_ids))  # type: ignore[union-attr]
+        query = query.where(col(AdminKey.user_id).in_(user_ids))
     out: dict[int, list[KeyView]] = {}
     for key, user in s.exec(query).all():
         out.setdefault(key.user_id, []).append(

@@ -184,3 +184,36 @@ async def test_revoking_the_role_ends_the_console(db, clock, monkeypatch) -> Non
                 break
         assert not app.is_running
     assert app.return_code == 0
+
+
+async def test_disabling_the_account_ends_a_console_opened_for_a_signed_in_admin(db, monkeypatch) -> None:
+    monkeypatch.setattr(AdminApp, "LIVENESS_SECONDS", 0.2)
+    identity, _ = make_admin(db, "uma", "user_admin")
+    make_admin(db, "olga", "owner")
+    app = AdminApp(db, actor=Actor.admin(identity, key=None, address=None))  # as `userdesk --as uma admin`
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DirectoryScreen)
+        users.disable_user(db, Actor.local(), "uma", "left")
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if not app.is_running:
+                break
+        assert not app.is_running
+
+
+async def test_audit_log_screen_shows_the_structured_actor(db) -> None:
+    from tui.admin.audit_log import AuditLogScreen
+
+    identity, _ = make_admin(db, "hal", "helpdesk")
+    owner, _ = make_admin(db, "olga", "owner")
+    users.create_user(db, SETUP, {"username": "plain"})
+    users.unlock_user(db, Actor.admin(identity, key=None, address="198.51.100.4"), "plain", "called in")
+    app = AdminApp(db, actor=Actor.admin(owner, key=None, address=None))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditLogScreen)
+        detail = plain(app.screen.query_one("#audit-changes").render())
+        assert "hal (helpdesk) from 198.51.100.4" in detail

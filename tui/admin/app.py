@@ -67,6 +67,8 @@ class AdminApp(App[None]):
         return self._gated(DirectoryScreen())
 
     def on_mount(self) -> None:
+        if self.admin is None and self.actor.kind == "admin":  # opened for an admin signed in elsewhere (--as)
+            self.set_interval(self.LIVENESS_SECONDS, self.check_still_admin)
         if self.admin is not None:
             from .signin import AdminSignInScreen
 
@@ -81,7 +83,7 @@ class AdminApp(App[None]):
             with_who_bar(screen, who_text(self.actor))
         return screen
 
-    def push_screen(self, screen, *args, **kwargs):  # type: ignore[override]
+    def push_screen(self, screen, *args, **kwargs):
         return super().push_screen(self._gated(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -105,11 +107,11 @@ class AdminApp(App[None]):
 
     @work(thread=True, exclusive=True, group="admin-liveness", exit_on_error=False)
     def check_still_admin(self) -> None:
-        identity = self.admin
-        if identity is None:
+        acting = self.actor
+        if acting.kind != "admin" or acting.user_id is None or acting.role is None:
             return
         try:
-            current = admins.admin_is_current(self.db, identity.user_id, identity.role)
+            current = admins.admin_is_current(self.db, acting.user_id, acting.role)
         except Exception as exc:  # a busy database: try again next tick
             self.log.error(f"admin check failed: {exc!r}")
             return
