@@ -217,3 +217,18 @@ async def test_audit_log_screen_shows_the_structured_actor(db) -> None:
         assert isinstance(app.screen, AuditLogScreen)
         detail = plain(app.screen.query_one("#audit-changes").render())
         assert "hal (helpdesk) from 198.51.100.4" in detail
+
+
+async def test_helpdesk_cannot_read_the_audit_tab(db) -> None:
+    identity, _ = make_admin(db, "hal", "helpdesk")
+    users.create_user(db, SETUP, {"username": "plain"})
+    app = AdminApp(db, actor=Actor.admin(identity, key=None, address=None))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        detail = UserDetailScreen(users.get_user(db, "plain").uid)
+        await app.push_screen(detail)
+        await settle(pilot)
+        assert detail.check_action("tab", (8,)) is False
+        detail.show_tab("audit")
+        await settle(pilot)
+        assert detail.tab("audit").entries == []

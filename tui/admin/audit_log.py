@@ -124,7 +124,13 @@ class AuditLogScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="audit-load", exit_on_error=False)
     def load(self, before_id: int | None) -> None:
         try:
-            page = history.audit_log(self.db, target_uid=self.target_uid, before_id=before_id, limit=PAGE)
+            page = history.audit_log(
+                self.db,
+                target_uid=self.target_uid,
+                before_id=before_id,
+                limit=PAGE,
+                actor=self.app.actor,  # type: ignore[attr-defined]
+            )
         except Exception as exc:
             self.app.call_from_thread(self._failed, exc)
             return

@@ -97,9 +97,9 @@ class AuditTab(DetailTab):
         self.table.focus()
 
     def reload(self) -> None:
-        db, uid = self.db, self.uid
+        db, uid, actor = self.db, self.uid, self.actor
         self.run_store(
-            lambda: history.audit_log(db, target_uid=uid, limit=PAGE + 1),
+            lambda: history.audit_log(db, target_uid=uid, limit=PAGE + 1, actor=actor),
             self._first,
             group="audit-load",
             exclusive=True,
@@ -117,9 +117,9 @@ class AuditTab(DetailTab):
         if not self.more or not self.entries:
             self.notify("No older audit entries.", timeout=2, markup=False)
             return
-        db, uid, before = self.db, self.uid, self.entries[-1].id
+        db, uid, before, actor = self.db, self.uid, self.entries[-1].id, self.actor
         self.run_store(
-            lambda: history.audit_log(db, target_uid=uid, before_id=before, limit=PAGE + 1),
+            lambda: history.audit_log(db, target_uid=uid, before_id=before, limit=PAGE + 1, actor=actor),
             lambda entries: self._next(before, entries),
             group="audit-more",
             exclusive=True,
