@@ -114,7 +114,7 @@ def _active_owners(session: Session) -> int:
     return session.exec(
         select(func.count())
         .select_from(AdminRole)
-        .join(User, User.id == AdminRole.user_id)
+        .join(User, col(User.id) == col(AdminRole.user_id))
         .where(AdminRole.role == permissions.OWNER, User.status == "active")
     ).one()
 
@@ -139,8 +139,8 @@ def find_admin_by_key(db: Database, openssh_public_key_line: str) -> AdminIdenti
     with db.write() as s:
         row = s.exec(
             select(AdminKey, User, AdminRole)
-            .join(User, User.id == AdminKey.user_id)
-            .join(AdminRole, AdminRole.user_id == AdminKey.user_id)
+            .join(User, col(User.id) == col(AdminKey.user_id))
+            .join(AdminRole, col(AdminRole.user_id) == col(AdminKey.user_id))
             .where(AdminKey.fingerprint == fingerprint)
         ).first()
         if row is None or row[1].status != "active":
@@ -288,7 +288,11 @@ def revoke(db: Database, actor: Actor, ref: str, reason: str | None = None) -> s
 
 
 def _key_views(s: Session, user_ids: list[int] | None) -> dict[int, list[KeyView]]:
-    query = select(AdminKey, User).join(User, User.id == AdminKey.user_id).order_by(AdminKey.added_at, AdminKey.id)
+    query = (
+        select(AdminKey, User)
+        .join(User, col(User.id) == col(AdminKey.user_id))
+        .order_by(col(AdminKey.added_at), col(AdminKey.id))
+    )
     if user_ids is not None:
         query = query.where(col(AdminKey.user_id).in_(user_ids))
     out: dict[int, list[KeyView]] = {}
@@ -303,7 +307,7 @@ def list_admins(db: Database, actor: Actor | None = None) -> list[AdminView]:
     if actor is not None:
         permissions.require(actor, "admins.read")
     with db.read() as s:
-        rows = s.exec(select(AdminRole, User).join(User, User.id == AdminRole.user_id)).all()
+        rows = s.exec(select(AdminRole, User).join(User, col(User.id) == col(AdminRole.user_id))).all()
         keys = _key_views(s, None)
     views = [
         AdminView(
@@ -374,9 +378,9 @@ def remove_key(db: Database, actor: Actor, ref: str, fingerprint: str, reason: s
         user = require_user(s, ref)
         permissions.require_over(s, actor, "admins.manage", user)
         result = s.execute(
-            delete(AdminKey).where(AdminKey.user_id == user.id, AdminKey.fingerprint == fingerprint.strip())
+            delete(AdminKey).where(col(AdminKey.user_id) == user.id, col(AdminKey.fingerprint) == fingerprint.strip())
         )
-        if result.rowcount != 1:
+        if result.rowcount != 1:  # type: ignore[attr-defined]
             raise NotFound(f"'{login_name(user)}' has no key {fingerprint.strip()}.")
         audit.record(
             s,
