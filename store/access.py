@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from . import audit
+from . import audit, permissions
 from .audit import Actor
 from .db import Database
 from .errors import NotFound, ValidationError
@@ -46,6 +46,7 @@ def require_group(s: Session, name: str) -> Group:
 
 
 def create_app(db: Database, actor: Actor, name: str, default: str = "allow") -> App:
+    permissions.require(actor, "apps.manage")
     name = _name("App", name)
     if default not in POLICIES:
         raise ValidationError("Default policy must be 'allow' or 'deny'.", "default")
@@ -68,6 +69,7 @@ def create_app(db: Database, actor: Actor, name: str, default: str = "allow") ->
 
 
 def set_default(db: Database, actor: Actor, name: str, default: str, reason: str | None = None) -> None:
+    permissions.require(actor, "apps.manage")
     if default not in POLICIES:
         raise ValidationError("Default policy must be 'allow' or 'deny'.", "default")
     with db.write() as s:
@@ -87,6 +89,7 @@ def set_default(db: Database, actor: Actor, name: str, default: str, reason: str
 
 
 def create_group(db: Database, actor: Actor, name: str, description: str = "") -> Group:
+    permissions.require(actor, "groups.manage")
     name = _name("Group", name)
     now = db.now()
     with db.write() as s:
@@ -100,6 +103,7 @@ def create_group(db: Database, actor: Actor, name: str, description: str = "") -
 
 def add_member(db: Database, actor: Actor, group: str, ref: str, reason: str | None = None) -> bool:
     """Add a user to a group; False if already a member."""
+    permissions.require(actor, "groups.manage")
     with db.write() as s:
         grp, user = require_group(s, group), require_user(s, ref)
         if s.get(GroupMember, (grp.id, user.id)):
@@ -119,6 +123,7 @@ def add_member(db: Database, actor: Actor, group: str, ref: str, reason: str | N
 
 
 def remove_member(db: Database, actor: Actor, group: str, ref: str, reason: str | None = None) -> bool:
+    permissions.require(actor, "groups.manage")
     with db.write() as s:
         grp, user = require_group(s, group), require_user(s, ref)
         member = s.get(GroupMember, (grp.id, user.id))
@@ -149,6 +154,7 @@ def set_rule(
     reason: str | None = None,
 ) -> None:
     """Allow or deny one user or group on an app; effect None removes the rule."""
+    permissions.require(actor, "apps.manage")
     if (user_ref is None) == (group is None):
         raise ValidationError("Name exactly one subject: a user or a group.")
     if effect not in (None, "allow", "deny"):
@@ -206,20 +212,29 @@ def decide(s: Session, app: App, user_id: int) -> Decision:
     return Decision(app.name, app.default_policy == "allow", f"default: {app.default_policy}")
 
 
-def user_access(db: Database, ref: str) -> list[Decision]:
+def user_access(db: Database, ref: str, *, actor: Actor | None = None) -> list[Decision]:
+    _may_read(actor)
     with db.read() as s:
         user = require_user(s, ref)
         return [decide(s, app, user.id) for app in s.exec(select(App).order_by(App.name)).all()]
 
 
-def list_apps(db: Database) -> list[tuple[App, int]]:
+def _may_read(actor: Actor | None) -> None:
+    """Reads check the role when the caller names an actor (trusted internal callers may not)."""
+    if actor is not None:
+        permissions.require(actor, "access.read")
+
+
+def list_apps(db: Database, *, actor: Actor | None = None) -> list[tuple[App, int]]:
     """Apps with their rule counts."""
+    _may_read(actor)
     with db.read() as s:
         apps = s.exec(select(App).order_by(App.name)).all()
         return [(a, len(s.exec(select(AppRule.id).where(AppRule.app_id == a.id)).all())) for a in apps]
 
 
-def list_groups(db: Database) -> list[tuple[Group, int]]:
+def list_groups(db: Database, *, actor: Actor | None = None) -> list[tuple[Group, int]]:
+    _may_read(actor)
     from sqlalchemy import func
 
     with db.read() as s:
@@ -239,8 +254,9 @@ class RuleView:
     effect: str
 
 
-def app_rules(db: Database, app_name: str) -> list[RuleView]:
+def app_rules(db: Database, app_name: str, *, actor: Actor | None = None) -> list[RuleView]:
     """The rules on one app: group rules first, then user rules, each by name."""
+    _may_read(actor)
     with db.read() as s:
         app = require_app(s, app_name)
         rules = s.exec(select(AppRule).where(AppRule.app_id == app.id)).all()
@@ -255,7 +271,8 @@ def app_rules(db: Database, app_name: str) -> list[RuleView]:
     return sorted(out, key=lambda r: (r.subject_type != "group", r.subject.casefold()))
 
 
-def user_groups(db: Database, user_id: int) -> list[str]:
+def user_groups(db: Database, user_id: int, *, actor: Actor | None = None) -> list[str]:
+    _may_read(actor)
     with db.read() as s:
         return list(
             s.exec(

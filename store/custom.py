@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from . import audit
+from . import audit, permissions
 from .audit import Actor
 from .db import Database
 from .errors import NotFound, ValidationError
@@ -50,6 +50,7 @@ def define_field(
     unique: bool = False,
     user_editable: bool = False,
 ) -> CustomField:
+    permissions.require(actor, "fields.define")
     key = (key or "").strip()
     if not _KEY.match(key):
         raise ValidationError(
@@ -102,7 +103,9 @@ def define_field(
     return field
 
 
-def list_fields(db: Database) -> list[CustomField]:
+def list_fields(db: Database, *, actor: Actor | None = None) -> list[CustomField]:
+    if actor is not None:
+        permissions.require(actor, "fields.read")
     with db.read() as s:
         return list(s.exec(select(CustomField).order_by(CustomField.key)).all())
 
@@ -145,6 +148,7 @@ def parse_value(field: CustomField, raw: Any) -> str | None:
 
 def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_service: bool = False) -> str | None:
     """Set (or clear, with an empty value) one custom value; returns the stored canonical text."""
+    permissions.require(actor, "custom.set")
     now = db.now()
     with db.write() as s:
         field = s.exec(select(CustomField).where(CustomField.key == key)).first()
@@ -154,6 +158,7 @@ def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_
             raise ValidationError(f"'{field.label}' can only be changed by an administrator.", key)
         value = parse_value(field, raw)
         user = require_user(s, ref)
+        permissions.require_over(s, actor, "custom.set", user)
         row = s.get(CustomValue, (user.id, field.id))
         before = row.value if row else None
         _check_unique(s, field, value, user.id)
@@ -196,8 +201,10 @@ def ensure_unique(db: Database, field: CustomField, value: str | None, user_id: 
         _check_unique(s, field, value, user_id)
 
 
-def user_values(db: Database, user_id: int) -> list[FieldValue]:
+def user_values(db: Database, user_id: int, *, actor: Actor | None = None) -> list[FieldValue]:
     """Every defined field with this user's value (None when unset)."""
+    if actor is not None:
+        permissions.require(actor, "users.read")
     with db.read() as s:
         fields = s.exec(select(CustomField).order_by(CustomField.key)).all()
         values = dict(

@@ -72,7 +72,21 @@ def _v4(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE user ADD COLUMN last_failed_at INTEGER")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(conn: Connection) -> None:
+    """Admins and roles: structured audit actor columns, admin_role and admin_key (idempotent: _v1 builds the
+    current models, so a fresh database already has them)."""
+    from .models import AdminKey, AdminRole
+
+    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(audit)")}
+    for column in ("actor_kind", "actor_role", "actor_key"):
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE audit ADD COLUMN {column} VARCHAR")
+    for table in (AdminRole.__table__, AdminKey.__table__):
+        table.create(conn, checkfirst=True)
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_admin_key_user ON admin_key (user_id)")
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

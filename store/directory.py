@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from . import permissions
+from .audit import Actor
 from .db import Database
 
 SORTS = {
@@ -263,8 +265,11 @@ def page(
     after: tuple[Any, int] | None = None,
     before: tuple[Any, int] | None = None,
     limit: int = 100,
+    actor: Actor | None = None,
 ) -> list[Row]:
     """Rows in sort order strictly after `after` (or strictly before `before`, still returned in order)."""
+    if actor is not None:
+        permissions.require(actor, "users.read")
     now = db.now()
     with db.reader.connect() as conn:
         search = _search(conn, q.search)
@@ -337,14 +342,18 @@ def cursor_of(row: Row) -> tuple[Any, int]:
     return (row.sort_key, row.id)
 
 
-def count(db: Database, q: DirectoryQuery, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def count(db: Database, q: DirectoryQuery, cap: int = COUNT_CAP, *, actor: Actor | None = None) -> tuple[int, bool]:
     """How many rows match, and whether the count hit the cap (show 'cap+')."""
-    n, capped, _ = count_and_order(db, q, cap)
+    n, capped, _ = count_and_order(db, q, cap, actor=actor)
     return n, capped
 
 
-def count_and_order(db: Database, q: DirectoryQuery, cap: int = COUNT_CAP) -> tuple[int, bool, bool]:
+def count_and_order(
+    db: Database, q: DirectoryQuery, cap: int = COUNT_CAP, *, actor: Actor | None = None
+) -> tuple[int, bool, bool]:
     """count() and is_broad() from one search plan: (matches, capped, listed in creation order)."""
+    if actor is not None:
+        permissions.require(actor, "users.read")
     with db.reader.connect() as conn:
         search = _search(conn, q.search)
         return (*_count(conn, q, db.now(), search, cap), search.broad)
@@ -366,6 +375,6 @@ def _count(conn, q: DirectoryQuery, now: int, search: _Search, cap: int) -> tupl
     return (cap, True) if n > cap else (n, False)
 
 
-def search(db: Database, term: str, limit: int = 50) -> list[Row]:
+def search(db: Database, term: str, limit: int = 50, *, actor: Actor | None = None) -> list[Row]:
     """Store-level search (used by the CLI and the benchmark)."""
-    return page(db, DirectoryQuery(search=term), limit=limit)
+    return page(db, DirectoryQuery(search=term), limit=limit, actor=actor)

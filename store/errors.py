@@ -37,3 +37,7 @@ class SecondFactorRequired(StoreError):
 
 class DatabaseError(StoreError):
     """The database cannot be used (newer schema, wrong key file, not SQLite...)."""
+
+
+class PermissionDenied(StoreError):
+    """The actor's role does not allow the operation ("helpdesk may not delete users")."""

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import tuple_
 from sqlmodel import col, select
 
+from . import permissions
+from .audit import Actor
 from .db import Database
 from .models import App, AuditEntry, LoginEvent
 
@@ -46,8 +48,10 @@ def login_history(
     *,
     before: tuple[int, int] | None = None,
     limit: int = 50,
+    actor: Actor | None = None,
 ) -> list[HistoryRow]:
     """One page of a user's attempts; pass the last row's cursor as `before` for the next page."""
+    permissions.require_if(actor, "history.read")
     query = (
         select(LoginEvent, App.name)
         .outerjoin(App, col(App.id) == col(LoginEvent.app_id))
@@ -86,8 +90,14 @@ def login_history(
 
 
 def audit_log(
-    db: Database, *, target_uid: str | None = None, before_id: int | None = None, limit: int = 50
+    db: Database,
+    *,
+    target_uid: str | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+    actor: Actor | None = None,
 ) -> list[AuditEntry]:
+    permissions.require_if(actor, "audit.read")
     query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if target_uid is not None:
         query = query.where(col(AuditEntry.target_uid) == target_uid)

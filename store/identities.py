@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from . import audit
+from . import audit, permissions
 from .audit import Actor
 from .db import Database
 from .errors import NotFound, ValidationError
@@ -14,6 +14,7 @@ from .validation import clean_text
 
 
 def link(db: Database, actor: Actor, ref: str, provider: str, subject: str, *, reason: str | None = None) -> Identity:
+    permissions.require(actor, "identities.manage")
     provider = clean_text("provider", provider, 64)
     subject = clean_text("subject", subject, 255)
     if not provider or not subject:
@@ -21,6 +22,7 @@ def link(db: Database, actor: Actor, ref: str, provider: str, subject: str, *, r
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
+        permissions.require_over(s, actor, "identities.manage", user)
         owner = s.exec(
             select(Identity.user_id).where(Identity.provider == provider, Identity.subject == subject)
         ).first()
@@ -49,9 +51,11 @@ def unlink(
     db: Database, actor: Actor, ref: str, provider: str, *, keep_a_way_in: bool = False, reason: str | None = None
 ) -> int:
     """Remove all of the user's identities at a provider. Self-service passes keep_a_way_in=True."""
+    permissions.require(actor, "identities.manage")
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
+        permissions.require_over(s, actor, "identities.manage", user)
         rows = s.exec(select(Identity).where(Identity.user_id == user.id, Identity.provider == provider)).all()
         if not rows:
             raise NotFound(f"No {provider} identity is linked to this user.")
@@ -78,6 +82,8 @@ def unlink(
         return len(rows)
 
 
-def list_identities(db: Database, user_id: int) -> list[Identity]:
+def list_identities(db: Database, user_id: int, *, actor: Actor | None = None) -> list[Identity]:
+    if actor is not None:
+        permissions.require(actor, "users.read")
     with db.read() as s:
         return list(s.exec(select(Identity).where(Identity.user_id == user_id).order_by(Identity.provider)).all())

@@ -11,7 +11,7 @@ import pyotp
 from sqlalchemy import CursorResult, delete, func, update
 from sqlmodel import Session, col, select
 
-from . import audit
+from . import audit, permissions
 from .audit import Actor
 from .db import Database
 from .errors import AuthFailed, ValidationError
@@ -37,6 +37,7 @@ def _label(user: User) -> str:
 
 def enroll(db: Database, actor: Actor, ref: str) -> Enrolment:
     """Start enrolment: a fresh secret, state 'pending' until a code confirms it."""
+    permissions.require_on_user(db, actor, "mfa.enroll", ref=ref)
     secret = base64.b32encode(secrets.token_bytes(20)).decode()  # 160 bits
     now = db.now()
     with db.write() as s:
@@ -135,6 +136,7 @@ def _replace_recovery_codes(db: Database, s: Session, user: User) -> list[str]:
 
 def confirm(db: Database, actor: Actor, ref: str, code: str) -> list[str]:
     """Activate a pending enrolment with a current code; returns the recovery codes (shown once)."""
+    permissions.require_on_user(db, actor, "mfa.enroll", ref=ref)
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
@@ -180,6 +182,7 @@ def use_recovery_code(db: Database, s: Session, user: User, code: str, now: int)
 
 
 def regenerate_recovery_codes(db: Database, actor: Actor, ref: str) -> list[str]:
+    permissions.require_on_user(db, actor, "mfa.enroll", ref=ref)
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
@@ -221,6 +224,7 @@ def reset(
     By default every session of the user ends in the same transaction (sessions opened with the old
     factor must not outlive its removal); the user's own unbind passes end_sessions=False.
     """
+    permissions.require_on_user(db, actor, "mfa.reset", ref=ref)
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)

@@ -122,6 +122,9 @@ class AuditEntry(SQLModel, table=True):
     ts: int = 0
     actor: str = ""
     actor_address: str | None = None
+    actor_kind: str | None = None  # admin, local, self-service, system (None: written before schema v4)
+    actor_role: str | None = None
+    actor_key: str | None = None  # SSH key fingerprint, or "local"
     action: str = ""
     target_type: str = "user"
     target_uid: str | None = None
@@ -215,3 +218,29 @@ class Meta(SQLModel, table=True):
     __tablename__ = "meta"
     key: str = Field(primary_key=True)
     value: str = ""
+
+
+class AdminRole(SQLModel, table=True):
+    """A Userdesk user who is an admin, and with which role (store/permissions.py lists what each may do)."""
+
+    __tablename__ = "admin_role"
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True))
+    role: str = ""
+    granted_at: int = 0
+    granted_by: str = ""
+    reason: str | None = None
+
+
+class AdminKey(SQLModel, table=True):
+    """An SSH public key an admin signs in with; the fingerprint is OpenSSH's SHA256 form."""
+
+    __tablename__ = "admin_key"
+    __table_args__ = (Index("ix_admin_key_user", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("user.id"))
+    fingerprint: str = Field(unique=True)
+    key_type: str = ""
+    public_key: str = ""  # "<type> <base64>" without the comment
+    comment: str = ""
+    added_at: int = 0
+    last_used_at: int | None = None

@@ -11,7 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from . import audit
+from . import audit, permissions
 from .audit import Actor
 from .crypto import token_hash
 from .db import Database
@@ -139,8 +139,11 @@ def end_user_sessions(s: DbSession, user_id: int, now: int, reason: str, keep: i
     return result.rowcount
 
 
-def list_sessions(db: Database, user_id: int | None = None, limit: int = 200) -> list[SessionView]:
+def list_sessions(
+    db: Database, user_id: int | None = None, limit: int = 200, *, actor: Actor | None = None
+) -> list[SessionView]:
     """Live sessions, newest first (of one user, or of everyone)."""
+    permissions.require_if(actor, "sessions.read")
     now = db.now()
     query = (
         sa_select(Session, col(User.uid), col(User.username), col(User.email), col(User.phone), col(App.name))
@@ -175,6 +178,7 @@ def list_sessions(db: Database, user_id: int | None = None, limit: int = 200) ->
 
 def revoke(db: Database, actor: Actor, sid: str, reason: str | None = None, *, only_user_id: int | None = None) -> None:
     """End one session. only_user_id limits it to that user's sessions (self-service)."""
+    permissions.require_on_session(db, actor, "sessions.revoke", sid)
     now = db.now()
     with db.write() as s:
         query = select(Session, User).join(User, col(User.id) == col(Session.user_id)).where(col(Session.sid) == sid)
@@ -208,6 +212,7 @@ def revoke_all(
     keep_sid: str | None = None,
     action: str = "session.revoke_all",
 ) -> int:
+    permissions.require_on_user(db, actor, "sessions.revoke", user_id=user_id)
     now = db.now()
     with db.write() as s:
         user = s.get(User, user_id)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, select
 
-from . import audit, passwords
+from . import audit, passwords, permissions
 from .audit import Actor
 from .db import Database
 from .errors import Conflict, NotFound, ValidationError
@@ -78,7 +78,9 @@ def require_user(session: Session, ref: str) -> User:
     return user
 
 
-def get_user(db: Database, ref: str) -> User:
+def get_user(db: Database, ref: str, *, actor: Actor | None = None) -> User:
+    if actor is not None:
+        permissions.require(actor, "users.read")
     with db.read() as s:
         return require_user(s, ref)
 
@@ -109,6 +111,7 @@ def create_user(
     must_change_password: bool = False,
     reason: str | None = None,
 ) -> User:
+    permissions.require(actor, "users.create")
     values = _normalise(fields)
     if not any(values.get(k) for k in ("username", "email", "phone")):
         raise ValidationError("A user needs at least one of username, email or phone.", "username")
@@ -158,6 +161,7 @@ def update_user(
     action: str = "user.update",
 ) -> User:
     """Change profile fields. With expected_version, refuses (Conflict) if someone saved in between."""
+    permissions.require(actor, "users.edit")
     for field in changes:
         if field not in allowed:
             raise ValidationError(f"Field '{field}' cannot be changed here. Allowed: {', '.join(allowed)}.", field)
@@ -165,6 +169,7 @@ def update_user(
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
+        permissions.require_over(s, actor, "users.edit", user)
         if expected_version is not None and user.version != expected_version:
             raise Conflict(CONFLICT_MESSAGE)
         before = to_dict(user)
@@ -203,10 +208,25 @@ def update_user(
         return user
 
 
+# audit action -> permission (store/permissions.py)
+TRANSITIONS = {
+    "user.disable": "users.disable",
+    "user.enable": "users.enable",
+    "user.archive": "users.archive",
+    "user.unlock": "users.unlock",
+}
+
+
 def _transition(db: Database, actor: Actor, ref: str, action: str, reason: str | None, **values: Any) -> User:
+    permissions.require(actor, TRANSITIONS[action])
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
+        permissions.require_over(s, actor, TRANSITIONS[action], user)
+        if values.get("status", "active") != "active":
+            from .admins import guard_last_owner
+
+            guard_last_owner(s, user)
         before = to_dict(user, now)
         if "status" in values and values["status"] != user.status:
             values["status_changed_at"] = now
@@ -253,9 +273,14 @@ def unlock_user(db: Database, actor: Actor, ref: str, reason: str | None = None)
 
 def delete_user(db: Database, actor: Actor, ref: str, reason: str | None = None) -> str:
     """Delete the user and what hangs off it; login history is kept, detached (it is evidence)."""
+    permissions.require(actor, "users.delete")
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
+        permissions.require_over(s, actor, "users.delete", user)
+        from .admins import guard_last_owner
+
+        guard_last_owner(s, user)
         label, uid = login_name(user), user.uid
         ended = end_user_sessions(s, user.id, now, "account deleted")
         audit.record(
@@ -289,13 +314,18 @@ def set_password(
     end_sessions: bool = True,
     keep_session_id: int | None = None,
 ) -> User:
-    """Set a new password (hashing happens before the write transaction) and end the user's sessions."""
+    """Set a new password (hashing happens before the write transaction) and end the user's sessions.
+
+    Helpdesk may only set temporary passwords (must change at the next sign-in)."""
+    permission = "users.temporary_password" if must_change else "users.set_password"
+    permissions.require(actor, permission)
     user = get_user(db, ref)
     passwords.check_policy(password, db.policy, password_context(user))
     hashed = passwords.hash_password(password)
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
+        permissions.require_over(s, actor, permission, user)
         user.password_hash = hashed
         user.password_last_set_at = now
         user.must_change_password = must_change

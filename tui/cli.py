@@ -36,6 +36,10 @@ class Failure(click.ClickException):
 class Root(click.Group):
     """Turns store errors (and a busy or broken database file) into clean `error:` lines."""
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        ctx.meta["userdesk.command_words"] = list(args)  # for --as: which command runs (tui/cli_admins.py)
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -69,7 +73,9 @@ pass_state = click.make_pass_decorator(State)
 
 
 def actor() -> Actor:
-    return Actor.from_environment()
+    """The admin signed in with --as (tui/cli_admins.py), else the local owner named from the effective uid."""
+    ctx = click.get_current_context(silent=True)
+    return getattr(ctx.find_object(State) if ctx else None, "acting", None) or Actor.local()
 
 
 # -- output helpers ---------------------------------------------------------------------------------------------------
@@ -135,11 +141,16 @@ def read_secret(from_stdin: bool, prompt: str, confirm: bool) -> str:
     metavar="PATH|URL",
     help="Database file or sqlite:/// URL (default: $USERDESK_DB, else userdesk.db in the user data directory).",
 )
+@click.option("--as", "as_admin", metavar="USER", help="Act as this admin: password, then TOTP code, on stdin.")
 @click.version_option(package_name="userdesk", prog_name="userdesk")
 @click.pass_context
-def cli(ctx: click.Context, target: str | None) -> None:
+def cli(ctx: click.Context, target: str | None, as_admin: str | None) -> None:
     """Userdesk: user accounts in a terminal. With no command, opens the admin console."""
     ctx.obj = State(target)
+    if as_admin is not None:
+        from tui.cli_admins import sign_in_as
+
+        sign_in_as(ctx.obj, as_admin)
     if ctx.invoked_subcommand is None:
         open_admin(ctx.obj)
 
@@ -147,14 +158,7 @@ def cli(ctx: click.Context, target: str | None) -> None:
 def open_admin(state: State) -> None:
     from tui.admin.app import AdminApp
 
-    AdminApp(state.db()).run()
-
-
-@cli.command()
-@pass_state
-def admin(state: State) -> None:
-    """Open the admin console."""
-    open_admin(state)
+    AdminApp(state.db(), actor=actor()).run()
 
 
 @cli.command("self-service")
@@ -1061,6 +1065,8 @@ def audit(state: State, limit: int, ref: str | None, as_json: bool) -> None:
     """The audit log, newest first."""
     from store import history as store_history
     from store import users
+    from store.audit import actor_label as audit_actor_label
+    from store.audit import actor_of as audit_actor_of
 
     db = state.db()
     uid = None
@@ -1081,6 +1087,7 @@ def audit(state: State, limit: int, ref: str | None, as_json: bool) -> None:
                         "ts": e.ts,
                         "actor": e.actor,
                         "actor_address": e.actor_address,
+                        "actor_detail": audit_actor_of(e),
                         "action": e.action,
                         "target_type": e.target_type,
                         "target_uid": e.target_uid,
@@ -1098,7 +1105,7 @@ def audit(state: State, limit: int, ref: str | None, as_json: bool) -> None:
         [
             (
                 fmt_time(e.ts),
-                e.actor + (f"@{e.actor_address}" if e.actor_address else ""),
+                audit_actor_label(e) + (f"@{e.actor_address}" if e.actor_address else ""),
                 e.action,
                 e.target_label or e.target_uid,
                 e.reason,
@@ -1124,6 +1131,8 @@ def main() -> None:
     """Console-script entry point (`userdesk`)."""
     cli(prog_name="userdesk")
 
+
+from tui import cli_admins  # noqa: E402,F401  (registers `admin ...` and the --as sign-in)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

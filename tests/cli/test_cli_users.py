@@ -267,6 +267,7 @@ def test_audit_log_filters_by_user_and_survives_deletion(run: Cli) -> None:
         "ts",
         "actor",
         "actor_address",
+        "actor_detail",
         "action",
         "target_type",
         "target_uid",

@@ -6,17 +6,20 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
-from store import Actor, Database
+from store import Actor, Database, admins
+from store.admins import AdminIdentity
+from store.auth import Attempt
 
 from ..widgets.commands import BindingCommands
 from ..widgets.help import show_help
 from .directory import DirectoryScreen
+from .roles import APP_ACTIONS, gate, may, who_text, with_who_bar
 
 
 class AdminApp(App[None]):
@@ -28,17 +31,96 @@ class AdminApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", key_display="F1", priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("A", "admins", "Admins", show=False, tooltip="Admins, their roles and SSH keys (owner)"),
     ]
+    LIVENESS_SECONDS = 2.0  # a revoked role or a disabled account ends the console within this (plus one query)
+    REVOKED_MESSAGE = "Your admin role was revoked or your account disabled: the admin console has closed."
 
-    def __init__(self, db: Database, *, actor: Actor | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        actor: Actor | None = None,
+        admin: AdminIdentity | None = None,
+        ask_password: bool = False,
+        key: str | None = None,
+        address: str | None = None,
+    ) -> None:
+        """With `admin`, the console opens on the sign-in gate (password when ask_password, then TOTP) and
+        acts as that admin afterwards; otherwise as `actor`, by default the local owner (the effective uid)."""
         super().__init__()
         self.db = db
-        self.actor = actor or Actor.from_environment()
+        self.admin = admin
+        self.ask_password = ask_password
+        self.key = key
+        self.address = address
+        self.session_sid: str | None = None
+        # Until the gate passes, an admin console acts as nobody: a role-less admin may do nothing.
+        pending = Actor(admin.username, kind="admin", role=None) if admin else None
+        self.actor = pending or actor or Actor.local()
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"  # every repaint crosses the SSH link
 
     def get_default_screen(self) -> Screen:
-        return DirectoryScreen()
+        if self.admin is not None:
+            return Screen()  # blank under the sign-in gate: nothing of the directory before the gate passes
+        return self._gated(DirectoryScreen())
+
+    def on_mount(self) -> None:
+        if self.admin is None and self.actor.kind == "admin":  # opened for an admin signed in elsewhere (--as)
+            self.set_interval(self.LIVENESS_SECONDS, self.check_still_admin)
+        if self.admin is not None:
+            from .signin import AdminSignInScreen
+
+            attempt = Attempt(ip=self.address, user_agent=admins.ADMIN_USER_AGENT)
+            self.push_screen(AdminSignInScreen(self.admin, ask_password=self.ask_password, attempt=attempt))
+
+    # ----- roles ------------------------------------------------------------------------------------------
+
+    def _gated(self, screen: Screen) -> Screen:
+        gate(screen, lambda: self.actor)
+        if self.actor.kind == "admin":
+            with_who_bar(screen, who_text(self.actor))
+        return screen
+
+    def push_screen(self, screen, *args, **kwargs):
+        return super().push_screen(self._gated(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        permission = APP_ACTIONS.get(action)
+        # The Admins screen is for people: hidden from in-process (test, screenshot) actors too.
+        return permission is None or (self.actor.kind != "system" and may(self.actor, permission))
+
+    def action_admins(self) -> None:
+        from .admins_screen import AdminsScreen
+
+        self.push_screen(AdminsScreen())
+
+    def signed_in(self, identity: AdminIdentity, session_sid: str | None) -> None:
+        """The gate passed: act as this admin from now on, and watch that the role stays granted."""
+        self.admin = identity
+        self.session_sid = session_sid
+        self.actor = Actor.admin(identity, key=self.key, address=self.address)
+        self.set_interval(self.LIVENESS_SECONDS, self.check_still_admin)
+        self.pop_screen()  # the gate
+        self.push_screen(DirectoryScreen())
+
+    @work(thread=True, exclusive=True, group="admin-liveness", exit_on_error=False)
+    def check_still_admin(self) -> None:
+        acting = self.actor
+        if acting.kind != "admin" or acting.user_id is None or acting.role is None:
+            return
+        try:
+            current = admins.admin_is_current(self.db, acting.user_id, acting.role)
+        except Exception as exc:  # a busy database: try again next tick
+            self.log.error(f"admin check failed: {exc!r}")
+            return
+        if not current:
+            self.call_from_thread(self.exit, None, 0, self.REVOKED_MESSAGE)
+
+    def on_unmount(self) -> None:
+        if self.session_sid is not None:
+            admins.end_sign_in(self.db, self.session_sid, "admin console closed")
 
     def action_help(self) -> None:
         show_help(self)

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from store import history
+from store.audit import actor_label
 from store.models import AuditEntry
 
 from ..text import fmt_time, literal
@@ -123,7 +124,13 @@ class AuditLogScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="audit-load", exit_on_error=False)
     def load(self, before_id: int | None) -> None:
         try:
-            page = history.audit_log(self.db, target_uid=self.target_uid, before_id=before_id, limit=PAGE)
+            page = history.audit_log(
+                self.db,
+                target_uid=self.target_uid,
+                before_id=before_id,
+                limit=PAGE,
+                actor=self.app.actor,  # type: ignore[attr-defined]
+            )
         except Exception as exc:
             self.app.call_from_thread(self._failed, exc)
             return
@@ -144,7 +151,7 @@ class AuditLogScreen(Screen[None]):
         for entry in page:
             table.add_row(
                 Text(fmt_time(entry.ts)),
-                literal(entry.actor),
+                literal(actor_label(entry)),
                 literal(entry.action),
                 target_text(entry),
                 literal(entry.reason or "", "italic"),
@@ -177,8 +184,9 @@ class AuditLogScreen(Screen[None]):
             (f"#{entry.id} ", "dim"),
             (fmt_time(entry.ts), ""),
             "  ",
-            literal(entry.actor, "bold"),
-            Text(f" from {entry.actor_address}" if entry.actor_address else ""),
+            literal(actor_label(entry), "bold"),
+            literal(f" key {entry.actor_key}" if entry.actor_key not in (None, "local") else ""),
+            literal(f" from {entry.actor_address}" if entry.actor_address else ""),
             "  ",
             literal(entry.action, "bold"),
             "  ",

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from store import history
+from store.audit import actor_label
 from store.models import AuditEntry
 
 from ...text import fmt_time, literal
@@ -43,7 +44,7 @@ def entry_rows(entry: AuditEntry) -> list[tuple[str, list[Any]]]:
                     cell(field or EMPTY, limit=20),
                     cell(before, BEFORE, limit=20),
                     cell(after, AFTER, limit=20),
-                    cell(entry.actor if first else "", limit=16),
+                    cell(actor_label(entry) if first else "", limit=16),
                     cell(entry.reason if first else "", limit=40),
                 ],
             )
@@ -56,7 +57,9 @@ def entry_detail(entry: AuditEntry) -> Text:
     text.append(f"#{entry.id} {fmt_time(entry.ts)} ", style="bold")
     text.append_text(literal(entry.action, "bold"))
     text.append(" by ")
-    text.append_text(literal(entry.actor))
+    text.append_text(literal(actor_label(entry)))
+    if entry.actor_key not in (None, "local"):
+        text.append_text(literal(f" key {entry.actor_key}"))
     if entry.actor_address:
         text.append(" from ")
         text.append_text(literal(entry.actor_address))
@@ -94,9 +97,9 @@ class AuditTab(DetailTab):
         self.table.focus()
 
     def reload(self) -> None:
-        db, uid = self.db, self.uid
+        db, uid, actor = self.db, self.uid, self.actor
         self.run_store(
-            lambda: history.audit_log(db, target_uid=uid, limit=PAGE + 1),
+            lambda: history.audit_log(db, target_uid=uid, limit=PAGE + 1, actor=actor),
             self._first,
             group="audit-load",
             exclusive=True,
@@ -114,9 +117,9 @@ class AuditTab(DetailTab):
         if not self.more or not self.entries:
             self.notify("No older audit entries.", timeout=2, markup=False)
             return
-        db, uid, before = self.db, self.uid, self.entries[-1].id
+        db, uid, before, actor = self.db, self.uid, self.entries[-1].id, self.actor
         self.run_store(
-            lambda: history.audit_log(db, target_uid=uid, before_id=before, limit=PAGE + 1),
+            lambda: history.audit_log(db, target_uid=uid, before_id=before, limit=PAGE + 1, actor=actor),
             lambda entries: self._next(before, entries),
             group="audit-more",
             exclusive=True,
