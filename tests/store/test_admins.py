@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from store import Actor, AuthFailed, Database, ValidationError, admins, mfa, users
 from store.db import SCHEMA_VERSION
+from store.lockout import THROTTLE_MAX_SECONDS
 from store.errors import PermissionDenied
 from store.models import LoginEvent
 from tests.conftest import PASSWORD
@@ -151,6 +152,7 @@ def test_sign_in_goes_through_the_lockout(db, clock) -> None:
     for _ in range(db.policy.lockout_threshold):
         with pytest.raises(AuthFailed):
             admins.sign_in(db, "ada", "wrong password entirely", "000000")
+        clock.advance(THROTTLE_MAX_SECONDS)  # past the progressive delay, so each failure counts
     clock.advance(60)
     with pytest.raises(AuthFailed):
         admins.sign_in(db, "ada", PASSWORD, pyotp.TOTP(secret).at(db.now()))
