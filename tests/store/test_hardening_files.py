@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from store import Database, DatabaseError, crypto, users
+from store import Actor, Database, DatabaseError, crypto, users
 from store.config import ConfigError, load_config
 from tests.cli.helpers import Cli
 from tests.conftest import PASSWORD
@@ -24,9 +24,7 @@ from tests.conftest import PASSWORD
 from .mounts import fill, read_only_view, tiny_filesystem
 
 
-def _actor():
-    from store import Actor
-
+def _actor() -> Actor:
     return Actor("tester")
 
 
@@ -254,7 +252,7 @@ def test_reads_work_on_a_read_only_filesystem(tmp_path: pathlib.Path) -> None:
         assert sorted(p.name for p in ro.iterdir()) == ["u.db", "u.key"]
 
 
-def test_reads_work_on_a_database_opened_while_an_older_process_migrates(tmp_path: pathlib.Path) -> None:
+def test_many_openers_never_wait_for_the_write_lock(tmp_path: pathlib.Path) -> None:
     """Opening a current database never takes the write lock, even with many openers at once."""
     path = _new_db(tmp_path)
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
