@@ -181,7 +181,7 @@ def test_set_password_reads_stdin_and_ends_sessions(run: Cli) -> None:
 def test_fields_and_data(run: Cli) -> None:
     run.ok("user", "create", "--username", "dora")
     run.ok("field", "define", "employee_id", "--type", "string", "--unique", "--label", "Employee ID")
-    run.ok("field", "define", "tier", "--type", "enum", "--options", "gold,silver", "--user-editable")
+    run.ok("field", "define", "tier", "--type", "enum", "--options", " gold , silver,,", "--user-editable")
     run.ok("field", "define", "start", "--type", "date")
     run.refused("field", "define", "tier", "--type", "enum", "--options", "x")  # exists
     run.refused("field", "define", "flag", "--type", "boolean", "--unique")

@@ -28,7 +28,7 @@ def field_define(
     state: State, key: str, kind: str, options: str | None, unique: bool, user_editable: bool, label: str | None
 ) -> None:
     """Define a custom field."""
-    opts = [o.strip() for o in options.split(",")] if options is not None else None
+    opts = custom.parse_options(options) if options is not None else None
     defined = custom.define_field(
         state.db(), actor(), key, kind, label=label, options=opts, unique=unique, user_editable=user_editable
     )
