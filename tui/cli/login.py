@@ -8,7 +8,7 @@ from store import auth
 from store import history as store_history
 from tui.text import fmt_time
 
-from .context import State, pass_state, read_secret
+from .context import KeepsUndecodable, State, escaped, pass_state, read_secret, undecodable
 from .output import emit_json, pairs, table, v, when
 from .users import user_id
 
@@ -16,7 +16,7 @@ CLI_USER_AGENT = "userdesk-cli"
 
 
 @click.command()
-@click.argument("identifier")
+@click.argument("identifier", cls=KeepsUndecodable)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--totp", metavar="CODE", help="Current 6-digit TOTP code.")
 @click.option("--recovery-code", metavar="CODE", help="A recovery code (instead of --totp).")
@@ -40,15 +40,12 @@ def login(
     if totp and recovery_code:
         raise click.UsageError("give either --totp or --recovery-code, not both")
     db = state.db()
+    attempt = auth.Attempt(app=app, ip=ip, user_agent=user_agent)
+    if undecodable(identifier):
+        # No account has such a name: a failed sign-in, in login history in a form that can be stored and read.
+        raise auth.record_failure(db, None, escaped(identifier), attempt, "password", "identifier is not UTF-8 text")
     password = read_secret(password_stdin, "Password", confirm=False)
-    signed = auth.authenticate(
-        db,
-        identifier,
-        password,
-        totp=totp,
-        recovery_code=recovery_code,
-        attempt=auth.Attempt(app=app, ip=ip, user_agent=user_agent),
-    )
+    signed = auth.authenticate(db, identifier, password, totp=totp, recovery_code=recovery_code, attempt=attempt)
     issued = signed.session
     if as_json:
         emit_json(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 
 import click
@@ -10,7 +9,7 @@ import click
 from store import sessions
 from tui.text import fmt_ago
 
-from .context import Failure, State, actor, pass_state
+from .context import Failure, State, actor, pass_state, read_line
 from .output import emit_json, say, table, v, when
 from .users import user_id
 
@@ -26,7 +25,7 @@ def session() -> None:
 def session_check(state: State, token: str) -> None:
     """Exit 0 if TOKEN is a live session (counts as activity), 1 if not. Use - to read it from stdin."""
     if token == "-":
-        token = sys.stdin.readline().strip()
+        token = read_line("session token").strip()
     db = state.db()
     live = sessions.validate(db, token)
     if live is None:
