@@ -171,7 +171,7 @@ def test_set_password_reads_stdin_and_ends_sessions(run: Cli) -> None:
     new = "a different passphrase entirely"
     out = run.ok("user", "set-password", "sam", "--password-stdin", "--must-change-password", input=new + "\n").stdout
     assert "sessions were ended" in out and new not in out
-    run.refused("session", "check", token)
+    run.refused("session", "check", input=token)
     assert run.json("login", "sam", "--password-stdin", input=new + "\n")["must_change_password"] is True
     run.refused("user", "set-password", "sam", "--password-stdin", input="\n")
     assert "too short" in run.refused("user", "set-password", "sam", "--password-stdin", input="short\n").stderr

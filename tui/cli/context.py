@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -76,6 +76,31 @@ class KeepsUndecodable(click.Argument):
     """An argument whose text reaches the command even when it is not UTF-8 (the command handles it)."""
 
     keeps_undecodable = True
+
+
+class HiddenArgument(click.Argument):
+    """A positional argument left out of the usage line: kept only to refuse an old form helpfully."""
+
+    def get_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return []
+
+
+def refused_on_argv(
+    what: str, hint: str, allowed: tuple[str, ...] = ()
+) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A parameter callback refusing `what` (a secret) given on the command line, where every user of the
+    machine can read it (ps, /proc/PID/cmdline); `hint` says how to pass it instead. Values in `allowed` pass."""
+
+    def refuse(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None and value not in allowed:
+            raise click.UsageError(
+                f"{what} on the command line would be in the process list, readable by every user of this "
+                f"machine; {hint}",
+                ctx,
+            )
+        return value
+
+    return refuse
 
 
 class CheckedCommand(click.Command):
@@ -185,8 +210,11 @@ def read_line(what: str) -> str:
 
 
 def read_secret(from_stdin: bool, prompt: str, confirm: bool, what: str = "password") -> str:
-    """One line from stdin, or a hidden prompt (with confirmation when setting a secret)."""
-    if from_stdin:
+    """One line from stdin, or a hidden prompt (with confirmation when setting a secret).
+
+    On a terminal, stdin is the person typing: they get the hidden prompt even when asked to read
+    stdin, so a secret is never echoed. `what` names the secret in errors ("no TOTP code on ...")."""
+    if from_stdin and not sys.stdin.isatty():
         secret = read_line(what)
         if not secret:
             raise Failure(f"no {what} on standard input")

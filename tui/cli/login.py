@@ -8,18 +8,24 @@ from store import auth
 from store import history as store_history
 from tui.text import fmt_time
 
-from .context import KeepsUndecodable, State, escaped, pass_state, read_secret, undecodable
+from .context import KeepsUndecodable, State, escaped, pass_state, read_secret, refused_on_argv, undecodable
 from .output import emit_json, pairs, table, v, when
 from .users import user_id
 
 CLI_USER_AGENT = "userdesk-cli"
+TOTP_HINT = "use --totp-stdin and give the code on the line after the password"
+RECOVERY_HINT = "use --recovery-code-stdin and give the code on the line after the password"
 
 
 @click.command()
 @click.argument("identifier", cls=KeepsUndecodable)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--totp", metavar="CODE", help="Current 6-digit TOTP code.")
-@click.option("--recovery-code", metavar="CODE", help="A recovery code (instead of --totp).")
+@click.option("--totp-stdin", is_flag=True, help="Read the current TOTP code from standard input (after the password).")
+@click.option("--recovery-code-stdin", is_flag=True, help="Read a recovery code from standard input (instead of TOTP).")
+@click.option("--totp", hidden=True, expose_value=False, callback=refused_on_argv("a TOTP code", TOTP_HINT))
+@click.option(
+    "--recovery-code", hidden=True, expose_value=False, callback=refused_on_argv("a recovery code", RECOVERY_HINT)
+)
 @click.option("--app", metavar="NAME", help="Sign in to this app (its access rules apply).")
 @click.option("--ip")
 @click.option("--user-agent", default=CLI_USER_AGENT, show_default=True)
@@ -29,23 +35,29 @@ def login(
     state: State,
     identifier: str,
     password_stdin: bool,
-    totp: str | None,
-    recovery_code: str | None,
+    totp_stdin: bool,
+    recovery_code_stdin: bool,
     app: str | None,
     ip: str | None,
     user_agent: str,
     as_json: bool,
 ) -> None:
-    """Sign in as a user; prints a session token and its expiry."""
-    if totp and recovery_code:
-        raise click.UsageError("give either --totp or --recovery-code, not both")
+    """Sign in as a user; prints a session token and its expiry.
+
+    Secrets come from standard input, one per line (the password, then the TOTP or recovery code),
+    or from hidden prompts on a terminal.
+    """
+    if totp_stdin and recovery_code_stdin:
+        raise click.UsageError("give either --totp-stdin or --recovery-code-stdin, not both")
     db = state.db()
     attempt = auth.Attempt(app=app, ip=ip, user_agent=user_agent)
     if undecodable(identifier):
         # No account has such a name: a failed sign-in, in login history in a form that can be stored and read.
         raise auth.record_failure(db, None, escaped(identifier), attempt, "password", "identifier is not UTF-8 text")
     password = read_secret(password_stdin, "Password", confirm=False)
-    signed = auth.authenticate(db, identifier, password, totp=totp, recovery_code=recovery_code, attempt=attempt)
+    totp = read_secret(True, "TOTP code", confirm=False, what="TOTP code") if totp_stdin else None
+    recovery = read_secret(True, "Recovery code", confirm=False, what="recovery code") if recovery_code_stdin else None
+    signed = auth.authenticate(db, identifier, password, totp=totp, recovery_code=recovery, attempt=attempt)
     issued = signed.session
     if as_json:
         emit_json(

@@ -7,7 +7,7 @@ import click
 from store import mfa as store_mfa
 from store import users
 
-from .context import State, actor, pass_state
+from .context import HiddenArgument, State, actor, pass_state, read_secret, refused_on_argv
 from .output import emit_json, say, v
 
 
@@ -28,15 +28,23 @@ def mfa_enroll(state: State, ref: str, as_json: bool) -> None:
         return
     say(enrolment.uri)
     say(f"secret: {enrolment.secret}")
-    click.echo("Add it to an authenticator app, then run: userdesk mfa confirm ID|LOGIN CODE", err=True)
+    click.echo("Add it to an authenticator app, then run: userdesk mfa confirm ID|LOGIN (it asks for a code)", err=True)
 
 
 @mfa.command("confirm")
 @click.argument("ref", metavar="ID|LOGIN")
-@click.argument("code")
+@click.argument(
+    "code",
+    cls=HiddenArgument,
+    required=False,
+    expose_value=False,
+    callback=refused_on_argv("the code", "give it on standard input (or type it at the prompt)"),
+)
 @pass_state
-def mfa_confirm(state: State, ref: str, code: str) -> None:
-    """Activate a pending enrolment with a current code; prints the recovery codes once."""
+def mfa_confirm(state: State, ref: str) -> None:
+    """Activate a pending enrolment with a current code (read from standard input, or a hidden prompt);
+    prints the recovery codes once."""
+    code = read_secret(True, "Code from the authenticator app", confirm=False, what="code")
     codes = store_mfa.confirm(state.db(), actor(), ref, code)
     click.echo("TOTP is active. Recovery codes (each works once; they are not shown again):", err=True)
     for code_ in codes:

@@ -9,7 +9,7 @@ import click
 from store import sessions
 from tui.text import fmt_ago
 
-from .context import Failure, State, actor, pass_state, read_line
+from .context import Failure, HiddenArgument, State, actor, pass_state, read_secret, refused_on_argv
 from .output import emit_json, say, table, v, when
 from .users import user_id
 
@@ -20,12 +20,19 @@ def session() -> None:
 
 
 @session.command("check")
-@click.argument("token")
+@click.argument(
+    "token",
+    cls=HiddenArgument,
+    required=False,
+    expose_value=False,
+    callback=refused_on_argv(
+        "a session token", "give it on standard input, e.g. userdesk session check < token-file", allowed=("-",)
+    ),
+)
 @pass_state
-def session_check(state: State, token: str) -> None:
-    """Exit 0 if TOKEN is a live session (counts as activity), 1 if not. Use - to read it from stdin."""
-    if token == "-":
-        token = read_line("session token").strip()
+def session_check(state: State) -> None:
+    """Exit 0 if the session token on standard input is live (counts as activity), 1 if not."""
+    token = read_secret(True, "Session token", confirm=False, what="session token").strip()
     db = state.db()
     live = sessions.validate(db, token)
     if live is None:

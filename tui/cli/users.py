@@ -58,7 +58,7 @@ def user_create(
     db = state.db()
     password = None
     if password_stdin:
-        password = read_secret(True, "", False)
+        password = read_secret(True, "Password", confirm=True)
     elif sys.stdin.isatty():
         password = (
             click.prompt(
