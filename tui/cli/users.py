@@ -306,13 +306,24 @@ def user_delete(state: State, ref: str, reason: str | None, yes: bool) -> None:
 @user.command("set-password")
 @click.argument("ref", metavar="ID|LOGIN")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
-@click.option("--must-change-password", is_flag=True, help="Force a change at the next sign-in.")
-@click.option("--reason")
+@click.option(
+    "--must-change-password/--no-must-change-password",
+    default=True,
+    show_default=True,
+    help="Force a change at the next sign-in (opting out needs --reason).",
+)
+@click.option("--reason", help="Why (kept in the audit log).")
 @pass_state
 def user_set_password(
     state: State, ref: str, password_stdin: bool, must_change_password: bool, reason: str | None
 ) -> None:
-    """Set a user's password (their sessions are ended)."""
+    """Set a user's password (their sessions are ended); they must change it at their next sign-in.
+
+    The admin knows a password they set, so by default it only gets the user in to choose their own;
+    keeping it is an exception that needs a reason in the audit log.
+    """
+    if not must_change_password and not (reason and reason.strip()):
+        raise click.UsageError("--no-must-change-password needs a --reason (kept in the audit log)")
     db = state.db()
     users.get_user(db, ref)  # refuse an unknown user before asking for a password
     password = read_secret(password_stdin, "New password", confirm=True)
