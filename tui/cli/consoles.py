@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 import click
 
-from store import access
+from store import Database, access
 from store import config as cfg
 from store import demo as demo_builder
 
@@ -78,6 +78,11 @@ def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> Non
             data.pop(secret)
         emit_json({"database": str(db.path.resolve()), **data})
         return
+    _print_summary(db, summary)
+
+
+def _print_summary(db: Database, summary: demo_builder.DemoSummary) -> None:
+    """What was built, and how to try it: the shared password, the demo users, the TOTP secret."""
     states = ", ".join(f"{n:,} {name}" for name, n in summary.states.items())
     pairs(
         [
