@@ -219,7 +219,13 @@ def read_secret(from_stdin: bool, prompt: str, confirm: bool, what: str = "passw
         if not secret:
             raise Failure(f"no {what} on standard input")
         return secret
-    secret = str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+    return prompt_secret(prompt, confirm, what)
+
+
+def prompt_secret(prompt: str, confirm: bool, what: str = "password", allow_empty: bool = False) -> str:
+    """A hidden prompt (typed twice when `confirm`); what was typed must be UTF-8 text, like stdin."""
+    optional: dict[str, Any] = {"default": "", "show_default": False} if allow_empty else {}
+    secret = str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, **optional))
     if undecodable(secret):
         raise Failure(f"the {what} is not valid UTF-8 text")
     return secret

@@ -13,7 +13,7 @@ from store.models import User
 from store.validation import LABELS, PROFILE_FIELDS
 from tui.text import fmt_ago, fmt_time, visible
 
-from .context import State, actor, pass_state, read_secret
+from .context import State, actor, pass_state, prompt_secret, read_secret
 from .output import emit_json, pairs, say, table, v, when
 
 STATUSES = ("active", "disabled", "archived", "locked")
@@ -60,12 +60,7 @@ def user_create(
     if password_stdin:
         password = read_secret(True, "Password", confirm=True)
     elif sys.stdin.isatty():
-        password = (
-            click.prompt(
-                "Password (empty for none)", default="", show_default=False, hide_input=True, confirmation_prompt=True
-            )
-            or None
-        )
+        password = prompt_secret("Password (empty for none)", confirm=True, allow_empty=True) or None
     fields = {
         k: val
         for k, val in (("username", username), ("email", email), ("phone", phone), ("name", name))
