@@ -39,6 +39,12 @@ def options_of(field: CustomField) -> list[str]:
     return json.loads(field.options) if field.options else []
 
 
+def parse_options(raw: str) -> list[str]:
+    """Enum options typed as one comma-separated text (the CLI's --options, the define-field dialog):
+    trimmed, empty parts dropped; define_field checks the rest (length, control characters, duplicates)."""
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
 def define_field(
     db: Database,
     actor: Actor,

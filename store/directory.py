@@ -122,6 +122,13 @@ def _like_prefix(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _next_char(c: str) -> str:
+    """The character after `c` in code point (and UTF-8 byte) order, stepping over the surrogates, which
+    are not text: after U+D7FF comes U+E000."""
+    code = ord(c) + 1
+    return chr(min(0xE000 if 0xD800 <= code <= 0xDFFF else code, 0x10FFFF))
+
+
 def _prefix_ranges(term: str) -> list[tuple[str, dict[str, Any]]]:
     """Index ranges that together hold exactly the users whose username, name, email or phone starts
     with `term` (case-insensitive for ASCII letters, as LIKE): (`SELECT id ...`, its parameters)."""
@@ -131,7 +138,7 @@ def _prefix_ranges(term: str) -> list[tuple[str, dict[str, Any]]]:
     ranges += [("username", variant) for variant in _ascii_case_variants(term)]
     out = []
     for n, (expr, start) in enumerate(ranges):
-        high = start[:-1] + chr(min(ord(start[-1]) + 1, 0x10FFFF))  # [start, high): the strings starting with start
+        high = start[:-1] + _next_char(start[-1])  # [start, high): the strings starting with start
         out.append(
             (f"SELECT id FROM user WHERE {expr} >= :lo{n} AND {expr} < :hi{n}", {f"lo{n}": start, f"hi{n}": high})
         )

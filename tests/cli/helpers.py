@@ -23,18 +23,18 @@ class Cli:
 
     path: pathlib.Path
 
-    def __call__(self, *args: str, input: str | None = None) -> Result:
+    def __call__(self, *args: str, input: str | bytes | None = None) -> Result:
         return CliRunner().invoke(cli, ["--db", str(self.path), *args], input=input, catch_exceptions=False)
 
-    def ok(self, *args: str, input: str | None = None) -> Result:
+    def ok(self, *args: str, input: str | bytes | None = None) -> Result:
         result = self(*args, input=input)
         assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
         return result
 
-    def json(self, *args: str, input: str | None = None) -> Any:
+    def json(self, *args: str, input: str | bytes | None = None) -> Any:
         return json.loads(self.ok(*args, "--json", input=input).stdout)
 
-    def refused(self, *args: str, input: str | None = None, code: int = 1) -> Result:
+    def refused(self, *args: str, input: str | bytes | None = None, code: int = 1) -> Result:
         result = self(*args, input=input)
         assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
         if code == 1:

@@ -22,8 +22,9 @@ def run(tmp_path: pathlib.Path) -> Cli:
     return runner
 
 
-def login(run: Cli, *args: str, password: str = PASSWORD, code: int = 0):
-    result = run("login", *args, "--password-stdin", input=password + "\n")
+def login(run: Cli, *args: str, password: str = PASSWORD, second: str | None = None, code: int = 0):
+    """`login ... --password-stdin`, the password (and `second`, a TOTP or recovery code) on stdin."""
+    result = run("login", *args, "--password-stdin", input=password + "\n" + (second + "\n" if second else ""))
     assert result.exit_code == code, (result.stdout, result.stderr)
     return result
 
@@ -47,7 +48,7 @@ def test_login_prints_a_session_and_failures_are_constant(run: Cli) -> None:
     unknown = login(run, "nobody", code=1)
     assert wrong.stderr == unknown.stderr == f"error: {AuthFailed.MESSAGE}\n"
     assert wrong.stdout == unknown.stdout == ""
-    login(run, "kim", "--totp", "123456", "--recovery-code", "x", code=2)
+    login(run, "kim", "--totp-stdin", "--recovery-code-stdin", second="123456", code=2)
     login(run, "kim", "--app", "no-such-app", code=1)
 
 
@@ -67,9 +68,9 @@ def test_lockout_shows_in_user_show_and_unlock_clears_it(run: Cli, monkeypatch: 
 def test_sessions_check_list_revoke(run: Cli) -> None:
     first = run.json("login", "kim", "--password-stdin", "--ip", "198.51.100.1", input=PASSWORD + "\n")
     second = run.json("login", "kim", "--password-stdin", input=PASSWORD + "\n")
-    assert run.ok("session", "check", first["token"]).stdout.startswith(f"valid: session {first['session_id']}")
+    assert run.ok("session", "check", input=first["token"]).stdout.startswith(f"valid: session {first['session_id']}")
     assert run.ok("session", "check", "-", input=second["token"] + "\n").exit_code == 0
-    assert "not valid" in run.refused("session", "check", "made-up-token").stderr
+    assert "not valid" in run.refused("session", "check", input="made-up-token").stderr
 
     sessions = run.json("session", "list", "kim")["sessions"]
     assert [s["sid"] for s in sessions] == [second["session_id"], first["session_id"]]
@@ -79,14 +80,14 @@ def test_sessions_check_list_revoke(run: Cli) -> None:
     assert first["session_id"] in run.ok("session", "list").stdout
 
     run.ok("session", "revoke", first["session_id"], "--reason", "lost laptop")
-    run.refused("session", "check", first["token"])
-    run.ok("session", "check", second["token"])
+    run.refused("session", "check", input=first["token"])
+    run.ok("session", "check", input=second["token"])
     run.refused("session", "revoke", "0000000000000000")
     run.refused("session", "revoke", code=2)
     run.refused("session", "revoke", "--user", "kim", code=2)  # --all is required
     run.refused("session", "revoke", second["session_id"], "--user", "kim", "--all", code=2)
     assert run.ok("session", "revoke", "--user", "kim", "--all").stdout == "Revoked 1 session\n"
-    run.refused("session", "check", second["token"])
+    run.refused("session", "check", input=second["token"])
     assert run.json("session", "list", "kim") == {"sessions": []}
 
 
@@ -95,28 +96,33 @@ def test_totp_enrolment_and_sign_in_with_oathtool_codes(run: Cli) -> None:
     secret = enrolment["secret"]
     assert enrolment["uri"].startswith("otpauth://totp/Userdesk:kim?secret=" + secret)
     assert run.json("user", "show", "kim")["mfa"]["state"] == "pending"
-    run.refused("mfa", "confirm", "kim", "000000" if totp_code(secret) != "000000" else "111111")
+    run.refused("mfa", "confirm", "kim", input="000000" if totp_code(secret) != "000000" else "111111")
     # confirm with the previous step's code, so the current one is still fresh for signing in
-    codes = run.ok("mfa", "confirm", "kim", totp_code(secret, -30)).stdout.split()
+    codes = run.ok("mfa", "confirm", "kim", input=totp_code(secret, -30)).stdout.split()
     assert len(codes) == 10 and all(len(c) == 29 for c in codes)
     run.refused("mfa", "enroll", "kim")  # already active
 
     assert "second factor is required" in login(run, "kim", code=1).stderr
     current = totp_code(secret)
-    assert run.json("login", "kim", "--password-stdin", "--totp", current, input=PASSWORD + "\n")["method"] == "totp"
-    login(run, "kim", "--totp", current, code=1)  # replayed code refused
     assert (
-        run.json("login", "kim", "--password-stdin", "--recovery-code", codes[0], input=PASSWORD + "\n")["method"]
+        run.json("login", "kim", "--password-stdin", "--totp-stdin", input=f"{PASSWORD}\n{current}\n")["method"]
+        == "totp"
+    )
+    login(run, "kim", "--totp-stdin", second=current, code=1)  # replayed code refused
+    assert (
+        run.json("login", "kim", "--password-stdin", "--recovery-code-stdin", input=f"{PASSWORD}\n{codes[0]}\n")[
+            "method"
+        ]
         == "recovery_code"
     )
-    login(run, "kim", "--recovery-code", codes[0], code=1)  # single use
+    login(run, "kim", "--recovery-code-stdin", second=codes[0], code=1)  # single use
     assert run.json("user", "show", "kim")["mfa"] == {"state": "active", "recovery_codes_left": 9}
     assert "9 recovery codes left" in run.ok("user", "show", "kim").stdout
 
     run.ok("mfa", "reset", "kim", "--reason", "new phone")
     assert run.json("user", "show", "kim")["mfa"] == {"state": "none", "recovery_codes_left": 0}
     login(run, "kim")
-    run.refused("mfa", "confirm", "kim", "123456")  # nothing pending
+    run.refused("mfa", "confirm", "kim", input="123456\n")  # nothing pending
 
 
 def test_history_lists_attempts_with_filters(run: Cli) -> None:

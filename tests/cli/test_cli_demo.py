@@ -179,10 +179,10 @@ def test_demo_totp_user_signs_in_with_the_printed_secret(tmp_path: pathlib.Path)
     codes = [line.strip() for line in out.splitlines() if re.fullmatch(r"\s+([a-z2-7]{4}-){5}[a-z2-7]{4}", line)]
     password = demo_builder.DEMO_PASSWORD + "\n"
     code = totp_code(secret)
-    assert run.json("login", "demo.totp", "--password-stdin", "--totp", code, input=password)["method"] == "totp"
-    run.refused("login", "demo.totp", "--password-stdin", "--totp", code, input=password)  # replay
+    assert run.json("login", "demo.totp", "--password-stdin", "--totp-stdin", input=password + code)["method"] == "totp"
+    run.refused("login", "demo.totp", "--password-stdin", "--totp-stdin", input=password + code)  # replay
     assert len(codes) == 10
     assert (
-        run.json("login", "demo.totp", "--password-stdin", "--recovery-code", codes[3], input=password)["method"]
+        run.json("login", "demo.totp", "--password-stdin", "--recovery-code-stdin", input=password + codes[3])["method"]
         == "recovery_code"
     )

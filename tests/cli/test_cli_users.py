@@ -171,7 +171,7 @@ def test_set_password_reads_stdin_and_ends_sessions(run: Cli) -> None:
     new = "a different passphrase entirely"
     out = run.ok("user", "set-password", "sam", "--password-stdin", "--must-change-password", input=new + "\n").stdout
     assert "sessions were ended" in out and new not in out
-    run.refused("session", "check", token)
+    run.refused("session", "check", input=token)
     assert run.json("login", "sam", "--password-stdin", input=new + "\n")["must_change_password"] is True
     run.refused("user", "set-password", "sam", "--password-stdin", input="\n")
     assert "too short" in run.refused("user", "set-password", "sam", "--password-stdin", input="short\n").stderr
@@ -181,7 +181,7 @@ def test_set_password_reads_stdin_and_ends_sessions(run: Cli) -> None:
 def test_fields_and_data(run: Cli) -> None:
     run.ok("user", "create", "--username", "dora")
     run.ok("field", "define", "employee_id", "--type", "string", "--unique", "--label", "Employee ID")
-    run.ok("field", "define", "tier", "--type", "enum", "--options", "gold,silver", "--user-editable")
+    run.ok("field", "define", "tier", "--type", "enum", "--options", " gold , silver,,", "--user-editable")
     run.ok("field", "define", "start", "--type", "date")
     run.refused("field", "define", "tier", "--type", "enum", "--options", "x")  # exists
     run.refused("field", "define", "flag", "--type", "boolean", "--unique")
@@ -323,3 +323,22 @@ def test_secrets_never_come_from_argv(run: Cli) -> None:
         result = run(*args, "--help")
         assert "--password-stdin" in result.stdout and "--password " not in result.stdout
     assert os.environ.get("USERDESK_DB") is None
+
+
+def test_a_password_set_by_an_admin_must_be_changed_unless_opted_out_with_a_reason(run: Cli) -> None:
+    """Issue 8 item 13: an admin knows the password they set, so the user must replace it at the next sign-in."""
+    run.ok("user", "create", "--username", "sam", "--password-stdin", input=PASSWORD + "\n")
+    new = "a different passphrase entirely"
+    assert (
+        "(must change at next sign-in)" in run.ok("user", "set-password", "sam", "--password-stdin", input=new).stdout
+    )
+    assert run.json("user", "show", "sam")["user"]["must_change_password"] is True
+
+    opt_out = ("user", "set-password", "sam", "--password-stdin", "--no-must-change-password")
+    assert "--reason" in run.refused(*opt_out, input=PASSWORD, code=2).stderr
+    assert run.json("login", "sam", "--password-stdin", input=new)["username"] == "sam"  # unchanged by the refusal
+    out = run.ok(*opt_out, "--reason", "user chose it on the phone", input=PASSWORD).stdout
+    assert "must change" not in out
+    assert run.json("user", "show", "sam")["user"]["must_change_password"] is False
+    entry = run.json("audit", "--user", "sam", "--limit", "1")["audit"][0]
+    assert entry["reason"] == "user chose it on the phone"

@@ -1,0 +1,90 @@
+"""The `userdesk` command line: every directory operation, scriptable, over the same store as the consoles.
+
+Conventions: errors go to stderr as `error: <message>` with exit status 1 (usage errors: 2); secrets
+come from stdin (--password-stdin) or a hidden prompt, never from argv; `--json` prints stable keys
+and no secrets; user-controlled text is printed with control characters escaped (tui.text.visible).
+
+Layout: one module per command group (users, mfa, sessions, login, fields, apps, identities, audit,
+admins, consoles); `context` holds what every command shares (State, pass_state, Failure, read_secret, actor)
+and `output` the printing helpers. The root group `cli` is defined here and each group is registered
+below. These names are the package's interface for command modules written elsewhere:
+`cli`, `main`, `State`, `pass_state`, `Failure`, `emit_json`, `say`, `table`, `pairs`, `when`,
+`read_secret`, `actor`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .admins import admin_group, sign_in_as
+from .apps import app, group
+from .audit import audit
+from .consoles import demo, init, open_admin, self_service
+from .context import Failure, Root, State, actor, pass_state, read_secret
+from .fields import data, field_group
+from .identities import identity
+from .login import history, login
+from .mfa import mfa
+from .output import emit_json, pairs, say, table, v, when
+from .sessions import session
+from .users import user
+
+__all__ = [
+    "Failure",
+    "State",
+    "actor",
+    "cli",
+    "emit_json",
+    "main",
+    "pairs",
+    "pass_state",
+    "read_secret",
+    "say",
+    "table",
+    "v",
+    "when",
+]
+
+
+@click.group(cls=Root, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "target",
+    metavar="PATH|URL",
+    help="Database file or sqlite:/// URL (default: $USERDESK_DB, else userdesk.db in the user data directory).",
+)
+@click.option("--as", "as_admin", metavar="USER", help="Act as this admin: password, then TOTP code, on stdin.")
+@click.version_option(package_name="userdesk", prog_name="userdesk")
+@click.pass_context
+def cli(ctx: click.Context, target: str | None, as_admin: str | None) -> None:
+    """Userdesk: user accounts in a terminal. With no command, opens the admin console."""
+    ctx.obj = State(target)
+    if as_admin is not None:
+        sign_in_as(ctx.obj, as_admin)
+    if ctx.invoked_subcommand is None:
+        open_admin(ctx.obj)
+
+
+for _command in (
+    init,
+    demo,
+    user,
+    mfa,
+    login,
+    session,
+    history,
+    field_group,
+    data,
+    app,
+    group,
+    identity,
+    audit,
+    admin_group,
+    self_service,
+):
+    cli.add_command(_command)
+
+
+def main() -> None:
+    """Console-script entry point (`userdesk`)."""
+    cli(prog_name="userdesk")

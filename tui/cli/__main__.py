@@ -1,0 +1,5 @@
+"""`python -m tui.cli`: the same as `userdesk` (and `python -m tui`)."""
+
+from . import main
+
+main()

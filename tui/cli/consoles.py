@@ -1,0 +1,117 @@
+"""`userdesk admin`, `self-service`, `init` and `demo`: open the consoles, create a database, fill a demo one.
+
+The Textual apps are imported when a console opens, not with this module: every scripted CLI call
+would otherwise pay for importing Textual and both consoles before doing its one store operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+
+from store import Database, access
+from store import config as cfg
+from store import demo as demo_builder
+
+from .context import State, actor, pass_state
+from .output import emit_json, pairs, say, v
+
+
+def open_admin(state: State) -> None:
+    """Run the admin console (also what `userdesk` with no command does)."""
+    from tui.admin.app import AdminApp
+
+    AdminApp(state.db(), actor=actor()).run()
+
+
+@click.command("self-service")
+@pass_state
+def self_service(state: State) -> None:
+    """Open the self-service console (end users manage their own account)."""
+    from tui.selfservice.app import SelfServiceApp
+
+    SelfServiceApp(state.db()).run()
+
+
+@click.command()
+@pass_state
+def init(state: State) -> None:
+    """Create the database (mode 0600) and the key file if missing; safe to run again."""
+    db = state.db(create=True)
+    if not any(app.name == "self-service" for app, _ in access.list_apps(db)):
+        access.create_app(db, actor(), "self-service", "allow")
+        note = "created"
+    else:
+        note = "present"
+    pairs(
+        [
+            ("database", v(db.path.resolve())),
+            ("key file", v(cfg.key_file().resolve())),
+            ("schema version", db.schema_version()),
+            ("self-service app", note),
+        ]
+    )
+
+
+@click.command()
+@click.option("--users", default=200, show_default=True, type=click.IntRange(3, 10_000_000), help="How many users.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed (and clock) => same directory.")
+@click.option("--force", is_flag=True, help="Delete everything already in the database first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (without credentials).")
+@pass_state
+def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> None:
+    """Fill an empty database with a realistic demo directory (refuses a non-empty one unless --force)."""
+    db = state.db(create=True)
+    progress = None if as_json else (lambda message: click.echo(f"  {message}", err=True))
+    summary = demo_builder.build(db, users=users, seed=seed, force=force, actor=actor(), progress=progress)
+    if as_json:
+        data = asdict(summary)
+        for secret in ("password", "totp_secret", "totp_uri", "totp_recovery_codes"):
+            data.pop(secret)
+        emit_json({"database": str(db.path.resolve()), **data})
+        return
+    _print_summary(db, summary)
+
+
+def _print_summary(db: Database, summary: demo_builder.DemoSummary) -> None:
+    """What was built, and how to try it: the shared password, the demo users, the TOTP secret."""
+    states = ", ".join(f"{n:,} {name}" for name, n in summary.states.items())
+    pairs(
+        [
+            ("database", v(db.path.resolve())),
+            ("users", f"{summary.users:,} ({states})"),
+            ("with TOTP", f"{summary.mfa:,}"),
+            ("groups", f"{summary.groups} ({summary.memberships:,} memberships)"),
+            ("apps", summary.apps),
+            ("custom fields", f"{summary.fields} ({summary.custom_values:,} values)"),
+            ("linked identities", f"{summary.identities:,}"),
+            ("login history", f"{summary.history:,} attempts"),
+            ("live sessions", f"{summary.sessions:,}"),
+            ("recovery codes", f"{summary.recovery_codes:,}"),
+            (
+                "time",
+                f"{summary.seconds:.1f} s (" + ", ".join(f"{k} {t:.1f} s" for k, t in summary.timings.items()) + ")",
+            ),
+        ]
+    )
+    say()
+    say(f"Every demo user's password is: {summary.password}")
+    say("(A demo directory is open to anyone who reads this: never put real people in it.)")
+    say(
+        f"Try the self-service console (userdesk --db {v(db.path)} self-service) as '{summary.demo_user}' "
+        "(verified email demo.user@example.com)."
+    )
+    delivery = db.config.delivery
+    where = (
+        f"the outbox folder {delivery.outbox()}" if delivery.channel == "outbox" else f"the {delivery.channel} channel"
+    )
+    say(f"Its one-time sign-in codes go to {v(where)}.")
+    say(f"'{summary.totp_user}' has TOTP: add this to an authenticator app:")
+    say(f"  {summary.totp_uri}")
+    say(f"  secret: {summary.totp_secret}")
+    say("  recovery codes (each works once):")
+    for code in summary.totp_recovery_codes:
+        say(f"    {code}")
+    if summary.heavy_user:
+        say(f"'{summary.heavy_user}' has {demo_builder.HEAVY_HISTORY:,} login-history rows.")

@@ -1,0 +1,244 @@
+"""What every command shares: the per-invocation State, the actor, stdin and secrets, and error handling.
+
+The root group (`Root`) turns store errors and database failures into one `error: <message>` line on
+stderr with exit status 1, so no command needs its own try/except.
+
+Text that is not UTF-8 is refused where it comes in, before any command runs. Python hands argv
+bytes that are not UTF-8 to the program as lone surrogates (surrogateescape), which nothing
+downstream can store or print; so every command of the tree (`CheckedCommand`, `CheckedGroup`)
+checks its parsed parameters, and `read_line` decodes stdin strictly. The one exception is a
+parameter declared with `cls=KeepsUndecodable`: its command receives the text as it is and decides
+(`login` records such an identifier as a failed sign-in).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+from sqlalchemy.exc import DBAPIError
+
+from store import Actor, Database, StoreError
+from store import config as cfg
+from tui.text import visible
+
+
+class Failure(click.ClickException):
+    """A refused operation: `error: <message>` on stderr, exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {visible(escaped(self.message))}", err=True)
+
+
+class BadText(Failure):
+    """Text on the command line that is not UTF-8: one `error:` line, exit status 2 (a usage error)."""
+
+    exit_code = 2
+
+
+def undecodable(text: str) -> bool:
+    """True when `text` holds lone surrogates: bytes that were not UTF-8, or a half of a UTF-16 pair."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def escaped(text: str) -> str:
+    """`text` with its surrogates spelled out: an argv byte as \\xNN (what the user typed), any other as \\uNNNN."""
+    return "".join(_spelled(c) for c in text)
+
+
+def _spelled(c: str) -> str:
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape's stand-in for the byte code - 0xDC00
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}" if 0xD800 <= code <= 0xDFFF else c
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _texts(item)
+
+
+def _refuse(what: str, text: str) -> BadText:
+    return BadText(f"{what} is not valid UTF-8 text: {escaped(text)}")
+
+
+class KeepsUndecodable(click.Argument):
+    """An argument whose text reaches the command even when it is not UTF-8 (the command handles it)."""
+
+    keeps_undecodable = True
+
+
+class HiddenArgument(click.Argument):
+    """A positional argument left out of the usage line: kept only to refuse an old form helpfully."""
+
+    def get_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return []
+
+
+def refused_on_argv(
+    what: str, hint: str, allowed: tuple[str, ...] = ()
+) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A parameter callback refusing `what` (a secret) given on the command line, where every user of the
+    machine can read it (ps, /proc/PID/cmdline); `hint` says how to pass it instead. Values in `allowed` pass."""
+
+    def refuse(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None and value not in allowed:
+            raise click.UsageError(
+                f"{what} on the command line would be in the process list, readable by every user of this "
+                f"machine; {hint}",
+                ctx,
+            )
+        return value
+
+    return refuse
+
+
+class CheckedCommand(click.Command):
+    """A command that refuses parameters holding text that is not UTF-8 (see the module docstring)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes `args`
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.UsageError:
+            # e.g. an undecodable --limit fails conversion first: say what is wrong with it instead
+            for arg in given:
+                if undecodable(arg):
+                    raise _refuse("an argument", arg) from None
+            raise
+        for param in self.params:
+            if getattr(param, "keeps_undecodable", False) or param.name is None:
+                continue
+            for text in _texts(ctx.params.get(param.name)):
+                if undecodable(text):
+                    raise _refuse(param.get_error_hint(ctx), text)
+        return rest
+
+
+def _checked(command: click.Command) -> click.Command:
+    """Give a plain click command or group (e.g. one built elsewhere and added) the checks of this tree."""
+    if type(command) is click.Command:
+        command.__class__ = CheckedCommand
+    elif type(command) is click.Group:
+        command.__class__ = CheckedGroup
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _checked(sub)
+    return command
+
+
+class CheckedGroup(CheckedCommand, click.Group):
+    """A group whose commands and subgroups (decorated or added) all check their parameters."""
+
+    command_class = CheckedCommand
+    group_class: type[click.Group | type] | None = type  # subgroups are of the class of their parent
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(_checked(cmd), name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and undecodable(args[0]):
+            raise _refuse("the command name", args[0])
+        return super().resolve_command(ctx, args)
+
+
+COMMAND_WORDS_KEY = "userdesk.command_words"
+
+
+class Root(CheckedGroup):
+    """The root group: its tree checks its input, and store errors (and a busy or broken database file)
+    become clean `error:` lines."""
+
+    group_class = CheckedGroup
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        ctx.meta[COMMAND_WORDS_KEY] = list(args)  # for --as: which command runs (tui/cli/admins.py)
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            raise Failure(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise Failure(f"database error: {exc}") from None
+        except DBAPIError as exc:  # SQLAlchemy wraps sqlite3 errors
+            raise Failure(f"database error: {exc.orig}") from None
+        except UnicodeError as exc:  # last resort, e.g. an environment variable that is not UTF-8
+            raise Failure(f"text that is not valid UTF-8: {exc}") from None
+
+
+class State:
+    """Per-invocation context: where the database is, opened lazily and closed at exit."""
+
+    def __init__(self, target: str | None) -> None:
+        self.target = target or cfg.default_db()
+        self._db: Database | None = None
+        self.acting: Actor | None = None  # the admin signed in with --as (tui/cli/admins.py)
+
+    def db(self, create: bool = False) -> Database:
+        if self._db is None:
+            self._db = Database(self.target, create=create)
+            click.get_current_context().call_on_close(self._db.close)
+        return self._db
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def actor() -> Actor:
+    """The admin signed in with --as, else the local owner named from the effective uid (never $USER)."""
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(State) if ctx else None
+    return (state.acting if state else None) or Actor.local()
+
+
+def read_line(what: str) -> str:
+    """One line of standard input without its line ending, decoded strictly: `what` names it in the error."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is not None:
+        try:
+            line = stream.readline().decode("utf-8")
+        except UnicodeDecodeError:
+            raise Failure(f"the {what} on standard input is not valid UTF-8 text") from None
+    else:  # a text stream without bytes underneath (an embedding caller's)
+        line = sys.stdin.readline()
+        if undecodable(line):
+            raise Failure(f"the {what} on standard input is not valid UTF-8 text")
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+def read_secret(from_stdin: bool, prompt: str, confirm: bool, what: str = "password") -> str:
+    """One line from stdin, or a hidden prompt (with confirmation when setting a secret).
+
+    On a terminal, stdin is the person typing: they get the hidden prompt even when asked to read
+    stdin, so a secret is never echoed. `what` names the secret in errors ("no TOTP code on ...")."""
+    if from_stdin and not sys.stdin.isatty():
+        secret = read_line(what)
+        if not secret:
+            raise Failure(f"no {what} on standard input")
+        return secret
+    return prompt_secret(prompt, confirm, what)
+
+
+def prompt_secret(prompt: str, confirm: bool, what: str = "password", allow_empty: bool = False) -> str:
+    """A hidden prompt (typed twice when `confirm`); what was typed must be UTF-8 text, like stdin."""
+    optional: dict[str, Any] = {"default": "", "show_default": False} if allow_empty else {}
+    secret = str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, **optional))
+    if undecodable(secret):
+        raise Failure(f"the {what} is not valid UTF-8 text")
+    return secret
