@@ -8,6 +8,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from . import foreign_hashes
 from .config import Policy
 from .errors import ValidationError
 
@@ -82,10 +83,8 @@ def check_policy(password: str, policy: Policy, context: tuple[str | None, ...] 
         word = normalise(word).casefold()
         if len(word) >= 4 and (folded == word or word in folded):
             raise ValidationError("Password must not contain your username, email address or name.", "password")
-    if (
-        folded in ("userdesk", "userdeskuserdesk")
-        or (folded.startswith("userdesk")
-        and len(folded) < policy.password_min_length + 4)
+    if folded in ("userdesk", "userdeskuserdesk") or (
+        folded.startswith("userdesk") and len(folded) < policy.password_min_length + 4
     ):
         raise ValidationError("Password must not be based on the application's name.", "password")
     return pw
@@ -97,6 +96,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     """Constant-cost check; an absent hash still costs one argon2 verification."""
+    if foreign_hashes.is_foreign(stored):  # imported from another system: verified by its own scheme
+        return foreign_hashes.verify(stored, password)
     try:
         return HASHER.verify(stored or _DUMMY_HASH, normalise(password)) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -104,4 +105,5 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored: str) -> bool:
-    return HASHER.check_needs_rehash(stored)
+    """A foreign hash is always replaced by the policy's argon2id hash at the first successful sign-in."""
+    return foreign_hashes.is_foreign(stored) or HASHER.check_needs_rehash(stored)
