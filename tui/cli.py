@@ -1120,6 +1120,9 @@ def _short(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+from tui import cli_transfer  # noqa: E402, F401  (registers import, export, backup, restore)
+
+
 def main() -> None:
     """Console-script entry point (`userdesk`)."""
     cli(prog_name="userdesk")
