@@ -195,3 +195,85 @@ def _failure_text(summary: Any, apply: bool) -> str:
     if summary.errors:
         return f"{summary.errors:,} rows have errors{' and were not imported' if apply else ''}"
     return f"test password: {summary.test_result}"
+
+
+# -- export -------------------------------------------------------------------------------------------------------------
+
+
+@cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["userdesk", "csv", "auth0"]), default="userdesk", show_default=True)
+@click.option("--search", default="", help="Substring of username, email, phone or name (as in the directory).")
+@click.option("--status", type=click.Choice(["active", "disabled", "archived", "locked"]))
+@click.option("--mfa/--no-mfa", default=None, help="Only users with (or without) TOTP.")
+@click.option("--never-signed-in", is_flag=True)
+@click.option("--dormant-days", type=click.IntRange(1, None))
+@click.option("--group")
+@click.option("--field", "field_filter", metavar="KEY=VALUE", help="Custom field value.")
+@click.option("--include-hashes", is_flag=True, help="Also password hashes and TOTP secrets (audited).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def export_users(
+    state: State,
+    file: Path,
+    fmt: str,
+    search: str,
+    status: str | None,
+    mfa: bool | None,
+    never_signed_in: bool,
+    dormant_days: int | None,
+    group: str | None,
+    field_filter: str | None,
+    include_hashes: bool,
+    as_json: bool,
+) -> None:
+    """Export the users matching the filters to FILE (created 0600; an existing file is refused).
+
+    Same filters as the directory. `--include-hashes` adds password hashes and TOTP secrets (decrypted only into
+    the file); it is audited as users.export_secrets. Import the userdesk format back with `userdesk import`.
+    """
+    from store.directory import DirectoryQuery
+    from store.transfer.export import run_export
+
+    key, value = None, None
+    if field_filter is not None:
+        key, sep, value = field_filter.partition("=")
+        if not sep or not key:
+            raise Failure("--field takes KEY=VALUE")
+    query = DirectoryQuery(
+        search=search,
+        status=status,
+        mfa=mfa,
+        never_signed_in=never_signed_in,
+        dormant_days=dormant_days,
+        group=group,
+        field_key=key,
+        field_value=value,
+    )
+    progress = ProgressLine("exporting")
+    started = time.monotonic()
+    with stop_after_batch() as stop:
+        summary = run_export(
+            state.db(),
+            actor(),
+            file,
+            fmt,
+            query,
+            include_hashes=include_hashes,
+            on_progress=lambda n: progress.show(n, 0, 0, time.monotonic() - started),
+            should_stop=lambda: stop[0],
+        )
+    progress.done()
+    if summary.interrupted:
+        raise Failure(f"interrupted after {summary.users:,} users; no file written")
+    if as_json:
+        emit_json(asdict(summary) | {"file": str(file), "format": fmt})
+        return
+    text = f"exported {summary.users:,} users to {visible(str(file))} ({fmt})"
+    if include_hashes:
+        text += f", with {summary.hashes:,} password hashes and {summary.totp_secrets:,} TOTP secrets"
+    say(text)
+    if summary.left_out:
+        say(f"left out: {summary.left_out:,} users without an email (the Auth0 format requires one)")
+    if summary.hashes_left_out:
+        say(f"left out: {summary.hashes_left_out:,} password hashes the {fmt} format cannot carry")

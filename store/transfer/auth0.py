@@ -77,13 +77,13 @@ def custom_hash(spec: Any) -> str:
     if not isinstance(spec, dict):
         raise fh.ForeignHashError("custom_password_hash must be an object")
     algorithm = spec.get("algorithm")
-    hash_part = spec.get("hash") if isinstance(spec.get("hash"), dict) else {}
+    hash_part: dict[str, Any] = spec["hash"] if isinstance(spec.get("hash"), dict) else {}
     value = hash_part.get("value")
     if algorithm in ("argon2", "bcrypt", "pbkdf2"):
         return fh.wrap(algorithm, value if isinstance(value, str) else "")
     if algorithm == "ldap":
         return fh.wrap("libpass", value if isinstance(value, str) else "")
-    salt_spec = spec.get("salt") if isinstance(spec.get("salt"), dict) else {}
+    salt_spec: dict[str, Any] = spec["salt"] if isinstance(spec.get("salt"), dict) else {}
     salt = _part(spec, "salt", required=False)
     if algorithm == "scrypt":
         cost = spec.get("cost", 16384)
@@ -95,9 +95,7 @@ def custom_hash(spec: Any) -> str:
         return fh.scrypt_hash(
             key, salt, cost.bit_length() - 1, spec.get("blockSize", 8), spec.get("parallelization", 1)
         )
-    encoding = (
-        (spec.get("password") or {}).get("encoding", "utf8") if isinstance(spec.get("password"), dict) else "utf8"
-    )
+    encoding = spec["password"].get("encoding", "utf8") if isinstance(spec.get("password"), dict) else "utf8"
     position = salt_spec.get("position", "prefix")
     if algorithm == "hmac":
         return fh.digest_hash(

@@ -337,8 +337,9 @@ class Importer:
         owners: dict[str, dict[Any, int]] = {}
         for key in (*UNIQUE_FIELDS, "uid"):
             wanted = {row.values.get(key) if key != "uid" else row.record.uid for row in rows} - {None}
-            column = getattr(User, key)
-            owners[key] = dict(s.execute(sa_select(column, User.id).where(column.in_(wanted))).all()) if wanted else {}
+            column: Any = getattr(User, key)
+            query: Any = sa_select(column, User.id)  # type: ignore[call-overload]
+            owners[key] = dict(s.execute(query.where(column.in_(wanted))).all()) if wanted else {}
         return owners
 
     def _conflict(self, s: Session, row: _Row, owners: dict[str, dict[Any, int]], user_id: int | None) -> str | None:
@@ -378,7 +379,7 @@ class Importer:
             user = existing.get(owners[key].get(row.values[key])) if key else None
             problem = self._conflict(s, row, owners, user.id if user else None)
             if problem is None and user is not None and self.options.on_conflict == "fail":
-                problem = f"already in the directory (matched on {key} '{row.values[key]}')"
+                problem = f"already in the directory (matched on {key} '{row.values[key or '']}')"
             if problem is not None:
                 self.summary.errors += 1
                 self._report(Issue(row.record.line, row.record.identifier, key or "user", problem))
@@ -418,9 +419,9 @@ class Importer:
         s.flush()
         for row, user in created:
             self._attach(s, row, user.id or 0, now)
-        for action, row, user in plan:
-            if user is not None and action in ("update", "add_hash"):
-                self._update(s, row, user, now, profile=action == "update")
+        for action, row, existing in plan:
+            if existing is not None and action in ("update", "add_hash"):
+                self._update(s, row, existing, now, profile=action == "update")
         return {
             "created": self.summary.created - before[0],
             "updated": self.summary.updated - before[1],
@@ -431,7 +432,7 @@ class Importer:
     def _new_user(self, row: _Row, now: int) -> User:
         record = row.record
         keep = record.uid and _UID.match(record.uid) and record.uid not in self._taken_uids
-        uid = record.uid if keep else new_uid()
+        uid = record.uid if keep and record.uid else new_uid()
         created_at = record.created_at if record.created_at and 0 < record.created_at <= now else now
         status = record.status or "active"
         return User(
@@ -441,7 +442,7 @@ class Importer:
             status_changed_at=now,
             status=status,
             password_hash=record.password_hash,
-            password_last_set_at=now if record.password_hash else None,
+            password_last_set_at=(record.password_set_at or now) if record.password_hash else None,
             must_change_password=record.must_change_password and record.password_hash is not None,
             mfa_state="active" if row.totp else "none",
             totp_secret=self.db.keys.encrypt(row.totp) if row.totp else None,
@@ -531,7 +532,7 @@ class Importer:
         self.summary.fields_defined += 1
 
     def _audit(self, s: Session, first: int, last: int, counts: dict[str, int]) -> None:
-        changes = {
+        changes: dict[str, list[Any]] = {
             "file": [None, self.path.name],
             "format": [None, self.options.format],
             "lines": [None, f"{first}-{last}"],

@@ -4,14 +4,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ..validation import LABELS
 from .common import ReaderOptions, hash_from_string
 from .records import FileProblem, Record, text_or_none
 from .streams import CountingFile, csv_rows
 
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 EXTRA_COLUMNS = ("uid", "status", "groups", "must_change_password", "password_hash")
 GROUP_SEPARATOR = ";"
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not evaluate: a leading apostrophe before = + - @ tab CR (export)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_LEAD) else value
+
+
+def unneutralise(value: str) -> str:
+    """The cell as it was before neutralise (import), so an exported phone '+1...' comes back as itself."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_LEAD) else value
 
 
 def check_header(names: list[str]) -> None:
@@ -27,7 +39,8 @@ def check_header(names: list[str]) -> None:
 
 
 def read(source: CountingFile, options: ReaderOptions) -> Iterator[Record]:
-    for line, row in csv_rows(source, check_header):
+    for line, cells in csv_rows(source, check_header):
+        row = {k: unneutralise(v) for k, v in cells.items()}
         record = Record(line, fields={k: text_or_none(v) for k, v in row.items() if k in LABELS})
         record.uid = row.get("uid") or None
         record.status = row.get("status") or None

@@ -50,6 +50,7 @@ class Record:
     created_at: int | None = None
     password_hash: str | None = None  # stored form (native argon2id or a tagged foreign hash)
     must_change_password: bool = False
+    password_set_at: int | None = None
     custom: dict[str, Any] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
     identities: list[tuple[str, str]] = field(default_factory=list)

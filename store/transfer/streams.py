@@ -81,7 +81,7 @@ def json_items(source: CountingFile, prefix: str) -> Iterator[tuple[int, Any]]:
 def csv_rows(source: CountingFile, check_header: Callable[[list[str]], None]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row by header) for each CSV row; the header row is line 1, checked first."""
     csv.field_size_limit(CSV_FIELD_LIMIT)
-    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(io.BufferedReader(source), encoding="utf-8-sig", newline="")
     reader = csv.DictReader(text)
     try:
         if not reader.fieldnames:

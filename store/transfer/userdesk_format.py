@@ -22,6 +22,7 @@ USER_KEYS = frozenset(LABELS) | {
     "status",
     "created_at",
     "password_hash",
+    "password_last_set_at",
     "must_change_password",
     "custom",
     "groups",
@@ -80,8 +81,11 @@ def user_record(line: int, obj: dict[str, Any]) -> Record:
             record.error("identities", "each identity must be an object {provider, subject}")
     if obj.get("password_hash") is not None:
         hash_from_string(record, "password_hash", obj["password_hash"])
+        set_at = obj.get("password_last_set_at")
+        record.password_set_at = set_at if isinstance(set_at, int) and not isinstance(set_at, bool) else None
     totp = as_dict(obj.get("totp"), record, "totp")
     if totp:
         record.totp_secret = totp.get("secret")
-        record.totp_last_step = totp.get("last_step") if isinstance(totp.get("last_step"), int) else 0
+        last_step = totp.get("last_step")
+        record.totp_last_step = last_step if isinstance(last_step, int) else 0
     return record
