@@ -277,3 +277,49 @@ def export_users(
         say(f"left out: {summary.left_out:,} users without an email (the Auth0 format requires one)")
     if summary.hashes_left_out:
         say(f"left out: {summary.hashes_left_out:,} password hashes the {fmt} format cannot carry")
+
+
+# -- backup and restore -------------------------------------------------------------------------------------------------
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def backup_command(state: State, dest: Path, as_json: bool) -> None:
+    """Back up the database (live: other processes may keep writing) and its key file into DEST (created 0600).
+
+    The copy is checked with PRAGMA integrity_check before the archive is written. The archive holds the key:
+    keep it as safe as the key file.
+    """
+    from store import config as cfg
+    from store.transfer.backup import backup
+
+    info = backup(state.db(), dest, cfg.key_file())
+    if as_json:
+        emit_json(
+            {"file": str(info.path), "users": info.users, "schema_version": info.schema_version, "bytes": info.size}
+        )
+        return
+    say(f"backed up {info.users:,} users to {visible(str(info.path))} ({info.size:,} bytes; integrity check ok)")
+
+
+@cli.command("restore")
+@click.argument("src", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds users (and a different key file).")
+@pass_state
+def restore_command(state: State, src: Path, force: bool) -> None:
+    """Restore a backup made by `userdesk backup` to the database (--db) and its key file.
+
+    Refuses a database that holds users, and a key file holding another key, unless --force (the old key is
+    then kept beside it). Stop the consoles using the database first.
+    """
+    from store import Database
+    from store import config as cfg
+    from store.db import resolve_path
+    from store.transfer.backup import restore
+
+    target = resolve_path(state.target)
+    manifest = restore(src, target, cfg.key_file(), force=force)
+    Database(str(target)).close()  # opens with the restored key (and migrates an older schema)
+    say(f"restored {manifest['restored_users']:,} users to {visible(str(target))} (integrity check ok)")
