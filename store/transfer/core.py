@@ -56,6 +56,9 @@ ON_CONFLICT = ("skip", "update", "fail")
 LOGIN_KEYS = ("username", "email", "phone", "external_id")
 BATCH_SIZE = 1000
 IMPORT_ACTION = "user.import"
+USER_DEFAULTS: dict[str, Any] = {
+    name: info.default for name, info in User.model_fields.items() if name != "id" and info.default is not None
+}
 
 
 @dataclass(frozen=True)
@@ -415,10 +418,10 @@ class Importer:
         plan = self._plan(s, rows)
         now = self.db.now()
         created = [(row, self._new_user(row, now)) for action, row, _ in plan if action == "create"]
-        s.add_all([user for _, user in created])
-        s.flush()
-        for row, user in created:
-            self._attach(s, row, user.id or 0, now)
+        for row, user_id in zip(
+            (row for row, _ in created), self._insert_users(s, [u for _, u in created]), strict=True
+        ):
+            self._attach(s, row, user_id, now, new=True)
         for action, row, existing in plan:
             if existing is not None and action in ("update", "add_hash"):
                 self._update(s, row, existing, now, profile=action == "update")
@@ -429,31 +432,48 @@ class Importer:
             "groups_created": self.summary.groups_created - before[3],
         }
 
-    def _new_user(self, row: _Row, now: int) -> User:
+    def _insert_users(self, s: Session, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert the batch's new users in one executemany (ORM objects cost ~2 ms each); their ids, in order."""
+        if not rows:
+            return []
+        columns = list(dict.fromkeys(c for r in rows for c in r))
+        sql = f"INSERT INTO user ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        conn = s.connection()
+        conn.exec_driver_sql(sql, [tuple(r.get(c) for c in columns) for r in rows])
+        ids: dict[str, int] = dict(
+            conn.exec_driver_sql(
+                "SELECT uid, id FROM user WHERE uid IN (SELECT value FROM json_each(?))",
+                (json.dumps([r["uid"] for r in rows]),),
+            ).all()
+        )
+        return [ids[r["uid"]] for r in rows]
+
+    def _new_user(self, row: _Row, now: int) -> dict[str, Any]:
         record = row.record
         keep = record.uid and _UID.match(record.uid) and record.uid not in self._taken_uids
         uid = record.uid if keep and record.uid else new_uid()
         created_at = record.created_at if record.created_at and 0 < record.created_at <= now else now
         status = record.status or "active"
-        return User(
-            uid=uid,
-            created_at=created_at,
-            updated_at=now,
-            status_changed_at=now,
-            status=status,
-            password_hash=record.password_hash,
-            password_last_set_at=(record.password_set_at or now) if record.password_hash else None,
-            must_change_password=record.must_change_password and record.password_hash is not None,
-            mfa_state="active" if row.totp else "none",
-            totp_secret=self.db.keys.encrypt(row.totp) if row.totp else None,
-            totp_last_step=record.totp_last_step if row.totp else 0,
+        return USER_DEFAULTS | {
+            "uid": uid,
+            "created_at": created_at,
+            "updated_at": now,
+            "status_changed_at": now,
+            "status": status,
+            "password_hash": record.password_hash,
+            "password_last_set_at": (record.password_set_at or now) if record.password_hash else None,
+            "must_change_password": record.must_change_password and record.password_hash is not None,
+            "mfa_state": "active" if row.totp else "none",
+            "totp_secret": self.db.keys.encrypt(row.totp) if row.totp else None,
+            "totp_last_step": record.totp_last_step if row.totp else 0,
             **row.values,
-        )
+        }
 
-    def _attach(self, s: Session, row: _Row, user_id: int, now: int) -> None:
-        """Custom values, group memberships and identities of a user (added; existing ones kept)."""
+    def _attach(self, s: Session, row: _Row, user_id: int, now: int, *, new: bool = False) -> None:
+        """Custom values, group memberships and identities of a user (added; existing ones kept). A new user
+        has none yet (and the batch's checks made its identities free), so nothing is looked up for it."""
         for fid, value in row.custom.items():
-            current = s.get(CustomValue, (user_id, fid))
+            current = None if new else s.get(CustomValue, (user_id, fid))
             if current is None:
                 s.add(CustomValue(user_id=user_id, field_id=fid, value=value))
             else:
@@ -461,14 +481,19 @@ class Importer:
                 s.add(current)
         for name in row.groups:
             gid = self._group_id(s, name, now)
-            if s.get(GroupMember, (gid, user_id)) is None:
+            if new or s.get(GroupMember, (gid, user_id)) is None:
                 s.add(GroupMember(group_id=gid, user_id=user_id))
         for provider, subject in row.identities:
-            linked = s.exec(
-                select(Identity.id).where(Identity.provider == provider, Identity.subject == subject)
-            ).first()
+            linked = (
+                None
+                if new
+                else s.exec(
+                    select(Identity.id).where(Identity.provider == provider, Identity.subject == subject)
+                ).first()
+            )
             if linked is None:
-                s.add(Identity(user_id=user_id, provider=provider, subject=subject, linked_at=now))
+                linked_at = row.record.linked_at.get((provider, subject), now)
+                s.add(Identity(user_id=user_id, provider=provider, subject=subject, linked_at=linked_at))
 
     def _group_id(self, s: Session, name: str, now: int) -> int:
         if name not in self.groups:

@@ -56,7 +56,7 @@ class _User:
     row: dict[str, Any]
     custom: dict[str, str]
     groups: list[str]
-    identities: list[dict[str, str]]
+    identities: list[dict[str, Any]]
 
 
 # -- reading the directory --------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def iter_users(db: Database, query: DirectoryQuery) -> Iterator[list[_User]]:
             )
             links = _by_user(
                 conn,
-                f"SELECT user_id, provider, subject FROM identity WHERE user_id IN {IDS} ORDER BY provider, subject",
+                f"SELECT user_id, provider, subject, linked_at FROM identity WHERE user_id IN {IDS} ORDER BY provider, subject",
                 ids,
             )
         yield [
@@ -107,7 +107,7 @@ def iter_users(db: Database, query: DirectoryQuery) -> Iterator[list[_User]]:
                 row=u,
                 custom=dict(values.get(u["id"], [])),
                 groups=[g for (g,) in groups.get(u["id"], [])],
-                identities=[{"provider": p, "subject": s} for p, s in links.get(u["id"], [])],
+                identities=[{"provider": p, "subject": s, "linked_at": t} for p, s, t in links.get(u["id"], [])],
             )
             for u in users
         ]

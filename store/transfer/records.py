@@ -54,6 +54,7 @@ class Record:
     custom: dict[str, Any] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
     identities: list[tuple[str, str]] = field(default_factory=list)
+    linked_at: dict[tuple[str, str], int] = field(default_factory=dict)  # when each identity was linked, if known
     totp_secret: str | None = None  # base32
     totp_last_step: int = 0
     errors: list[Issue] = field(default_factory=list)

@@ -76,7 +76,10 @@ def user_record(line: int, obj: dict[str, Any]) -> Record:
     record.groups = as_list(obj.get("groups"), record, "groups")
     for identity in as_list(obj.get("identities"), record, "identities"):
         if isinstance(identity, dict):
-            record.identities.append((identity.get("provider"), identity.get("subject")))  # type: ignore[arg-type]
+            pair = (identity.get("provider"), identity.get("subject"))
+            record.identities.append(pair)  # type: ignore[arg-type]
+            if isinstance(identity.get("linked_at"), int):
+                record.linked_at[pair] = identity["linked_at"]  # type: ignore[index]
         else:
             record.error("identities", "each identity must be an object {provider, subject}")
     if obj.get("password_hash") is not None:
