@@ -96,8 +96,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     """Constant-cost check; an absent hash still costs one argon2 verification."""
-    if foreign_hashes.is_foreign(stored):  # imported from another system: verified by its own scheme
-        return foreign_hashes.verify(stored, password)
+    if foreign_hashes.is_foreign(stored):  # imported from another system: verified by its own scheme,
+        ok = foreign_hashes.verify(stored, password)  # plus one argon2 verification so that a fast foreign
+        verify_password(None, password)  # scheme (a salted SHA-256) never tells a known user by its speed
+        return ok
     try:
         return HASHER.verify(stored or _DUMMY_HASH, normalise(password)) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):

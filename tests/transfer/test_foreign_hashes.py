@@ -154,3 +154,18 @@ def test_sign_in_with_a_foreign_hash_upgrades_it_to_argon2id(db, actor) -> None:
     upgraded = users.get_user(db, "imported").password_hash
     assert upgraded.startswith("$argon2id$") and not passwords.needs_rehash(upgraded)
     assert auth.authenticate(db, "imported", PW).session.token
+
+
+def test_a_fast_foreign_scheme_still_costs_one_argon2_verification(monkeypatch) -> None:
+    """A known user with a salted SHA-256 hash must not answer faster than an unknown user (enumeration)."""
+    calls = []
+
+    class Counting:
+        def verify(self, stored: str, password: str) -> bool:
+            calls.append(stored)
+            return PasswordHasher().verify(stored, password)
+
+    monkeypatch.setattr(passwords, "HASHER", Counting())
+    stored = fh.digest_hash("sha256", hashlib.sha256(PW.encode()).digest(), b"", "prefix")
+    assert passwords.verify_password(stored, PW) and not passwords.verify_password(stored, WRONG)
+    assert len(calls) == 2
