@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 
 import pytest
@@ -155,3 +156,21 @@ def test_audit_has_one_event_per_batch(run: Cli, tmp_path: pathlib.Path) -> None
     run.ok("import", str(path), "--format", "auth0", "--apply", "--batch-size", "10")
     events = [e for e in run.json("audit", "--limit", "100")["audit"] if e["action"] == "user.import"]
     assert len(events) == 3 and all(e["target_label"] == "many.json" for e in events)
+
+
+def test_json_report_has_the_summary_and_issues_and_no_secret(run: Cli, tmp_path: pathlib.Path) -> None:
+    users = [*fx.auth0_users()[:1], {"email": "not-an-email"}]
+    path = fx.write_json(tmp_path / "a.json", users)
+    result = run.refused("import", str(path), "--format", "auth0", "--json")
+    data = json.loads(result.stdout)
+    assert data["summary"]["created"] == 1 and data["summary"]["errors"] == 1 and data["summary"]["applied"] is False
+    assert data["issues"] == [
+        {
+            "line": 2,
+            "identifier": "not-an-email",
+            "field": "email",
+            "reason": "Email 'not-an-email' is not a valid address (expected name@example.com).",
+            "level": "error",
+        }
+    ]
+    assert "$2b$" not in result.stdout
