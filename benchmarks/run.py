@@ -29,6 +29,7 @@ class Settings:
     rebuild: bool
     console: bool
     data: Path
+    transfer: bool = True
 
     @property
     def repeats(self) -> int:
@@ -216,6 +217,10 @@ def measure(settings: Settings) -> tuple[list, dict[str, Any]]:
         )
     )
 
+    if settings.transfer:
+        from . import transfer
+
+        out += transfer.figures(settings.users, settings.data, settings.quick)
     if settings.console:
         out += console_figures(settings, {"small": (small_path, small_db), "big": (big_path, big_db)}, mix)
     return out, {"small_built": small_built, "big_built": big_built}
@@ -370,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (for smoke runs)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the big database even if it can be reused")
     parser.add_argument("--no-console", action="store_true", help="skip the console figures (they need tmux)")
+    parser.add_argument("--no-transfer", action="store_true", help="skip the import/export figures")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "benchmarks" / "data")
     args = parser.parse_args(argv)
     if args.users < SMALL:
@@ -381,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         rebuild=args.rebuild,
         console=not args.no_console,
         data=args.data_dir.resolve(),
+        transfer=not args.no_transfer,
     )
     started = time.perf_counter()
     results, extra = measure(settings)

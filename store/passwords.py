@@ -8,6 +8,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from . import foreign_hashes
 from .config import Policy
 from .errors import ValidationError
 
@@ -128,6 +129,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     """Constant-cost check; an absent hash still costs one argon2 verification."""
+    if foreign_hashes.is_foreign(stored):  # imported from another system: verified by its own scheme,
+        ok = foreign_hashes.verify(stored, password)  # plus one argon2 verification so that a fast foreign
+        verify_password(None, password)  # scheme (a salted SHA-256) never tells a known user by its speed
+        return ok
     try:
         return HASHER.verify(stored or _DUMMY_HASH, normalise(password)) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -135,4 +140,5 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored: str) -> bool:
-    return HASHER.check_needs_rehash(stored)
+    """A foreign hash is always replaced by the policy's argon2id hash at the first successful sign-in."""
+    return foreign_hashes.is_foreign(stored) or HASHER.check_needs_rehash(stored)

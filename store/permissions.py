@@ -69,6 +69,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "settings": ("change settings", frozenset({OWNER})),
     "export.secrets": ("export password hashes", frozenset({OWNER})),
     "directory.reset": ("reset the directory", frozenset({OWNER})),
+    "backup": ("back up or restore the directory", frozenset({OWNER})),
 }
 
 UNRESTRICTED_KINDS = frozenset({"system", "self-service"})

@@ -29,7 +29,17 @@ FIGURES = {
 @pytest.mark.bench
 def test_benchmark_quick_run_prints_every_figure(tmp_path: pathlib.Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--users", "10000", "--quick", "--data-dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--users",
+            "10000",
+            "--quick",
+            "--no-transfer",
+            "--data-dir",
+            str(tmp_path),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

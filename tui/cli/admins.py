@@ -40,6 +40,8 @@ READ_COMMANDS: dict[tuple[str, ...], str] = {
     ("admin", "key", "list"): "admins.read",
     ("init",): "settings",
     ("demo",): "directory.reset",
+    ("backup",): "backup",
+    ("restore",): "backup",
 }
 
 
