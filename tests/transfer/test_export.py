@@ -90,7 +90,7 @@ def test_round_trip_keeps_users_fields_groups_identities_passwords_and_totp(
 ) -> None:
     uri = source.json("mfa", "enroll", "bob")["uri"]
     secret = uri.split("secret=")[1].split("&")[0]
-    source.ok("mfa", "confirm", "bob", totp_code(secret))
+    source.ok("mfa", "confirm", "bob", input=totp_code(secret) + "\n")
     dest = tmp_path / "all.ndjson"
     source.ok("export", str(dest), "--include-hashes")
     target = Cli(tmp_path / "target.db")
@@ -111,6 +111,6 @@ def test_round_trip_keeps_users_fields_groups_identities_passwords_and_totp(
     assert stored_hash(target, "ann") == stored_hash(source, "ann")
     target.ok("login", "ann", "--password-stdin", input=PASSWORD + "\n")
     target.refused("login", "bob", "--password-stdin", input=PASSWORD + "\n")  # needs the second factor
-    target.ok("login", "bob", "--password-stdin", "--totp", totp_code(secret, 30), input=PASSWORD + "\n")
+    target.ok("login", "bob", "--password-stdin", "--totp-stdin", input=f"{PASSWORD}\n{totp_code(secret, 30)}\n")
     again = target.ok("import", str(dest), "--format", "userdesk", "--apply", "--match", "username").stdout
     assert "0 created" in again
