@@ -1127,3 +1127,5 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from tui import cli_serve as _cli_serve  # noqa: E402, F401  (registers `userdesk serve`)
