@@ -58,6 +58,15 @@ def safe_term(term: str | None) -> str:
     return "xterm-256color"
 
 
+def spoken(seconds: float) -> str:
+    """12 hours, 30 minutes, 5 seconds."""
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size or unit == "second":
+            value = round(seconds / size, 1)
+            return f"{value:g} {unit}{'' if value == 1 else 's'}"
+    raise AssertionError  # pragma: no cover
+
+
 def set_size(fd: int, width: int, height: int, pixwidth: int = 0, pixheight: int = 0) -> None:
     """Set the PTY's window size; the kernel then sends SIGWINCH to the console."""
     width, height = max(1, min(width, 1000)), max(1, min(height, 1000))
@@ -217,12 +226,10 @@ class ConsoleSession:
             idle_left = self.last_input + limits.idle_timeout - now
             total_left = self.started + limits.max_session - now
             if total_left <= 0:
-                hours = limits.max_session / 3600
-                self.close("maximum session length", f"this session reached its maximum length ({hours:g} h)")
+                self.close("maximum session length", f"closed: sessions last at most {spoken(limits.max_session)}")
                 return
             if idle_left <= 0:
-                minutes = limits.idle_timeout / 60
-                self.close("idle timeout", f"closed after {minutes:g} minutes without a keystroke")
+                self.close("idle timeout", f"closed after {spoken(limits.idle_timeout)} without a keystroke")
                 return
             await asyncio.sleep(min(idle_left, total_left, 60.0) + 0.05)
 
