@@ -40,8 +40,25 @@ async def start_server(tmp_path: Path, db: Database, limits: Limits | None = Non
     return Served(gateway, port, db, lines)
 
 
+class KbdIntClient(asyncssh.SSHClient):
+    """Answers keyboard-interactive like OpenSSH does when there is nothing to ask: no answers."""
+
+    def kbdint_auth_requested(self) -> str:
+        return ""
+
+    def kbdint_challenge_received(self, name: str, instructions: str, lang: str, prompts) -> list[str]:
+        return ["" for _ in prompts]
+
+
 async def connect(port: int, username: str = "self", **kwargs) -> asyncssh.SSHClientConnection:
-    options = {"known_hosts": None, "client_keys": None, "agent_path": None, **kwargs}
+    options = {
+        "known_hosts": None,
+        "client_keys": None,
+        "agent_path": None,
+        "client_factory": KbdIntClient,
+        "kbdint_auth": True,
+        **kwargs,
+    }
     return await asyncssh.connect("127.0.0.1", port, username=username, **options)
 
 
@@ -65,7 +82,7 @@ class Screen:
                 return seen
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"timed out waiting for {texts!r}; the console sent:\n{seen[-2000:]}")
+                raise AssertionError(f"timed out waiting for {texts!r}; the console sent:\n{_letters(seen)[-3000:]}")
             try:
                 chunk = await asyncio.wait_for(self.process.stdout.read(65536), left)
             except TimeoutError:
@@ -134,3 +151,8 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = TIMEOUT) ->
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.05)
+
+
+def _letters(text: str) -> str:
+    """Only the lines with words in them (borders and blank rows make failures unreadable)."""
+    return "\n".join(line for line in text.splitlines() if re.search(r"[A-Za-z]{2}", line))
