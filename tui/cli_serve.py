@@ -5,10 +5,17 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tui.cli import Failure, State, cli, pass_state, say
+
+if TYPE_CHECKING:
+    import asyncssh
+
+    from store import Database
+    from tui.serve.limits import Limits
 
 
 def _listen_address(value: str) -> tuple[str, int]:
@@ -84,12 +91,12 @@ def serve(
         say(f"created the host key {path}")
     say(f"host key fingerprint: {hostkey.fingerprint(key)}")
     try:
-        asyncio.run(_run(state, db, key, host, port, limits))
+        asyncio.run(_run(db, key, host, port, limits))
     except OSError as exc:
         raise Failure(f"cannot listen on {listen}: {exc.strerror or exc}") from None
 
 
-async def _run(state: State, db, key, host: str, port: int, limits) -> None:  # type: ignore[no-untyped-def]
+async def _run(db: Database, key: asyncssh.SSHKey, host: str, port: int, limits: Limits) -> None:
     from tui.serve.server import Gateway
 
     gateway = Gateway(db, str(db.path), key, limits)

@@ -35,7 +35,13 @@ class Handoff:
             raise ValueError("malformed hand-off")
         if raw["route"] == "admin" and not isinstance(raw.get("admin"), dict):
             raise ValueError("malformed hand-off: admin route without an identity")
-        return cls(**{k: raw.get(k) for k in ("route", "db", "address", "key_fingerprint", "admin")})
+        return cls(
+            route=raw["route"],
+            db=raw["db"],
+            address=raw.get("address"),
+            key_fingerprint=raw.get("key_fingerprint"),
+            admin=raw.get("admin"),
+        )
 
 
 def write_pipe(handoff: Handoff) -> int:

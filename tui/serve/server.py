@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import asyncssh
 
@@ -299,7 +299,7 @@ class Gateway:
         return int(self._acceptor.sockets[0].getsockname()[1])
 
     async def _process(self, process: asyncssh.SSHServerProcess) -> None:
-        connection = self.connections.get(process.channel.get_connection())
+        connection = self.connections.get(cast(asyncssh.SSHServerConnection, process.channel.get_connection()))
         if connection is None:
             process.exit(1)
             return
