@@ -13,7 +13,7 @@ from pathlib import Path
 
 import asyncssh
 
-from tui.serve import session
+from tui.serve import spawn
 from tui.serve.server import Connection, Gateway
 
 from .helpers import connect, open_console, process_gone, start_server, wait_until
@@ -126,10 +126,10 @@ async def test_unregistered_key_gets_the_self_service_console(tmp_path: Path, li
 async def test_revoked_admin_is_disconnected_by_the_server(tmp_path: Path, live_db, monkeypatch) -> None:
     """The server re-checks the admin every poll and stops the console when the role is gone. The console process
     is a stand-in that would run for a minute (the admin console itself comes with the admin roles feature)."""
-    monkeypatch.setattr(session, "child_command", lambda fd: [sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(spawn, "child_command", lambda fd: [sys.executable, "-c", "import time; time.sleep(60)"])
     private = asyncssh.generate_private_key("ssh-ed25519")
     admins = FakeAdmins({blob(private): ROOT})
-    served = await start_server(tmp_path, live_db, admins=admins, admin_poll=0.2)
+    served = await start_server(tmp_path, live_db, admins=admins, admin_poll=0.2, prefork=False)
     try:
         conn = await connect(served.port, username="root", client_keys=[private])
         process = await conn.create_process(term_type="xterm", encoding=None)

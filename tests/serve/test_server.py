@@ -115,10 +115,12 @@ async def test_shutdown_tells_open_consoles_and_stops_them(tmp_path: Path, live_
     conn, _process, screen = await open_console(served.port)
     await screen.wait_for("sign in to your account")
     [pid] = served.gateway.session_pids()
+    zygote = served.gateway.spawner.pid  # type: ignore[attr-defined]
+    assert zygote is not None  # consoles are forked from the pre-imported zygote by default
     await served.gateway.close()
     said = await screen.rest(timeout=5)
     assert "shutting down" in said
-    assert process_gone(pid)
+    assert process_gone(pid) and process_gone(zygote)
     with pytest.raises((OSError, asyncssh.Error)):
         await connect(served.port)
     conn.close()

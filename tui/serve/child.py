@@ -69,8 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with contextlib.suppress(OSError):
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    return run(args.handoff_fd)
+
+
+def run(handoff_fd: int) -> int:
+    """Run the console the hand-off routes to, on the terminal at fds 0-2. Returns the exit status."""
     try:
-        handoff = read_fd(args.handoff_fd)
+        handoff = read_fd(handoff_fd)
         db = Database(handoff.db)
     except (OSError, ValueError, StoreError) as exc:
         print(f"userdesk: the console could not start: {exc}", file=sys.stderr)

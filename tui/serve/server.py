@@ -37,6 +37,7 @@ from .admins import AdminDirectory, identity_fields
 from .handoff import Handoff
 from .limits import Gate, Limits
 from .session import ConsoleSession
+from .spawn import ExecSpawner, Spawner, ZygoteSpawner
 
 ONLY_CONSOLES = "this server only hosts the Userdesk consoles: connect with ssh -t"
 SELF_USER = "self"
@@ -194,7 +195,7 @@ class Connection(asyncssh.SSHServer):
             key_fingerprint=self.fingerprint,
             admin=identity_fields(self.route.admin) if self.route.admin is not None else None,
         )
-        self.session = session = ConsoleSession(process, handoff, self.gateway.limits)
+        self.session = session = ConsoleSession(process, handoff, self.gateway.limits, spawner=self.gateway.spawner)
         self.gateway.running += 1
         watch = asyncio.create_task(self._watch_admin()) if self.route.kind == "admin" else None
         try:
@@ -262,6 +263,7 @@ class Gateway:
         admins: AdminDirectory | None = None,
         log: Callable[[str], None] = stderr_line,
         admin_poll: float = ADMIN_POLL_SECONDS,
+        prefork: bool = True,
     ) -> None:
         self.db = db
         self.db_target = db_target
@@ -271,6 +273,8 @@ class Gateway:
         self.admins = admins or AdminDirectory(db)
         self.log = log
         self.admin_poll = admin_poll
+        self.prefork = prefork
+        self.spawner: Spawner = ExecSpawner()
         self.connections: dict[asyncssh.SSHServerConnection, Connection] = {}
         self.closing = False
         self.running = 0  # consoles not yet fully stopped
@@ -279,7 +283,14 @@ class Gateway:
     # ------------------------------------------------------------------ listening
 
     async def start(self, host: str, port: int) -> int:
-        """Listen; returns the bound port (useful with port 0)."""
+        """Start the console zygote (when preforking), then listen; returns the bound port (useful with port 0)."""
+        if self.prefork:
+            zygote = ZygoteSpawner()
+            try:
+                await zygote.start()
+                self.spawner = zygote
+            except OSError as exc:
+                self.log(f"consoles start by exec: the zygote did not start ({exc})")
         self._acceptor = await asyncssh.create_server(
             lambda: Connection(self),
             host,
@@ -356,3 +367,4 @@ class Gateway:
         if self._acceptor is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._acceptor.wait_closed(), 1.0)
+        await asyncio.to_thread(self.spawner.close)

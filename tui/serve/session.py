@@ -20,7 +20,6 @@ import os
 import pty
 import signal
 import struct
-import sys
 import termios
 import time
 from collections.abc import Callable
@@ -29,33 +28,13 @@ import asyncssh
 
 from .handoff import Handoff, write_pipe
 from .limits import Limits
+from .spawn import Console, ExecSpawner, Spawner
 
 GRACE_SECONDS = 1.5  # SIGTERM to SIGKILL
 MAX_PENDING_INPUT = 1 << 20  # bytes typed or pasted that the console has not read yet; beyond, input is dropped
 # Leave the alternate screen, stop mouse reporting and bracketed paste, show the cursor, reset colours: what a
 # killed console could not undo itself.
 TERMINAL_RESET = b"\x1b[?1049l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?25h\x1b[0m"
-SAFE_TERM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+")
-DROPPED_ENV_PREFIXES = ("SSH_", "COLUMNS", "LINES", "TEXTUAL_DRIVER")
-
-
-def child_command(handoff_fd: int) -> list[str]:
-    return [sys.executable, "-m", "tui.serve.child", "--handoff-fd", str(handoff_fd)]
-
-
-def child_env(term: str | None) -> dict[str, str]:
-    """The operator's environment (config, key file), minus SSH and size variables, plus the client's TERM."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(DROPPED_ENV_PREFIXES)}
-    env["TERM"] = safe_term(term)
-    env.setdefault("TEXTUAL_ANIMATIONS", "none")  # every repaint crosses the network
-    return env
-
-
-def safe_term(term: str | None) -> str:
-    """The client's TERM if it looks like a terminal name (it selects a terminfo entry), else a safe default."""
-    if term and len(term) <= 64 and set(term) <= SAFE_TERM_CHARS:
-        return term
-    return "xterm-256color"
 
 
 def spoken(seconds: float) -> str:
@@ -82,9 +61,11 @@ class ConsoleSession:
         handoff: Handoff,
         limits: Limits,
         *,
+        spawner: Spawner | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.process = process
+        self.spawner = spawner or ExecSpawner()
         self.handoff = handoff
         self.limits = limits
         self.clock = clock
@@ -92,7 +73,8 @@ class ConsoleSession:
         self.started = clock()
         self.last_input = self.started
         self._master = -1
-        self._proc: asyncio.subprocess.Process | None = None
+        self._console: Console | None = None
+        self._status: int | None = None
         self._pending = bytearray()
         self._writer_armed = False
         self._ended: asyncio.Future[tuple[str, str | None]] = asyncio.get_running_loop().create_future()
@@ -138,16 +120,8 @@ class ConsoleSession:
         try:
             set_size(master, width or 80, height or 24, pixwidth, pixheight)
             handoff_fd = write_pipe(self.handoff)
-            self._proc = await asyncio.create_subprocess_exec(
-                *child_command(handoff_fd),
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                pass_fds=(handoff_fd,),
-                start_new_session=True,  # its own session and process group, so the group can be killed
-                env=child_env(self.process.get_terminal_type()),
-            )
-            self.pid = self._proc.pid
+            self._console = await self.spawner.spawn(slave, handoff_fd, self.process.get_terminal_type())
+            self.pid = self._console.pid
         finally:
             os.close(slave)
             if handoff_fd >= 0:
@@ -213,8 +187,8 @@ class ConsoleSession:
     # ------------------------------------------------------------------ watching
 
     async def _watch_child(self) -> None:
-        assert self._proc is not None
-        await self._proc.wait()
+        assert self._console is not None
+        self._status = await self._console.wait()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._output_done.wait(), 1.0)  # the last frame and any exit message
         self.close("console exited")
@@ -237,17 +211,17 @@ class ConsoleSession:
 
     async def _stop_child(self) -> bool:
         """Stop the console's whole process group; True when it had to be signalled (it was still running)."""
-        proc = self._proc
-        if proc is None:
+        console = self._console
+        if console is None:
             return False
-        killed = proc.returncode is None
+        killed = console.running()
         if killed:
             self._signal_group(signal.SIGTERM)
             try:
-                await asyncio.wait_for(proc.wait(), GRACE_SECONDS)
+                await asyncio.wait_for(console.wait(), GRACE_SECONDS)
             except TimeoutError:
                 self._signal_group(signal.SIGKILL)
-                await proc.wait()
+                await console.wait()
         self._signal_group(signal.SIGKILL)  # anything the console started in its group
         return killed
 
@@ -275,8 +249,8 @@ class ConsoleSession:
             self._write(TERMINAL_RESET)
         if message:
             self._say(message)
-        status = self._proc.returncode if self._proc is not None and not killed else 1
-        self.process.exit(status if status is not None and status >= 0 else 1)
+        status = 1 if killed else (self._status or 0)
+        self.process.exit(status if status >= 0 else 1)
 
     def _say(self, message: str) -> None:
         self._write(f"\r\nuserdesk: {message}\r\n".encode())
