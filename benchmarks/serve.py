@@ -83,7 +83,7 @@ def first_paint(command: list[str], env: dict[str, str], runs: int) -> float:
     return statistics.median(times)
 
 
-async def keystroke_latencies(port: int, sessions: int, keys: int) -> tuple[list[float], list[int]]:
+async def keystroke_latencies(port: int, sessions: int, keys: int) -> list[float]:
     """Open `sessions` consoles at once; each types `keys` characters with a human-ish pause; ms to first redraw."""
     import asyncssh
 
@@ -109,10 +109,9 @@ async def keystroke_latencies(port: int, sessions: int, keys: int) -> tuple[list
         return samples
 
     results = await asyncio.gather(*(type_into(process) for _, process, _ in opened))
-    pids: list[int] = []
     for conn, _, _ in opened:
         conn.close()
-    return [ms for samples in results for ms in samples], pids
+    return [ms for samples in results for ms in samples]
 
 
 def memory(server: ServeProcess, port: int, sessions: int) -> dict[str, float]:
@@ -171,8 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         local = first_paint([sys.executable, "-m", "tui", "--db", str(db_path), "self-service"], env, args.runs)
         over_ssh = first_paint(server.ssh_command(), env, args.runs)
         log("keystrokes: one session, then all at once")
-        alone, _ = asyncio.run(keystroke_latencies(server.port, 1, args.keys))
-        crowd, _ = asyncio.run(keystroke_latencies(server.port, args.sessions, args.keys))
+        alone = asyncio.run(keystroke_latencies(server.port, 1, args.keys))
+        crowd = asyncio.run(keystroke_latencies(server.port, args.sessions, args.keys))
         log("memory")
         mem = memory(server, server.port, args.sessions)
     finally:

@@ -1,8 +1,8 @@
 """One console process per SSH session, on its own pseudo-terminal; its lifecycle from start to a clean end.
 
 Textual cannot host several apps in one process (its driver owns stdin/stdout and SIGWINCH), so each session runs
-`python -m tui.serve.child` on the slave side of a fresh PTY, in a new session (it makes the PTY its controlling
-terminal, so the kernel sends it SIGWINCH). The server pumps bytes between the SSH channel and the PTY master
+its own console process (forked from the zygote, or `python -m tui.serve.child`; see spawn.py) on the slave side
+of a fresh PTY, in a new session (the PTY is its controlling terminal, so the kernel sends it SIGWINCH). The server pumps bytes between the SSH channel and the PTY master
 itself, rather than asyncssh's redirect, so it sees every keystroke (idle timeout) and every window change, which
 it applies with TIOCSWINSZ. COLUMNS/LINES are never set: Textual would then ignore resizes.
 
