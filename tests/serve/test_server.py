@@ -3,7 +3,9 @@ everything but a console, limits, and nothing left running when a connection end
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from pathlib import Path
 
 import asyncssh
@@ -124,3 +126,23 @@ async def test_shutdown_tells_open_consoles_and_stops_them(tmp_path: Path, live_
     with pytest.raises((OSError, asyncssh.Error)):
         await connect(served.port)
     conn.close()
+
+
+async def test_consoles_still_start_when_the_zygote_dies(tmp_path: Path, live_db) -> None:
+    served = await start_server(tmp_path, live_db)
+    try:
+        zygote = served.gateway.spawner.pid  # type: ignore[attr-defined]
+        os.kill(zygote, signal.SIGKILL)
+        await wait_until(lambda: process_gone(zygote) or _zombie(zygote), timeout=5)
+        conn, _process, screen = await open_console(served.port)
+        await screen.wait_for("sign in to your account")  # started by exec instead
+        conn.close()
+    finally:
+        await served.gateway.close()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

@@ -18,6 +18,7 @@ from typing import Protocol
 from .environment import child_command, child_env, safe_term
 
 READY_TIMEOUT = 60.0  # the zygote's imports, on a loaded machine
+FORK_TIMEOUT = 10.0
 POLL = 0.05
 
 
@@ -114,19 +115,28 @@ class ZygoteSpawner:
             theirs.close()
         self._sock = ours
         ours.settimeout(READY_TIMEOUT)
-        ready = await asyncio.to_thread(ours.recv, 16)
+        try:
+            ready = await asyncio.to_thread(ours.recv, 16)
+        except OSError:
+            ready = b""
         if ready != b"ready":
             self.close()
             raise OSError("the console zygote did not start")
+        ours.settimeout(FORK_TIMEOUT)
 
     async def spawn(self, slave: int, handoff_fd: int, term: str | None) -> Console:
-        if self._sock is None:
-            raise OSError("the console zygote is not running")
-        async with self._lock:
-            reply = await asyncio.to_thread(self._request, slave, handoff_fd, safe_term(term))
-        if "pid" not in reply:
-            raise OSError(reply.get("error", "the console zygote refused"))
-        return _ForkedConsole(int(reply["pid"]))
+        """Fork a console; should the zygote have died or hung, start consoles by exec from then on."""
+        if self._sock is not None:
+            try:
+                async with self._lock:
+                    reply = await asyncio.to_thread(self._request, slave, handoff_fd, safe_term(term))
+                return _ForkedConsole(int(reply["pid"]))
+            except (OSError, ValueError, KeyError) as exc:
+                print(
+                    f"userdesk serve: the console zygote failed ({exc!r}); starting consoles by exec", file=sys.stderr
+                )
+                self.close()
+        return await ExecSpawner().spawn(slave, handoff_fd, term)
 
     def _request(self, slave: int, handoff_fd: int, term: str) -> dict:
         assert self._sock is not None

@@ -58,6 +58,7 @@ def _become_console(slave: int, handoff_fd: int, term: str, sock: socket.socket)
     try:
         sock.close()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.setsid()
         fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
         for fd in (0, 1, 2):
