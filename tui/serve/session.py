@@ -32,6 +32,7 @@ from .spawn import Console, ExecSpawner, Spawner
 
 GRACE_SECONDS = 1.5  # SIGTERM to SIGKILL
 MAX_PENDING_INPUT = 1 << 20  # bytes typed or pasted that the console has not read yet; beyond, input is dropped
+OUTPUT_HIGH_WATER = 1 << 20  # bytes the client has not taken yet; beyond, the console's output waits (no memory DoS)
 # Leave the alternate screen, stop mouse reporting and bracketed paste, show the cursor, reset colours: what a
 # killed console could not undo itself.
 TERMINAL_RESET = b"\x1b[?1049l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[?25h\x1b[0m"
@@ -75,6 +76,7 @@ class ConsoleSession:
         self._master = -1
         self._console: Console | None = None
         self._status: int | None = None
+        self._resume: asyncio.Future | None = None
         self._pending = bytearray()
         self._writer_armed = False
         self._ended: asyncio.Future[tuple[str, str | None]] = asyncio.get_running_loop().create_future()
@@ -99,6 +101,8 @@ class ConsoleSession:
             asyncio.create_task(self._watch_child()),
             asyncio.create_task(self._watch_time()),
         ]
+        for task in tasks:
+            task.add_done_callback(self._task_ended)
         try:
             reason, message = await self._ended
         finally:
@@ -109,6 +113,11 @@ class ConsoleSession:
             self._close_master()
         self._finish(message, killed)
         return reason
+
+    def _task_ended(self, task: asyncio.Task) -> None:
+        """A pump or watcher that fails ends the session (rather than leaving it half-alive)."""
+        if not task.cancelled() and task.exception() is not None:
+            self.close(f"internal error: {task.exception()!r}", "an internal error ended this session")
 
     # ------------------------------------------------------------------ start
 
@@ -146,6 +155,17 @@ class ConsoleSession:
             self.process.stdout.write(data)
         except (BrokenPipeError, ConnectionError, asyncssh.Error):
             self.close("client closed")
+            return
+        if self.process.channel.get_write_buffer_size() > OUTPUT_HIGH_WATER:
+            asyncio.get_running_loop().remove_reader(self._master)
+            self._resume = asyncio.ensure_future(self._resume_output())
+
+    async def _resume_output(self) -> None:
+        """Read the console's output again once the client has taken what was sent."""
+        with contextlib.suppress(Exception):
+            await self.process.stdout.drain()
+        if self._master >= 0 and not self._output_done.is_set():
+            asyncio.get_running_loop().add_reader(self._master, self._on_output)
 
     async def _pump_input(self) -> None:
         while True:
@@ -231,6 +251,8 @@ class ConsoleSession:
                 os.killpg(self.pid, sig)
 
     def _close_master(self) -> None:
+        if self._resume is not None:
+            self._resume.cancel()
         if self._master < 0:
             return
         loop = asyncio.get_running_loop()
