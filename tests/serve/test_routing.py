@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncssh
+import pytest
 
 from tui.serve import spawn
 from tui.serve.server import Connection, Gateway
@@ -143,3 +144,32 @@ async def test_revoked_admin_is_disconnected_by_the_server(tmp_path: Path, live_
         await wait_until(lambda: any("ended=admin role revoked" in line for line in served.lines))
     finally:
         await served.gateway.close()
+
+
+async def test_unregistered_key_with_real_admin_roles(tmp_path: Path, live_db) -> None:
+    """With the admin roles feature: bob is an owner with key A; a client with key B, as bob, gets self-service."""
+    pytest.importorskip("store.admins")
+    from click.testing import CliRunner
+
+    from tests.selfservice.helpers import make_bob
+    from tui.cli import cli
+
+    make_bob(live_db)
+    registered = asyncssh.generate_private_key("ssh-ed25519")
+    (tmp_path / "a.pub").write_bytes(registered.export_public_key("openssh"))
+    for args in (
+        ["admin", "grant", "bob", "--role", "owner"],
+        ["admin", "key", "add", "bob", "--key-file", str(tmp_path / "a.pub")],
+    ):
+        result = CliRunner().invoke(cli, ["--db", str(live_db.path), *args])
+        assert result.exit_code == 0, result.output
+    stranger = asyncssh.generate_private_key("ssh-ed25519")
+    served = await start_server(tmp_path, live_db)
+    try:
+        conn, _process, screen = await open_console(served.port, username="bob", client_keys=[stranger])
+        await screen.wait_for("sign in to your account")
+        conn.close()
+        await wait_until(lambda: bool(served.lines))
+    finally:
+        await served.gateway.close()
+    assert "route=self" in served.lines[0] and "route=admin" not in "".join(served.lines)

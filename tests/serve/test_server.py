@@ -3,9 +3,11 @@ everything but a console, limits, and nothing left running when a connection end
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
+import time
 from pathlib import Path
 
 import asyncssh
@@ -146,3 +148,18 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+async def test_login_timeout_drops_a_silent_client(tmp_path: Path, live_db) -> None:
+    served = await start_server(tmp_path, live_db, Limits(login_timeout=1.0), prefork=False)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+        started = time.monotonic()
+        while await asyncio.wait_for(reader.read(4096), 10):  # the server's banner, then EOF when it gives up
+            pass
+        assert time.monotonic() - started < 8
+        writer.close()
+        await wait_until(lambda: served.gateway.gate.open_total == 0, timeout=5)
+    finally:
+        await served.gateway.close()
+    assert any("ended=authentication failed or timed out" in line for line in served.lines)
