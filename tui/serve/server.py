@@ -73,7 +73,6 @@ class Connection(asyncssh.SSHServer):
         self.counted = False
         self.started = time.monotonic()
         self.username = ""
-        self._offered: dict[int, str] = {}  # id(key object) -> its OpenSSH line, for keys we approved
         self._proven: str | None = None  # OpenSSH line of the key whose signature asyncssh verified
         self._kbdint_ok = False
         self.route: Route | None = None
@@ -118,7 +117,7 @@ class Connection(asyncssh.SSHServer):
         return True
 
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        """Approve only keys registered to an admin; remember the key object to learn whether it gets proven."""
+        """Approve only keys registered to an admin, and wrap that key object's `verify` to learn if it gets proven."""
         line = key.export_public_key("openssh").decode().strip()
         try:
             if self.gateway.admins.find_by_key(line) is None:
@@ -126,7 +125,6 @@ class Connection(asyncssh.SSHServer):
         except Exception as exc:  # a busy or broken database: no admin route, the client falls back
             self.gateway.log(f"admin key look-up failed: {exc!r}")
             return False
-        self._offered[id(key)] = line
         verify = key.verify
 
         def verify_and_record(data: bytes, sig: bytes) -> bool:
