@@ -5,7 +5,7 @@ come from stdin (--password-stdin) or a hidden prompt, never from argv; `--json`
 and no secrets; user-controlled text is printed with control characters escaped (tui.text.visible).
 
 Layout: one module per command group (users, mfa, sessions, login, fields, apps, identities, audit,
-admins, transfer, consoles); `context` holds what every command shares (State, pass_state, Failure, read_secret, actor)
+admins, transfer, serve, consoles); `context` holds what every command shares (State, pass_state, Failure, read_secret, actor)
 and `output` the printing helpers. The root group `cli` is defined here and each group is registered
 below. These names are the package's interface for command modules written elsewhere:
 `cli`, `main`, `State`, `pass_state`, `Failure`, `emit_json`, `say`, `table`, `pairs`, `when`,
@@ -26,6 +26,7 @@ from .identities import identity
 from .login import history, login
 from .mfa import mfa
 from .output import emit_json, pairs, say, table, v, when
+from .serve import serve
 from .sessions import session
 from .transfer import backup_command, export_users, import_users, restore_command
 from .users import user
@@ -86,6 +87,7 @@ for _command in (
     export_users,
     backup_command,
     restore_command,
+    serve,
 ):
     cli.add_command(_command)
 

@@ -59,9 +59,17 @@ class SelfServiceApp(App):
     ]
     POLL_SECONDS = 3.0  # how often the session is checked (admin revoke, disabled account, idle timeout)
 
-    def __init__(self, db: Database, *, attempt: Attempt | None = None, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        attempt: Attempt | None = None,
+        poll_seconds: float = POLL_SECONDS,
+        exit_on_sign_out: bool = False,
+    ) -> None:
         super().__init__()
         self.db = db
+        self.exit_on_sign_out = exit_on_sign_out  # served over SSH: signing out (or being signed out) ends the connection
         self.attempt = attempt or selfservice.attempt_from_environment()
         self.me: Me | None = None
         self.poll_seconds = poll_seconds
@@ -112,6 +120,11 @@ class SelfServiceApp(App):
         if self._poll_timer is not None:
             self._poll_timer.stop()
             self._poll_timer = None
+        if self.exit_on_sign_out:
+            if me is not None and reason:
+                self._sign_out(me, reason)
+            self.exit(message=notice)
+            return
         if me is not None and reason:
             self.run_worker(partial(self._sign_out, me, reason), thread=True, group="sign-out", exit_on_error=False)
         self.replace_all(SignInScreen(notice=notice, notice_kind=kind))
