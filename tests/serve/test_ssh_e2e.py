@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from store import Database, history
@@ -154,8 +155,12 @@ def test_admin_with_registered_key_reaches_the_admin_console(tmp_path: Path, ser
     tmux = Tmux(tmp_path / "tmux.sock", "admin", {**os.environ, "TERM": "xterm-256color"})
     tmux.start(server.ssh("bob", "-i", str(key), "-o", "IdentitiesOnly=yes"))
     try:
-        screen = tmux.wait_for("owner")
-        assert "code" in screen.lower()  # TOTP is asked before anything is shown
+        screen = tmux.wait_for("TOTP code")  # asked before anything is shown
+        assert "bob (owner)" in screen and "bob@example.com" not in screen
+        tmux.keys(pyotp.TOTP(TOTP_SECRET).now(), literal=True)
+        tmux.keys("Enter")
+        screen = tmux.wait_for("bob@example.com")  # the directory, as bob
+        assert "bob" in screen and "owner" in screen
         assert "sign in to your account" not in screen
     finally:
         tmux.close()

@@ -102,8 +102,6 @@ async def _run(db: Database, key: asyncssh.SSHKey, host: str, port: int, limits:
 
     gateway = Gateway(db, str(db.path), key, limits)
     bound = await gateway.start(host, port)
-    if not gateway.admins.available:
-        gateway.log("admin roles are not available in this build: every client gets the self-service console")
     say(f"listening on {host}:{bound}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
