@@ -33,7 +33,7 @@ async def test_disable_enable_archive_with_reasons(db, actor, seeded):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, ALICE_UID, "security")
         assert live_sessions(db) == 3
-        assert screen.check_action("enable", ()) is False  # already active: not offered
+        assert screen.check_action("tab_action", ("enable",)) is False  # already active: not offered
         await pilot.press("d")
         await confirm_with(pilot, "left company")
         assert users.get_user(db, ALICE_UID).status == "disabled"
@@ -42,8 +42,8 @@ async def test_disable_enable_archive_with_reasons(db, actor, seeded):
         assert (entry.action, entry.reason, entry.actor) == ("user.disable", "left company", actor.name)
         assert history.changes_of(entry)["sessions_ended"] == [None, 3]
         assert " DISABLED " in plain(screen.query_one("#detail-header").content)
-        assert screen.check_action("enable", ()) is True
-        assert screen.check_action("disable", ()) is False
+        assert screen.check_action("tab_action", ("enable",)) is True
+        assert screen.check_action("tab_action", ("disable",)) is False
         await pilot.press("e")
         await confirm_with(pilot, "came back")
         assert users.get_user(db, ALICE_UID).status == "active"
@@ -98,7 +98,7 @@ async def test_unlock_a_locked_user(db, actor, seeded):
         assert (user.failed_attempts, user.locked_until) == (0, None)
         assert history.audit_log(db, target_uid=ALICE_UID, limit=1)[0].reason == "verified by phone"
         assert "LOCKED" not in screen_text(screen)
-        assert screen.check_action("unlock", ()) is False
+        assert screen.check_action("tab_action", ("unlock",)) is False
 
 
 async def test_set_temporary_password(db, actor, seeded):
@@ -152,7 +152,7 @@ async def test_mfa_reset(db, actor, seeded):
         assert mfa.recovery_codes_left(db, user.id) == 0
         assert history.audit_log(db, target_uid=ALICE_UID, limit=1)[0].reason == "lost phone"
         assert "not enrolled" in screen_text(screen)
-        assert screen.check_action("reset_mfa", ()) is False
+        assert screen.check_action("tab_action", ("reset_mfa",)) is False
 
 
 async def test_delete_returns_to_directory(db, actor, seeded):

@@ -51,7 +51,7 @@ def test_custom_fields(snap_compare, app, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_define_field(snap_compare, app, size):
-    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("c", "n", "type:#def-key=tier"))
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("c", "n", "type:#key=tier"))
 
 
 @pytest.mark.parametrize("size", SIZES)

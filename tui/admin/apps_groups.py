@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,19 +12,23 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sta
 
 from store import access
 
+from ..common.formatting import plural
+from ..common.store_calls import error_text
 from ..text import literal
 from ..widgets.confirm import ConfirmReason
-from .common import FormRow, RowTable, error_text, plural
+from ..widgets.form_row import FormRow
+from ..widgets.record_table import RecordTable
+from .calls import AdminCalls
 
-if TYPE_CHECKING:
-    from store import Database
+AppLine = tuple[str, str, int]
+GroupLine = tuple[str, int, str]
 
 
 def effect_text(effect: str) -> Text:
     return Text(effect, style="green" if effect == "allow" else "bold red")
 
 
-class AppsGroupsScreen(Screen[str | None]):
+class AppsGroupsScreen(AdminCalls, Screen[str | None]):
     """Apps users sign in to, who may, and the groups rules refer to."""
 
     HELP_TITLE = "Apps and groups"
@@ -60,19 +62,15 @@ class AppsGroupsScreen(Screen[str | None]):
         self.groups: list[tuple[str, int, str]] = []
         self._rules_for: str | None = None  # the app whose rules are shown (or being loaded)
 
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Label("Apps and groups", classes="screen-title")
         with TabbedContent(initial="apps", id="ag-tabs"):
             with TabPane("1: Apps", id="apps"):
-                yield RowTable(id="apps-table")
+                yield RecordTable(id="apps-table")
                 yield Static("", id="rules-title", classes="section-title")
-                yield RowTable(id="rules-table")
+                yield RecordTable(id="rules-table")
             with TabPane("2: Groups", id="groups"):
-                yield RowTable(id="groups-table")
+                yield RecordTable(id="groups-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -106,18 +104,16 @@ class AppsGroupsScreen(Screen[str | None]):
 
     # ----- data -------------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="apps-load", exit_on_error=False)
     def load(self) -> None:
-        try:
-            apps = [(a.name, a.default_policy, n) for a, n in access.list_apps(self.db)]
-            groups = [(g.name, n, g.description) for g, n in access.list_groups(self.db)]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, apps, groups)
+        self.run_store(self._read, self._show, group="apps-load", exclusive=True)
 
-    def _show(self, apps: list[tuple[str, str, int]], groups: list[tuple[str, int, str]]) -> None:
-        self.apps, self.groups = apps, groups
+    def _read(self) -> tuple[list[AppLine], list[GroupLine]]:
+        apps = [(a.name, a.default_policy, n) for a, n in access.list_apps(self.db)]
+        groups = [(g.name, n, g.description) for g, n in access.list_groups(self.db)]
+        return apps, groups
+
+    def _show(self, lists: tuple[list[AppLine], list[GroupLine]]) -> None:
+        apps, groups = self.apps, self.groups = lists
         table = self.query_one("#apps-table", DataTable)
         current = self.current_app()
         table.clear()
@@ -154,16 +150,13 @@ class AppsGroupsScreen(Screen[str | None]):
             self._rules_for = app
             self.load_rules(app)
 
-    @work(thread=True, exclusive=True, group="apps-rules", exit_on_error=False)
     def load_rules(self, app: str | None) -> None:
-        rules = []
-        if app is not None:
-            try:
-                rules = access.app_rules(self.db, app)
-            except Exception as exc:
-                self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-                return
-        self.app.call_from_thread(self._show_rules, app, rules)
+        self.run_store(
+            lambda: access.app_rules(self.db, app) if app is not None else [],
+            lambda rules: self._show_rules(app, rules),
+            group="apps-rules",
+            exclusive=True,
+        )
 
     def _show_rules(self, app: str | None, rules: list[access.RuleView]) -> None:
         if app != self.current_app():
@@ -210,7 +203,7 @@ class AppsGroupsScreen(Screen[str | None]):
 
         def created(name: str | None) -> None:
             if name:
-                self.notify(f"Created {kind} '{name}'.", markup=False)
+                self.say(f"Created {kind} '{name}'.")
                 self.load()
 
         self.app.push_screen(NewNameScreen(kind), created)
@@ -237,15 +230,17 @@ class AppsGroupsScreen(Screen[str | None]):
             confirmed,
         )
 
-    @work(thread=True, exclusive=True, group="apps-write", exit_on_error=False)
     def set_default(self, app: str, policy: str, reason: str) -> None:
-        try:
-            access.set_default(self.db, self.app.actor, app, policy, reason)  # type: ignore[attr-defined]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, f"'{app}' now defaults to {policy}.", markup=False)
-        self.app.call_from_thread(self.load)
+        self.run_store(
+            lambda: access.set_default(self.db, self.actor, app, policy, reason),
+            lambda _: self._saved(f"'{app}' now defaults to {policy}."),
+            group="apps-write",
+            exclusive=True,
+        )
+
+    def _saved(self, message: str) -> None:
+        self.say(message)
+        self.load()
 
     def action_group_rule(self) -> None:
         app = self.current_app()
@@ -277,15 +272,13 @@ class AppsGroupsScreen(Screen[str | None]):
 
         self.app.push_screen(GroupRuleScreen(app, [g for g, _n, _d in self.groups]), chosen)
 
-    @work(thread=True, exclusive=True, group="apps-write", exit_on_error=False)
     def set_rule(self, app: str, group: str, effect: str | None, reason: str) -> None:
-        try:
-            access.set_rule(self.db, self.app.actor, app, effect, group=group, reason=reason)  # type: ignore[attr-defined]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, f"Rule saved on '{app}' for group '{group}'.", markup=False)
-        self.app.call_from_thread(self.load)
+        self.run_store(
+            lambda: access.set_rule(self.db, self.actor, app, effect, group=group, reason=reason),
+            lambda _: self._saved(f"Rule saved on '{app}' for group '{group}'."),
+            group="apps-write",
+            exclusive=True,
+        )
 
 
 class GroupRuleScreen(ModalScreen[tuple[str, str | None] | None]):
@@ -348,7 +341,7 @@ class GroupRuleScreen(ModalScreen[tuple[str, str | None] | None]):
         self.action_apply() if event.button.id == "next" else self.action_cancel()
 
 
-class NewNameScreen(ModalScreen[str | None]):
+class NewNameScreen(AdminCalls, ModalScreen[str | None]):
     """Create an app (with its default policy) or a group (with a description)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "create", "Create")]
@@ -367,10 +360,6 @@ class NewNameScreen(ModalScreen[str | None]):
         super().__init__()
         self.kind = kind
         self.busy = False
-
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -418,20 +407,17 @@ class NewNameScreen(ModalScreen[str | None]):
             extra = self.query_one("#new-description", Input).value
         self.create(name, str(extra))
 
-    @work(thread=True, exclusive=True, group="new-name", exit_on_error=False)
     def create(self, name: str, extra: str) -> None:
-        actor = self.app.actor  # type: ignore[attr-defined]
-        try:
-            if self.kind == "app":
-                made = access.create_app(self.db, actor, name, extra).name
-            else:
-                made = access.create_group(self.db, actor, name, extra).name
-        except Exception as exc:
-            self.app.call_from_thread(self._failed, exc)
-            return
-        self.app.call_from_thread(self.dismiss, made)
+        create = access.create_app if self.kind == "app" else access.create_group
+        self.run_store(
+            lambda: create(self.db, self.actor, name, extra).name,
+            self.dismiss,
+            failed=self._failed,
+            group="new-name",
+            exclusive=True,
+        )
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: BaseException) -> None:
         self.busy = False
         field = getattr(exc, "field", None) or "name"
         rows = {row.field: row for row in self.query(FormRow)}

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,10 +23,12 @@ from store import access, custom, sessions, users
 from store import directory as store_directory
 from store.directory import DirectoryQuery, Row
 
+from ..common.formatting import login_name, optional, plural, status_text
+from ..common.store_calls import error_text
 from ..text import fmt_ago, literal
 from ..widgets.confirm import ConfirmReason
 from ..widgets.virtual_list import Column, VirtualList
-from .common import error_text, optional, plural, status_text
+from .calls import AdminCalls
 
 if TYPE_CHECKING:
     from store import Database
@@ -66,10 +68,6 @@ class DirectorySource:
 
     def before(self, row: Row, limit: int) -> list[Row]:
         return store_directory.page(self.db, self.query, before=store_directory.cursor_of(row), limit=limit)
-
-
-def row_label(row: Row) -> str:
-    return row.username or row.email or row.phone or row.uid
 
 
 def describe_filters(q: DirectoryQuery) -> str:
@@ -141,13 +139,13 @@ def preview(action: BulkAction, rows: Sequence[Row], group: str | None = None) -
     lines = [f"{plural(len(rows), 'user')} selected; {len(acting):,} will be affected:"]
     for row in list(rows)[:PREVIEW_LIMIT]:
         note = f"  (already {row.status}, skipped)" if action.skipped(row) else f"  ({row.display_status})"
-        lines.append(f"  {row_label(row)}{note}")
+        lines.append(f"  {login_name(row)}{note}")
     if len(rows) > PREVIEW_LIMIT:
         lines.append(f"  … and {len(rows) - PREVIEW_LIMIT:,} more")
     return title, "\n".join(lines)
 
 
-class DirectoryScreen(Screen[None]):
+class DirectoryScreen(AdminCalls, Screen[None]):
     """All users, one scrollable list. Type to search; Enter opens a user; space selects for bulk actions."""
 
     HELP_TITLE = "User directory"
@@ -229,15 +227,11 @@ class DirectoryScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
-
-    @property
-    def list(self) -> VirtualList[Row]:
+    def user_list(self) -> VirtualList[Row]:
         return self.query_one("#dir-list", VirtualList)
 
     def on_mount(self) -> None:
-        self.list.focus()
+        self.user_list.focus()
         self.apply_query(self.query_spec)
 
     def render_row(self, row: Row) -> list[Text]:
@@ -264,25 +258,21 @@ class DirectoryScreen(Screen[None]):
         self.total = None
         self.broad = False
         self._update_headers()
-        self.list.set_source(DirectorySource(self.db, q), keep_selection=True)
+        self.user_list.set_source(DirectorySource(self.db, q), keep_selection=True)
         self.update_status()
 
-    @work(thread=True, exclusive=True, group="directory-count", exit_on_error=False)
     def count_matches(self, q: DirectoryQuery) -> None:
-        try:
-            n, capped, broad = store_directory.count_and_order(self.db, q)
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
-            return
-        from textual.worker import get_current_worker
+        self.run_store(
+            lambda: store_directory.count_and_order(self.db, q),
+            lambda counted: self._counted(q, counted),
+            group="directory-count",
+            exclusive=True,
+        )
 
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._counted, q, (n, capped), broad)
-
-    def _counted(self, q: DirectoryQuery, result: tuple[int, bool], broad: bool) -> None:
+    def _counted(self, q: DirectoryQuery, counted: tuple[int, bool, bool]) -> None:
         if q == self.query_spec:
-            self.total = result
-            self.broad = broad
+            n, capped, self.broad = counted
+            self.total = (n, capped)
             self._update_headers()
             self.update_status()
 
@@ -295,8 +285,8 @@ class DirectoryScreen(Screen[None]):
             if names.get(self.query_spec.sort) == column.key and not self.broad:
                 label = f"{label} {arrow}"
             columns.append(replace(column, label=label))
-        self.list.columns = columns
-        self.list.refresh()
+        self.user_list.columns = columns
+        self.user_list.refresh()
 
     def count_text(self) -> str:
         if self.total is None:
@@ -327,7 +317,7 @@ class DirectoryScreen(Screen[None]):
         self._update_bulk_bar()
 
     def _update_bulk_bar(self) -> None:
-        n = len(self.list.selected)
+        n = len(self.user_list.selected)
         bar = self.query_one("#dir-bulk", Static)
         bar.display = n > 0
         if n:
@@ -356,7 +346,7 @@ class DirectoryScreen(Screen[None]):
         if self._search_timer is not None:
             self._search_timer.stop()
             self._run_search()
-        self.set_focus(self.list)
+        self.set_focus(self.user_list)
 
     def on_key(self, event) -> None:
         search = self.query_one("#dir-search", Input)
@@ -367,12 +357,11 @@ class DirectoryScreen(Screen[None]):
         if event.key == "escape" and search.value:
             search.value = ""  # Esc clears the search first, then returns to the list
         else:
-            self.set_focus(self.list)
+            self.set_focus(self.user_list)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "focus_search" and self.focused is not None and self.focused.id == "dir-search":
-            return False  # '/' types a slash while searching
-        return True
+        # '/' types a slash while searching
+        return not (action == "focus_search" and self.focused is not None and self.focused.id == "dir-search")
 
     def action_focus_search(self) -> None:
         # Focus now, not after a refresh: keys typed right after '/' (a fast typist, a paste) must land in the search.
@@ -383,7 +372,7 @@ class DirectoryScreen(Screen[None]):
     @on(VirtualList.Loaded, "#dir-list")
     def _loaded(self, event: VirtualList.Loaded) -> None:
         if event.error:
-            self.notify(f"Could not load users: {event.error}", severity="error")
+            self.say(f"Could not load users: {event.error}", severity="error")
         elif event.op == "first" and self.total is None:
             self.count_matches(self.query_spec)
 
@@ -393,16 +382,11 @@ class DirectoryScreen(Screen[None]):
 
     @on(VirtualList.Opened, "#dir-list")
     def _opened(self, event: VirtualList.Opened) -> None:
-        self.open_user(event.row.uid)
+        self.open_user(cast(Row, event.row).uid)
 
     def open_user(self, uid: str) -> None:
-        try:
-            from .detail import UserDetailScreen
-        except ImportError as exc:
-            if (exc.name or "").startswith("tui.admin.detail"):
-                self.notify("The account detail screen is not available in this build.", severity="warning")
-                return
-            raise
+        from .detail import UserDetailScreen  # imported when first needed: keeps the cold start short
+
         self._push(UserDetailScreen(uid))
 
     def _push(self, screen: Screen, callback: Callable | None = None) -> None:
@@ -417,7 +401,7 @@ class DirectoryScreen(Screen[None]):
     # ----- actions ----------------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self.list.load("reload")
+        self.user_list.load("reload")
         self.total = None
         self.count_matches(self.query_spec)
         self.update_status()
@@ -432,22 +416,22 @@ class DirectoryScreen(Screen[None]):
         self.apply_query(replace(self.query_spec, descending=not self.query_spec.descending))
 
     def action_clear_selection(self) -> None:
-        self.list.clear_selection()
+        self.user_list.clear_selection()
 
     def action_filters(self) -> None:
         self.load_filter_choices()
 
-    @work(thread=True, exclusive=True, group="directory-filters", exit_on_error=False)
     def load_filter_choices(self) -> None:
-        try:
-            groups = [g.name for g, _n in access.list_groups(self.db)]
-            fields = [(f.key, f.label, custom.options_of(f)) for f in custom.list_fields(self.db)]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
-            return
-        self.app.call_from_thread(self._open_filters, groups, fields)
+        self.run_store(self._filter_choices, self._open_filters, group="directory-filters", exclusive=True)
 
-    def _open_filters(self, groups: list[str], fields: list[tuple[str, str, list[str]]]) -> None:
+    def _filter_choices(self) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+        groups = [g.name for g, _n in access.list_groups(self.db)]
+        fields = [(f.key, f.label, custom.options_of(f)) for f in custom.list_fields(self.db)]
+        return groups, fields
+
+    def _open_filters(self, choices: tuple[list[str], list[tuple[str, str, list[str]]]]) -> None:
+        groups, fields = choices
+
         def done(result: DirectoryQuery | None) -> None:
             if result is not None and result != self.query_spec:
                 self.apply_query(result)
@@ -489,9 +473,9 @@ class DirectoryScreen(Screen[None]):
 
     def targets(self) -> list[Row]:
         """The selected users, or the highlighted one when nothing is selected."""
-        if self.list.selected:
-            return list(self.list.selected.values())
-        current = self.list.current
+        if self.user_list.selected:
+            return list(self.user_list.selected.values())
+        current = self.user_list.current
         return [current] if current is not None else []
 
     def action_bulk(self, key: str) -> None:
@@ -508,14 +492,13 @@ class DirectoryScreen(Screen[None]):
             return
         self._confirm(action, rows)
 
-    @work(thread=True, exclusive=True, group="directory-groups", exit_on_error=False)
     def pick_group(self, rows: list[Row]) -> None:
-        try:
-            groups = [g.name for g, _n in access.list_groups(self.db)]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
-            return
-        self.app.call_from_thread(self._pick_group, rows, groups)
+        self.run_store(
+            lambda: [g.name for g, _n in access.list_groups(self.db)],
+            lambda groups: self._pick_group(rows, groups),
+            group="directory-groups",
+            exclusive=True,
+        )
 
     def _pick_group(self, rows: list[Row], groups: list[str]) -> None:
         if not groups:
@@ -541,21 +524,31 @@ class DirectoryScreen(Screen[None]):
 
         self.app.push_screen(ConfirmReason(title, detail, confirm_label=action.button), confirmed)
 
-    @work(thread=True, exclusive=True, group="directory-bulk", exit_on_error=False)
     def run_bulk(self, action: BulkAction, rows: list[Row], reason: str, group: str | None) -> None:
+        self.run_store(
+            lambda: self._bulk(action, rows, reason, group),
+            lambda outcome: self._bulk_done(action, *outcome, group),
+            group="directory-bulk",
+            exclusive=True,
+        )
+
+    def _bulk(
+        self, action: BulkAction, rows: list[Row], reason: str, group: str | None
+    ) -> tuple[list[str], list[str], list[str]]:
+        """In the worker: act on each row; one failure does not stop the rest. Returns (done, notes, failed)."""
         done: list[str] = []
         notes: list[str] = []
         failed: list[str] = []
         for i, row in enumerate(rows, 1):
             if i == 1 or i % 25 == 0:
-                self.app.call_from_thread(self._progress, f"{action.past.lower()} {i - 1:,}/{len(rows):,}…")
+                self.from_worker(self._progress, f"{action.past.lower()} {i - 1:,}/{len(rows):,}…")
             try:
-                note = action.run(self.db, self.app.actor, row, reason, group)  # type: ignore[attr-defined]
+                note = action.run(self.db, self.actor, row, reason, group)
             except Exception as exc:
-                failed.append(f"{row_label(row)}: {error_text(exc)}")
+                failed.append(f"{login_name(row)}: {error_text(exc)}")
                 continue
-            (notes if note else done).append(f"{row_label(row)}: {note}" if note else row_label(row))
-        self.app.call_from_thread(self._bulk_done, action, done, notes, failed, group)
+            (notes if note else done).append(f"{login_name(row)}: {note}" if note else login_name(row))
+        return done, notes, failed
 
     def _progress(self, text: str) -> None:
         self.busy = text
@@ -571,8 +564,8 @@ class DirectoryScreen(Screen[None]):
             message += f" Unchanged: {len(notes):,} ({'; '.join(notes[:5])}{'…' if len(notes) > 5 else ''})."
         if failed:
             message += f" Failed: {len(failed):,} — {'; '.join(failed[:5])}{'…' if len(failed) > 5 else ''}"
-        self.notify(message, severity="error" if failed else "information", timeout=8 if failed else 5, markup=False)
-        self.list.clear_selection()
+        self.say(message, severity="error" if failed else "information", timeout=8 if failed else 5)
+        self.user_list.clear_selection()
         self.action_refresh()
 
 
@@ -814,4 +807,4 @@ class FilterScreen(ModalScreen[DirectoryQuery | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        {"apply": self.action_apply, "reset": self.action_reset, "cancel": self.action_cancel}[event.button.id]()
+        {"apply": self.action_apply, "reset": self.action_reset}.get(event.button.id or "", self.action_cancel)()

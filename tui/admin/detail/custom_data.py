@@ -14,8 +14,9 @@ from store.custom import FieldValue
 from store.errors import ValidationError
 from store.models import CustomField
 
+from ...common.store_calls import error_text
 from ...text import literal, visible
-from .base import DetailTab, UserSnapshot, error_text
+from .base import DetailTab, UserSnapshot
 from .dialogs import DefineFieldDialog
 
 HINT = (

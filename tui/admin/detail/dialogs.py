@@ -16,8 +16,9 @@ from store import custom, identities, passwords
 from store.config import Policy
 from store.errors import ValidationError
 
+from ...common.store_calls import error_text
 from ...text import literal
-from .base import StoreWorkers, error_text
+from ..calls import AdminCalls
 
 # No look-alikes (0/o, 1/l/i) so a password read out over the phone survives.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -42,7 +43,7 @@ class YesNoBox(Checkbox):
         self.label = self._yes_no(event.value)
 
 
-class FormDialog(StoreWorkers, ModalScreen[Any]):
+class FormDialog(AdminCalls, ModalScreen[Any]):
     """A modal form: Esc or Cancel closes it without doing anything."""
 
     DEFAULT_CSS = """
@@ -184,7 +185,11 @@ class TempPasswordDialog(FormDialog):
 
 
 class DefineFieldDialog(FormDialog):
-    """Define a new custom field (store.custom.define_field) -> the new key or None."""
+    """Define a new custom field (store.custom.define_field) -> the new key or None.
+
+    The one define-field form: opened from the custom-field list and from a user's Custom data tab."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "define", "Define")]
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -220,15 +225,21 @@ class DefineFieldDialog(FormDialog):
         event.stop()
         self.submit()
 
+    def action_define(self) -> None:
+        self.submit()
+
     def submit(self) -> None:
         key = self.query_one("#key", Input).value
         label = self.query_one("#label", Input).value or None
         kind = str(self.query_one("#type", Select).value)
         raw = self.query_one("#options", Input).value
         options = [o.strip() for o in raw.split(",") if o.strip()] if kind == "enum" else None
+        if kind == "enum" and raw.strip() and not options:
+            self.error("Options are separated by commas, e.g. gold, silver.", "#options")
+            return
         unique = self.query_one("#unique", Checkbox).value
         editable = self.query_one("#editable", Checkbox).value
-        db, actor = self.app.db, self.app.actor  # type: ignore[attr-defined]
+        db, actor = self.db, self.actor
         self.error(None)
         self.run_store(
             lambda: custom.define_field(
@@ -288,7 +299,7 @@ class LinkIdentityDialog(FormDialog):
         if not reason:
             self.error("A reason is required.", "#reason")
             return
-        db, actor = self.app.db, self.app.actor  # type: ignore[attr-defined]
+        db, actor = self.db, self.actor
         self.error(None)
         self.run_store(
             lambda: identities.link(db, actor, self.uid, provider, subject, reason=reason),

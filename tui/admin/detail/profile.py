@@ -16,8 +16,9 @@ from store.errors import Conflict, ValidationError
 from store.models import User
 from store.validation import BOOL_FIELDS, LABELS, PROFILE_FIELDS, normalise_field
 
+from ...common.store_calls import error_text
 from ...text import fmt_ago, fmt_time, literal, visible
-from .base import DetailTab, UserSnapshot, error_text, shown
+from .base import DetailTab, UserSnapshot, shown
 
 GENDERS = [("Unknown (U)", "U"), ("Female (F)", "F"), ("Male (M)", "M")]
 PLACEHOLDERS = {  # hints only: an "e.g." so an empty field never looks filled in

@@ -111,7 +111,7 @@ class SecurityTab(DetailTab):
             "archive": user.status != "archived",
             "reset_mfa": user.mfa_state != "none",
         }
-        return True if rules.get(action, True) else False  # hidden: the footer has room for what applies
+        return bool(rules.get(action, True))  # hidden: the footer has room for what applies
 
     def _sessions_note(self) -> str:
         live = self.detail.snapshot.live_sessions if self.detail.snapshot else 0
