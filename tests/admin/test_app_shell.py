@@ -6,11 +6,8 @@ import pytest
 from rich.console import Console
 
 from store import Actor
-from tests.admin.directory_seed import (
-    make_app,
-    seeded_uids,
-    settle,
-)
+from tests.admin.directory_seed import make_app, seeded_uids
+from tests.pilot import settle
 from tui.admin.app import AdminApp
 from tui.admin.audit_log import AuditLogScreen
 from tui.admin.directory import DirectoryScreen

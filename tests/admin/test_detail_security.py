@@ -8,8 +8,8 @@ from sqlalchemy import update
 from store import history, mfa, sessions, users
 from store.errors import NotFound
 from store.models import User
-from tui.admin.detail.dialogs import TempPasswordDialog
-from tui.widgets.confirm import ConfirmReason
+from tui.admin.detail.temp_password import TempPasswordDialog
+from tui.widgets.confirm import ConfirmDialog
 
 from .detail_seed import (
     ALICE_UID,
@@ -65,7 +65,7 @@ async def test_escape_or_no_reason_changes_nothing(db, actor, seeded):
         await pilot.press("d")
         await pilot.press("enter")  # no reason typed: refused, dialog stays
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmReason)
+        assert isinstance(app.screen, ConfirmDialog)
         assert "A reason is required." in plain(app.screen.query_one("#confirm-error").content)
         await pilot.press("escape")
         await settle(pilot)

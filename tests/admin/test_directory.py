@@ -11,19 +11,13 @@ from textual import events
 from store import Database, directory, history, sessions, users
 from store.errors import DatabaseError
 from store.models import AuditEntry, GroupMember, User
-from tests.admin.directory_seed import (
-    ADMIN,
-    ESCAPE_NAME,
-    MARKUP_NAME,
-    bulk_users,
-    make_app,
-    seeded_uids,
-    settle,
-    type_into,
-)
-from tui.admin.directory import DirectoryScreen, FilterScreen, GroupPicker
+from tests.admin.directory_seed import ADMIN, ESCAPE_NAME, MARKUP_NAME, bulk_users, make_app, seeded_uids, type_into
+from tests.pilot import settle
+from tui.admin.directory import DirectoryScreen
 from tui.admin.fields import FieldsScreen
-from tui.widgets.confirm import ConfirmReason
+from tui.admin.filter_screen import FilterScreen
+from tui.admin.group_picker import GroupPicker
+from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.virtual_list import VirtualList
 
 
@@ -216,7 +210,7 @@ async def test_bulk_disable_previews_asks_for_a_reason_and_reports(db, seeded):
         await pilot.press("d")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, ConfirmReason)
+        assert isinstance(dialog, ConfirmDialog)
         preview = str(dialog.query_one("#confirm-detail").render())
         assert "alice" in preview and "carol" in preview and "2 will be affected" in preview
         await pilot.press("enter")  # no reason yet: refused
@@ -244,7 +238,7 @@ async def test_escape_on_the_bulk_confirmation_changes_nothing(db, seeded):
         await pilot.press("space", "space")
         await pilot.press("x")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmReason)
+        assert isinstance(app.screen, ConfirmDialog)
         await type_into(pilot, "#confirm-reason", "typed a reason")
         await pilot.press("escape")
         await settle(pilot)
@@ -298,7 +292,7 @@ async def test_bulk_add_to_group(db, seeded):
         app.screen.query_one("#group-choice").value = "engineering"
         await pilot.click("#next")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmReason)
+        assert isinstance(app.screen, ConfirmDialog)
         await type_into(pilot, "#confirm-reason", "joins platform team")
         await pilot.press("enter")
         await settle(pilot)

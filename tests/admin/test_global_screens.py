@@ -8,21 +8,18 @@ from sqlmodel import select
 from store import access, custom, history, users
 from store.errors import NotFound
 from store.models import AuditEntry
-from tests.admin.directory_seed import (
-    ADMIN,
-    make_app,
-    seeded_uids,
-    settle,
-    type_into,
-)
+from tests.admin.directory_seed import ADMIN, make_app, seeded_uids, type_into
 from tests.conftest import PASSWORD
-from tui.admin.apps_groups import AppsGroupsScreen, GroupRuleScreen, NewNameScreen
+from tests.pilot import settle
+from tui.admin.apps_groups import AppsGroupsScreen
 from tui.admin.audit_log import AuditLogScreen
 from tui.admin.create_user import CreateUserScreen
-from tui.admin.detail.dialogs import DefineFieldDialog
+from tui.admin.define_field import DefineFieldDialog
 from tui.admin.directory import DirectoryScreen
 from tui.admin.fields import FieldsScreen
-from tui.widgets.confirm import ConfirmReason
+from tui.admin.group_rule import GroupRuleScreen
+from tui.admin.new_name import NewNameScreen
+from tui.widgets.confirm import ConfirmDialog
 
 
 @pytest.fixture
@@ -213,7 +210,7 @@ async def test_change_default_policy_asks_for_a_reason(db, seeded):
         await settle(pilot)
         await pilot.press("d")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmReason)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("escape")
         await settle(pilot)
         assert {a.name: a.default_policy for a, _ in access.list_apps(db)}["crm"] == "allow"

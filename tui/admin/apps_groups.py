@@ -6,19 +6,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 
 from store import access
 
 from ..common.formatting import plural
-from ..common.store_calls import error_text
 from ..text import literal
-from ..widgets.confirm import ConfirmReason
-from ..widgets.form_row import FormRow
+from ..widgets.confirm import ConfirmDialog
 from ..widgets.record_table import RecordTable
 from .calls import AdminCalls
+from .group_rule import GroupRuleScreen
+from .new_name import NewNameScreen
 
 AppLine = tuple[str, str, int]
 GroupLine = tuple[str, int, str]
@@ -48,13 +47,6 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
         Binding("r,f5", "refresh", "Refresh", show=False),
         Binding("escape,q", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    AppsGroupsScreen #apps-table { height: 1fr; min-height: 4; }
-    AppsGroupsScreen #rules-table { height: 1fr; min-height: 4; }
-    AppsGroupsScreen #groups-table { height: 1fr; }
-    AppsGroupsScreen TabbedContent { height: 1fr; }
-    AppsGroupsScreen TabPane { padding: 0; height: 1fr; }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -226,7 +218,7 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
                 self.set_default(app, new, reason)
 
         self.app.push_screen(
-            ConfirmReason(f"Change the default policy of '{app}' to {new}?", detail, confirm_label=f"Set {new}"),
+            ConfirmDialog(f"Change the default policy of '{app}' to {new}?", detail, confirm_label=f"Set {new}"),
             confirmed,
         )
 
@@ -262,7 +254,7 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
                     self.set_rule(app, group, effect, reason)
 
             self.app.push_screen(
-                ConfirmReason(
+                ConfirmDialog(
                     f"On '{app}': {verb}?",
                     "Applies to every member of the group at their next sign-in.",
                     confirm_label="Apply",
@@ -279,146 +271,3 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
             group="apps-write",
             exclusive=True,
         )
-
-
-class GroupRuleScreen(ModalScreen[tuple[str, str | None] | None]):
-    """Pick a group and an effect (allow, deny, or remove the rule) for one app."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "apply", "Next")]
-    DEFAULT_CSS = """
-    GroupRuleScreen { align: center middle; }
-    GroupRuleScreen > Vertical { width: 64; max-width: 100%; height: auto; border: thick $primary; padding: 0 1;
-                                 background: $surface; }
-    GroupRuleScreen FormRow { margin: 1 0 0 0; }
-    GroupRuleScreen FormRow > .form-label { width: 10; }
-    GroupRuleScreen Horizontal#rule-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    GroupRuleScreen Button { margin-left: 1; }
-    """
-
-    def __init__(self, app_name: str, groups: list[str]) -> None:
-        super().__init__()
-        self.app_name = app_name
-        self.groups = groups
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text.assemble(("Group rule on ", "bold"), literal(self.app_name, "bold")))
-            yield FormRow(
-                "Group",
-                lambda: Select(
-                    [(literal(g), g) for g in self.groups], allow_blank=False, compact=True, id="rule-group"
-                ),
-                field="group",
-            )
-            yield FormRow(
-                "Effect",
-                lambda: Select(
-                    [("allow", "allow"), ("deny", "deny"), ("remove rule", "remove")],
-                    allow_blank=False,
-                    compact=True,
-                    id="rule-effect",
-                ),
-                field="effect",
-            )
-            with Horizontal(id="rule-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Next", id="next", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#rule-group", Select).focus()
-
-    def action_apply(self) -> None:
-        group = self.query_one("#rule-group", Select).value
-        effect = self.query_one("#rule-effect", Select).value
-        if isinstance(group, str) and isinstance(effect, str):
-            self.dismiss((group, None if effect == "remove" else effect))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_apply() if event.button.id == "next" else self.action_cancel()
-
-
-class NewNameScreen(AdminCalls, ModalScreen[str | None]):
-    """Create an app (with its default policy) or a group (with a description)."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "create", "Create")]
-    DEFAULT_CSS = """
-    NewNameScreen { align: center middle; }
-    NewNameScreen > Vertical { width: 64; max-width: 100%; height: auto; border: thick $primary; padding: 0 1;
-                               background: $surface; }
-    NewNameScreen FormRow { margin: 1 0 0 0; }
-    NewNameScreen FormRow > .form-label { width: 13; }
-    NewNameScreen Input { background: $boost; }
-    NewNameScreen Horizontal#new-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    NewNameScreen Button { margin-left: 1; }
-    """
-
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        self.kind = kind
-        self.busy = False
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(f"New {self.kind}", style="bold"))
-            yield FormRow("Name", lambda: Input(id="new-name", compact=True), field="name")
-            if self.kind == "app":
-                yield FormRow(
-                    "Default",
-                    lambda: Select(
-                        [("allow everyone", "allow"), ("deny everyone", "deny")],
-                        allow_blank=False,
-                        compact=True,
-                        id="new-default",
-                    ),
-                    field="default",
-                )
-            else:
-                yield FormRow("Description", lambda: Input(id="new-description", compact=True), field="description")
-            with Horizontal(id="new-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Create  ^s", id="create", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#new-name", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_create()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_create() if event.button.id == "create" else self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_create(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        name = self.query_one("#new-name", Input).value
-        if self.kind == "app":
-            extra = self.query_one("#new-default", Select).value
-        else:
-            extra = self.query_one("#new-description", Input).value
-        self.create(name, str(extra))
-
-    def create(self, name: str, extra: str) -> None:
-        create = access.create_app if self.kind == "app" else access.create_group
-        self.run_store(
-            lambda: create(self.db, self.actor, name, extra).name,
-            self.dismiss,
-            failed=self._failed,
-            group="new-name",
-            exclusive=True,
-        )
-
-    def _failed(self, exc: BaseException) -> None:
-        self.busy = False
-        field = getattr(exc, "field", None) or "name"
-        rows = {row.field: row for row in self.query(FormRow)}
-        (rows.get(field) or rows["name"]).show_error(error_text(exc))

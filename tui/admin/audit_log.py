@@ -82,11 +82,6 @@ class AuditLogScreen(AdminCalls, Screen[None]):
         Binding("m", "more", "Load more", show=False),
         Binding("escape,q", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    AuditLogScreen #audit-table { height: 1fr; }
-    AuditLogScreen #audit-detail { height: 7; border-top: solid $primary; padding: 0 1; }
-    AuditLogScreen.-tall #audit-detail { height: 12; }
-    """
 
     def __init__(self, target_uid: str | None = None) -> None:
         super().__init__()

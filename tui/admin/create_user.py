@@ -43,13 +43,6 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
         Binding("ctrl+s", "create", "Create"),
         Binding("escape", "cancel", "Back"),
     ]
-    DEFAULT_CSS = """
-    CreateUserScreen #create-form { padding: 1 2 0 1; }
-    CreateUserScreen Input { width: 1fr; max-width: 60; background: $boost; }
-    CreateUserScreen #create-buttons { height: auto; padding-left: 19; }
-    CreateUserScreen #create-buttons Button { margin-right: 2; }
-    CreateUserScreen #create-error { color: $error; padding-left: 19; height: auto; }
-    """
 
     def __init__(self) -> None:
         super().__init__()

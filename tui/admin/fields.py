@@ -16,7 +16,7 @@ from ..common.formatting import plural
 from ..text import literal
 from ..widgets.record_table import RecordTable
 from .calls import AdminCalls
-from .detail.dialogs import DefineFieldDialog
+from .define_field import DefineFieldDialog
 
 FieldRow = tuple[str, str, str, str, bool, bool]
 
@@ -36,10 +36,6 @@ class FieldsScreen(AdminCalls, Screen[None]):
         "fields can be changed by the user in the self-service console."
     )
     AUTO_FOCUS = "#fields-table"
-    DEFAULT_CSS = """
-    FieldsScreen #fields-table { height: auto; max-height: 1fr; }
-    FieldsScreen #fields-detail { height: auto; padding: 0 1; }
-    """
     BINDINGS = [
         Binding("n", "define", "Define field"),
         Binding("r,f5", "refresh", "Refresh"),

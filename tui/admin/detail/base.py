@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from store.models import Identity, User
 
 from ...text import literal
-from ...widgets.confirm import ConfirmReason
+from ...widgets.confirm import ConfirmDialog
 from ..calls import AdminCalls
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class DetailTab(AdminCalls, Vertical):
             self.run_store(lambda: job(reason), done, group="action")
 
         self.app.push_screen(
-            ConfirmReason(title, detail, confirm_label=confirm_label, destructive=destructive), answered
+            ConfirmDialog(title, detail, confirm_label=confirm_label, destructive=destructive), answered
         )
 
     def changed(self, message: str) -> None:

@@ -16,8 +16,8 @@ from store.models import CustomField
 
 from ...common.store_calls import error_text
 from ...text import literal, visible
+from ..define_field import DefineFieldDialog
 from .base import DetailTab, UserSnapshot
-from .dialogs import DefineFieldDialog
 
 HINT = (
     "Enter saves a text field (ctrl+s saves all edited ones); a choice or a checkbox saves as soon as it "

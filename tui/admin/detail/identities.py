@@ -14,7 +14,7 @@ from store.models import Identity
 from ...text import fmt_ago, fmt_time
 from ...widgets.record_table import RecordTable
 from .base import DetailTab, UserSnapshot, cell
-from .dialogs import LinkIdentityDialog
+from .link_identity import LinkIdentityDialog
 
 
 class IdentitiesTab(DetailTab):

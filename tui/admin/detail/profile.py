@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.table import Table
 from rich.text import Text
@@ -120,7 +120,7 @@ class ProfileTab(DetailTab):
             elif isinstance(widget, Select):
                 values[field] = widget.value if widget.value is not Select.NULL else "U"
             else:
-                values[field] = widget.value  # type: ignore[attr-defined]
+                values[field] = cast(Input, widget).value  # the other controls are Inputs
         return values
 
     def changes(self) -> dict[str, Any]:
@@ -137,9 +137,9 @@ class ProfileTab(DetailTab):
         self.version = user.version
         with self.prevent(Input.Changed, Checkbox.Changed, Select.Changed):  # one check below, not one per field
             for field, value in self.loaded.items():
-                widget = self.control(field)
-                if widget.value != value:  # type: ignore[attr-defined]
-                    widget.value = value  # type: ignore[attr-defined]
+                widget = cast(Input | Select | Checkbox, self.control(field))  # the three kinds of control
+                if widget.value != value:
+                    widget.value = value
                 if isinstance(widget, Checkbox):
                     widget.label = "yes" if value else "no"
                 self.set_error(field, None)

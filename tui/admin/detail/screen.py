@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -103,7 +102,6 @@ def read_snapshot(db: Database, uid: str) -> UserSnapshot:
 class UserDetailScreen(AdminCalls, Screen[str | None]):
     """One user's account, in tabs."""
 
-    CSS_PATH = Path(__file__).with_name("detail.tcss")
     HELP_TITLE = "Account detail"
     LIVE_SECONDS = 5.0  # sessions, login history and the record follow changes made elsewhere
     HELP = (

@@ -13,7 +13,7 @@ from store.models import User
 
 from ...text import fmt_ago, fmt_time, literal
 from .base import DetailTab, UserSnapshot
-from .dialogs import TempPasswordDialog
+from .temp_password import TempPasswordDialog
 
 ACTIONS = (
     ("d", "Disable", "sign-in refused and live sessions ended; data kept; reversible"),
