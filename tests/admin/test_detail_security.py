@@ -83,7 +83,7 @@ async def test_escape_or_no_reason_changes_nothing(db, actor, seeded):
         assert len(history.audit_log(db, target_uid=ALICE_UID, limit=500)) == audit_before
 
 
-async def test_unlock_a_locked_user(db, actor, seeded):
+async def test_unlock_clears_the_lock_and_failed_attempts_with_a_reason(db, actor, seeded):
     with db.write() as s:
         s.execute(update(User).where(User.uid == ALICE_UID).values(failed_attempts=5, locked_until=db.now() + 600))
     app = make_app(db, actor)
@@ -101,7 +101,7 @@ async def test_unlock_a_locked_user(db, actor, seeded):
         assert screen.check_action("tab_action", ("unlock",)) is False
 
 
-async def test_set_temporary_password(db, actor, seeded):
+async def test_temporary_password_is_checked_twice_then_set_must_change_and_ends_sessions(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_detail(pilot, ALICE_UID, "security")
@@ -140,7 +140,7 @@ async def test_set_temporary_password(db, actor, seeded):
         assert password not in (entry.changes or "")
 
 
-async def test_mfa_reset(db, actor, seeded):
+async def test_mfa_reset_removes_totp_and_recovery_codes_with_a_reason(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, ALICE_UID, "security")
@@ -155,7 +155,7 @@ async def test_mfa_reset(db, actor, seeded):
         assert screen.check_action("tab_action", ("reset_mfa",)) is False
 
 
-async def test_delete_returns_to_directory(db, actor, seeded):
+async def test_delete_with_a_reason_returns_to_the_directory(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, BOB_UID, "security")
