@@ -95,6 +95,14 @@ class SelfServiceCalls(StoreCalls):
         self.app.log.error(f"self-service screen error: {exc!r}")
         self.show_error(exc)
 
+    def submitted_password(self, event: Input.Submitted, then: Callable[[], object]) -> None:
+        """Enter in #new moves on to #repeat; Enter anywhere else runs `then`."""
+        event.stop()
+        if event.input.id == "new":
+            self.query_one("#repeat", Input).focus()
+        else:
+            then()
+
     def new_password(self) -> str | None:
         """The password typed in #new when #repeat matches it; else says so, focuses #repeat and returns None."""
         new = self.query_one("#new", Input).value

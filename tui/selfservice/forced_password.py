@@ -42,11 +42,7 @@ class ForcedPasswordScreen(SelfServiceScreen):
         self.query_one("#new", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "new":
-            self.query_one("#repeat", Input).focus()
-        else:
-            self.action_change()
+        self.submitted_password(event, self.action_change)
 
     def action_change(self) -> None:
         new = self.new_password()

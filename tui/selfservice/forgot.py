@@ -80,11 +80,7 @@ class ForgotPasswordScreen(SelfServiceScreen):
         return True
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "new":
-            self.query_one("#repeat", Input).focus()
-        else:
-            self.action_next()
+        self.submitted_password(event, self.action_next)
 
     def action_next(self) -> None:
         step = self.step
