@@ -190,15 +190,6 @@ def _fts_ids(conn, phrase: str, cap: int) -> list[int] | None:
     return None if len(ids) > cap else ids
 
 
-def search_matches(conn, term: str, cap: int | None = None) -> list[int] | None:
-    """Candidate ids for a 3+ character term (all its matches, and maybe rows that only match its
-    probe: see fts_probe), or None when there are more than `cap`."""
-    cap = SORTABLE_MATCHES if cap is None else cap
-    probe = fts_probe(term)
-    ids = _fts_ids(conn, probe, cap)
-    return _fts_ids(conn, term, cap) if ids is None and probe != term else ids
-
-
 def _search(conn, term: str) -> _Search:
     """The plan for a search term: sort up to SORTABLE_MATCHES matches; list broader ones by id."""
     term = term.strip()

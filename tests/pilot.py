@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 from rich.console import Console
@@ -13,10 +14,9 @@ async def settle(pilot) -> None:
     app = pilot.app
     for _ in range(10):
         for worker in list(app.workers):
-            try:
+            # superseded (exclusive) or failed: its effect (or message) is what the test checks
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass  # superseded (exclusive) or failed: its effect (or message) is what the test checks
         await pilot.pause()
         if not any(w.is_running or w.state == WorkerState.PENDING for w in app.workers):
             break

@@ -1,4 +1,6 @@
-"""Rendering user-controlled data literally: never as markup, never as terminal escapes."""
+"""Rendering user-controlled data literally (never as markup, never as terminal escapes), and times as text.
+
+The one literal-text path: every screen (and the CLI) draws stored strings through `literal`/`visible`."""
 
 from __future__ import annotations
 
@@ -41,6 +43,16 @@ def fmt_time(ts: int | None, empty: str = "never") -> str:
     if not ts:
         return empty
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_when(ts: int | None, now: int) -> str:
+    """Compact UTC time for narrow tables: 'Nov 18 11:06' this year, else '2025-11-18'."""
+    if not ts:
+        return "never"
+    moment = datetime.fromtimestamp(ts, UTC)
+    if moment.year == datetime.fromtimestamp(now, UTC).year:
+        return moment.strftime("%b %d %H:%M")
+    return moment.strftime("%Y-%m-%d")
 
 
 def fmt_ago(ts: int | None, now: int, empty: str = "never") -> str:

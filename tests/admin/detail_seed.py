@@ -144,7 +144,7 @@ def seed(db: Database, admin: Actor | None = None) -> Seeded:
                     ts=ts,
                     user_id=alice.id,
                     identifier="alice",
-                    app_id=rng.choice(list(apps.values()) + [None]),
+                    app_id=rng.choice([*list(apps.values()), None]),
                     ip=f"203.0.113.{rng.randint(1, 9)}",
                     user_agent=rng.choice(AGENTS),
                     method="totp" if ok else "password",
@@ -213,13 +213,13 @@ def screen_text(screen) -> str:
 
 
 async def confirm_with(pilot, reason: str) -> None:
-    """Type a reason into the open ConfirmReason dialog and confirm it."""
+    """Type a reason into the open ConfirmDialog dialog and confirm it."""
     from textual.widgets import Input
 
-    from tui.widgets.confirm import ConfirmReason
+    from tui.widgets.confirm import ConfirmDialog
 
     dialog = pilot.app.screen
-    assert isinstance(dialog, ConfirmReason), type(dialog).__name__
+    assert isinstance(dialog, ConfirmDialog), type(dialog).__name__
     dialog.query_one("#confirm-reason", Input).value = reason  # typing key by key costs ~50 ms a key
     await pilot.press("enter")
     await settle(pilot)

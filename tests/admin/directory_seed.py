@@ -17,7 +17,6 @@ from sqlalchemy import update
 
 from store import Actor, Database, access, custom, users
 from store.models import User
-from tests.pilot import settle  # noqa: F401 (re-exported for the admin tests)
 from tui.admin.app import AdminApp
 
 ADMIN = Actor("admin", "192.0.2.10")
@@ -141,7 +140,7 @@ class RecordingAdminApp(AdminApp):
         super().__init__(db, actor=actor)
         self.notes: list[str] = []
 
-    def notify(self, message, **kwargs) -> None:  # type: ignore[override]
+    def notify(self, message, **kwargs) -> None:  # type: ignore[override]  # records, then Textual's notify
         self.notes.append(str(message))
         super().notify(message, **kwargs)
 

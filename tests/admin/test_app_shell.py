@@ -6,11 +6,8 @@ import pytest
 from rich.console import Console
 
 from store import Actor
-from tests.admin.directory_seed import (
-    make_app,
-    seeded_uids,
-    settle,
-)
+from tests.admin.directory_seed import make_app, seeded_uids
+from tests.pilot import settle
 from tui.admin.app import AdminApp
 from tui.admin.audit_log import AuditLogScreen
 from tui.admin.directory import DirectoryScreen
@@ -132,7 +129,7 @@ async def test_no_color_keeps_statuses_readable(db, seeded, monkeypatch):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.no_color
-        lst = app.screen.list
+        lst = app.screen.user_list
         rendered = "\n".join("".join(s.text for s in lst.render_line(y)) for y in range(1, 6))
         for word in ("active", "disabled", "locked", "archived"):
             assert word in rendered  # statuses read as words, not only as colours

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Checkbox, Input, Select
 
 from store import custom, history, users
-from tui.admin.detail.dialogs import DefineFieldDialog
+from tui.admin.define_field import DefineFieldDialog
 
 from .detail_seed import ALICE_UID, make_app, open_detail, plain, replace_text, settle
 

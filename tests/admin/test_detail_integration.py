@@ -7,7 +7,7 @@ from textual.widgets import Input
 from tui.admin.app import AdminApp
 from tui.admin.detail import UserDetailScreen
 from tui.widgets.commands import BindingCommands
-from tui.widgets.confirm import ConfirmReason
+from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.help import HelpScreen, collect_bindings
 
 from .detail_seed import ALICE_UID, plain, settle
@@ -58,7 +58,7 @@ async def test_open_from_directory_help_palette_and_back(db, actor, seeded):
         [reset] = [h async for h in BindingCommands(screen).discover() if h.text == reset_mfa]
         await reset.command()
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmReason)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen

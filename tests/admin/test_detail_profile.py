@@ -11,14 +11,14 @@ async def test_edit_and_save_persists_with_audit(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, ALICE_UID)
-        assert screen.check_action("save", ()) is None  # nothing to save yet: shown greyed out
+        assert screen.check_action("tab_action", ("save",)) is None  # nothing to save yet: shown greyed out
         await replace_text(pilot, screen.query_one("#field-name"), "Alicia Martin")
         await replace_text(pilot, screen.query_one("#field-city"), "Leeds")
         screen.query_one("#field-gender").value = "U"
         screen.query_one("#field-phone_verified").value = True
         await pilot.pause()
         assert set(screen.tab("profile").changes()) == {"name", "city", "gender", "phone_verified"}
-        assert screen.check_action("save", ()) is True
+        assert screen.check_action("tab_action", ("save",)) is True
         await pilot.press("ctrl+s")
         await settle(pilot)
         user = users.get_user(db, ALICE_UID)

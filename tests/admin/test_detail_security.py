@@ -8,8 +8,8 @@ from sqlalchemy import update
 from store import history, mfa, sessions, users
 from store.errors import NotFound
 from store.models import User
-from tui.admin.detail.dialogs import TempPasswordDialog
-from tui.widgets.confirm import ConfirmReason
+from tui.admin.detail.temp_password import TempPasswordDialog
+from tui.widgets.confirm import ConfirmDialog
 
 from .detail_seed import (
     ALICE_UID,
@@ -33,7 +33,7 @@ async def test_disable_enable_archive_with_reasons(db, actor, seeded):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, ALICE_UID, "security")
         assert live_sessions(db) == 3
-        assert screen.check_action("enable", ()) is False  # already active: not offered
+        assert screen.check_action("tab_action", ("enable",)) is False  # already active: not offered
         await pilot.press("d")
         await confirm_with(pilot, "left company")
         assert users.get_user(db, ALICE_UID).status == "disabled"
@@ -42,8 +42,8 @@ async def test_disable_enable_archive_with_reasons(db, actor, seeded):
         assert (entry.action, entry.reason, entry.actor) == ("user.disable", "left company", actor.name)
         assert history.changes_of(entry)["sessions_ended"] == [None, 3]
         assert " DISABLED " in plain(screen.query_one("#detail-header").content)
-        assert screen.check_action("enable", ()) is True
-        assert screen.check_action("disable", ()) is False
+        assert screen.check_action("tab_action", ("enable",)) is True
+        assert screen.check_action("tab_action", ("disable",)) is False
         await pilot.press("e")
         await confirm_with(pilot, "came back")
         assert users.get_user(db, ALICE_UID).status == "active"
@@ -65,7 +65,7 @@ async def test_escape_or_no_reason_changes_nothing(db, actor, seeded):
         await pilot.press("d")
         await pilot.press("enter")  # no reason typed: refused, dialog stays
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmReason)
+        assert isinstance(app.screen, ConfirmDialog)
         assert "A reason is required." in plain(app.screen.query_one("#confirm-error").content)
         await pilot.press("escape")
         await settle(pilot)
@@ -83,7 +83,7 @@ async def test_escape_or_no_reason_changes_nothing(db, actor, seeded):
         assert len(history.audit_log(db, target_uid=ALICE_UID, limit=500)) == audit_before
 
 
-async def test_unlock_a_locked_user(db, actor, seeded):
+async def test_unlock_clears_the_lock_and_failed_attempts_with_a_reason(db, actor, seeded):
     with db.write() as s:
         s.execute(update(User).where(User.uid == ALICE_UID).values(failed_attempts=5, locked_until=db.now() + 600))
     app = make_app(db, actor)
@@ -98,10 +98,10 @@ async def test_unlock_a_locked_user(db, actor, seeded):
         assert (user.failed_attempts, user.locked_until) == (0, None)
         assert history.audit_log(db, target_uid=ALICE_UID, limit=1)[0].reason == "verified by phone"
         assert "LOCKED" not in screen_text(screen)
-        assert screen.check_action("unlock", ()) is False
+        assert screen.check_action("tab_action", ("unlock",)) is False
 
 
-async def test_set_temporary_password(db, actor, seeded):
+async def test_temporary_password_is_checked_twice_then_set_must_change_and_ends_sessions(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_detail(pilot, ALICE_UID, "security")
@@ -140,7 +140,7 @@ async def test_set_temporary_password(db, actor, seeded):
         assert password not in (entry.changes or "")
 
 
-async def test_mfa_reset(db, actor, seeded):
+async def test_mfa_reset_removes_totp_and_recovery_codes_with_a_reason(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, ALICE_UID, "security")
@@ -152,10 +152,10 @@ async def test_mfa_reset(db, actor, seeded):
         assert mfa.recovery_codes_left(db, user.id) == 0
         assert history.audit_log(db, target_uid=ALICE_UID, limit=1)[0].reason == "lost phone"
         assert "not enrolled" in screen_text(screen)
-        assert screen.check_action("reset_mfa", ()) is False
+        assert screen.check_action("tab_action", ("reset_mfa",)) is False
 
 
-async def test_delete_returns_to_directory(db, actor, seeded):
+async def test_delete_with_a_reason_returns_to_the_directory(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, BOB_UID, "security")

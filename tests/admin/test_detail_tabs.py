@@ -8,6 +8,7 @@ import pytest
 
 from store import access, history, identities, sessions, users
 from store.auth import Attempt, authenticate
+from store.errors import AuthFailed
 from tui.admin.detail import UserDetailScreen
 
 from .detail_seed import (
@@ -52,7 +53,7 @@ async def test_revoke_one_session_then_all(db, actor, seeded):
         assert sessions.list_sessions(db, alice_id(db)) == []
         assert table.row_count == 0
         assert "No live sessions" in screen_text(screen)
-        assert screen.check_action("revoke", ()) is None
+        assert screen.check_action("tab_action", ("revoke",)) is None
 
 
 async def test_history_pages_and_filters(db, actor, seeded, clock):
@@ -77,7 +78,7 @@ async def test_history_pages_and_filters(db, actor, seeded, clock):
         assert app.focused is select
         select.value = "failed"
         await settle(pilot)
-        expected = [r for r in history.login_history(db, alice_id(db), history.HistoryFilter(success=False), limit=500)]
+        expected = list(history.login_history(db, alice_id(db), history.HistoryFilter(success=False), limit=500))
         assert [r.id for r in tab.rows] == [r.id for r in expected][: len(tab.rows)]
         assert all(not r.success for r in tab.rows) and tab.rows
         assert all(r.reason for r in tab.rows)
@@ -107,7 +108,7 @@ async def test_history_refreshes_live_after_a_sign_in(db, actor, seeded, clock):
         tab = screen.tab("history")
         top = tab.rows[0].id
         clock.advance(60)
-        with pytest.raises(Exception):
+        with pytest.raises(AuthFailed):
             authenticate(db, "alice", "wrong password!", attempt=Attempt(app="crm", ip="192.0.2.55"))
         assert screen.live_timer._interval == UserDetailScreen.LIVE_SECONDS  # (stretched for the tests)
         screen._live_tick()  # what that timer does every few seconds

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.directory_seed import (
-    make_app,
-    settle,
-    type_into,
-)
+from tests.admin.directory_seed import make_app, type_into
+from tests.pilot import settle
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 

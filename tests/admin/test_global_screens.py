@@ -8,20 +8,18 @@ from sqlmodel import select
 from store import access, custom, history, users
 from store.errors import NotFound
 from store.models import AuditEntry
-from tests.admin.directory_seed import (
-    ADMIN,
-    make_app,
-    seeded_uids,
-    settle,
-    type_into,
-)
+from tests.admin.directory_seed import ADMIN, make_app, seeded_uids, type_into
 from tests.conftest import PASSWORD
-from tui.admin.apps_groups import AppsGroupsScreen, GroupRuleScreen, NewNameScreen
+from tests.pilot import settle
+from tui.admin.apps_groups import AppsGroupsScreen
 from tui.admin.audit_log import AuditLogScreen
 from tui.admin.create_user import CreateUserScreen
+from tui.admin.define_field import DefineFieldDialog
 from tui.admin.directory import DirectoryScreen
-from tui.admin.fields import DefineFieldScreen, FieldsScreen
-from tui.widgets.confirm import ConfirmReason
+from tui.admin.fields import FieldsScreen
+from tui.admin.group_rule import GroupRuleScreen
+from tui.admin.new_name import NewNameScreen
+from tui.widgets.confirm import ConfirmDialog
 
 
 @pytest.fixture
@@ -37,6 +35,10 @@ def db(seeded_db):
 
 def error_of(screen, field: str) -> str:
     return str(screen.query_one(f"#error-{field}").render())
+
+
+def dialog_error(dialog) -> str:
+    return str(dialog.query_one(".dialog-error").render())
 
 
 async def open_screen(pilot, key: str, kind: type):
@@ -139,27 +141,27 @@ async def test_define_field_refuses_bad_enum_options_then_defines(db, seeded):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await open_screen(pilot, "c", FieldsScreen)
-        dialog = await open_screen(pilot, "n", DefineFieldScreen)
-        await type_into(pilot, "#def-key", "tier")
-        dialog.query_one("#def-type").value = "enum"
+        dialog = await open_screen(pilot, "n", DefineFieldDialog)
+        await type_into(pilot, "#key", "tier")
+        dialog.query_one("#type").value = "enum"
         await pilot.pause()
-        assert not dialog.query_one("#def-options").disabled
-        await type_into(pilot, "#def-options", " , ,")
+        assert not dialog.query_one("#options").disabled
+        await type_into(pilot, "#options", " , ,")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "separated by commas" in error_of(dialog, "options")
-        await type_into(pilot, "#def-options", "gold, gold")
+        assert "separated by commas" in dialog_error(dialog)
+        await type_into(pilot, "#options", "gold, gold")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "must be distinct" in error_of(dialog, "options")
-        await type_into(pilot, "#def-key", "Bad Key")
-        await type_into(pilot, "#def-options", "gold, silver")
+        assert "must be distinct" in dialog_error(dialog)
+        await type_into(pilot, "#key", "Bad Key")
+        await type_into(pilot, "#options", "gold, silver")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "lowercase letter" in error_of(dialog, "key")
+        assert "lowercase letter" in dialog_error(dialog)
         assert app.screen is dialog
-        await type_into(pilot, "#def-key", "tier")
-        await type_into(pilot, "#def-label", "Support tier")
+        await type_into(pilot, "#key", "tier")
+        await type_into(pilot, "#label", "Support tier")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, FieldsScreen)
@@ -173,11 +175,11 @@ async def test_define_field_with_a_taken_key_is_refused(db, seeded):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await open_screen(pilot, "c", FieldsScreen)
-        dialog = await open_screen(pilot, "n", DefineFieldScreen)
-        await type_into(pilot, "#def-key", "department")
+        dialog = await open_screen(pilot, "n", DefineFieldDialog)
+        await type_into(pilot, "#key", "department")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "already exists" in error_of(dialog, "key")
+        assert "already exists" in dialog_error(dialog)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, FieldsScreen)
@@ -208,16 +210,16 @@ async def test_change_default_policy_asks_for_a_reason(db, seeded):
         await settle(pilot)
         await pilot.press("d")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmReason)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("escape")
         await settle(pilot)
-        assert dict((a.name, a.default_policy) for a, _ in access.list_apps(db))["crm"] == "allow"
+        assert {a.name: a.default_policy for a, _ in access.list_apps(db)}["crm"] == "allow"
         await pilot.press("d")
         await settle(pilot)
         await type_into(pilot, "#confirm-reason", "lock down crm")
         await pilot.press("enter")
         await settle(pilot)
-        assert dict((a.name, a.default_policy) for a, _ in access.list_apps(db))["crm"] == "deny"
+        assert {a.name: a.default_policy for a, _ in access.list_apps(db)}["crm"] == "deny"
         with db.read() as s:
             entry = s.exec(select(AuditEntry).where(AuditEntry.action == "app.default")).one()
         assert entry.reason == "lock down crm"
@@ -274,7 +276,7 @@ async def test_enter_on_a_group_lists_its_members_in_the_directory(db, seeded):
         await pilot.press("down", "enter")  # engineering, sales (by name): sales
         await settle(pilot)
         assert isinstance(app.screen, DirectoryScreen)
-        assert sorted(r.username for r in app.screen.list.rows) == ["alice", "bob", "grace"]
+        assert sorted(r.username for r in app.screen.user_list.rows) == ["alice", "bob", "grace"]
         assert "group sales" in str(app.screen.query_one("#dir-status").render())
 
 

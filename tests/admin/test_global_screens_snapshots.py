@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.directory_seed import (
-    make_app,
-    settle,
-    type_into,
-)
+from tests.admin.directory_seed import make_app, type_into
+from tests.pilot import settle
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
@@ -51,7 +48,7 @@ def test_custom_fields(snap_compare, app, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_define_field(snap_compare, app, size):
-    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("c", "n", "type:#def-key=tier"))
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("c", "n", "type:#key=tier"))
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -74,10 +74,8 @@ def seed(db: Database) -> None:
     access.create_app(db, ADMIN, "wiki")
     access.create_app(db, ADMIN, "payroll", "deny")
     identities.link(db, ADMIN, "alice", "github", "alice-gh")
-    try:
+    with contextlib.suppress(AuthFailed):
         check_password(db, "alice", "wrong password here", Attempt(app="wiki", ip="198.51.100.7"))
-    except AuthFailed:
-        pass
     wiki = Attempt(app="wiki", ip="192.0.2.44", user_agent="Firefox")
     complete(db, check_password(db, "alice", PASSWORD, wiki), "email_code", wiki)
 

@@ -120,7 +120,7 @@ async def test_unbind_needs_fresh_totp_and_refuses_a_replayed_code(db, clock) ->
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
-        assert screen_name(app) == "YesNoScreen"
+        assert screen_name(app) == "ConfirmDialog"
         await pilot.press("y")
         await settle(pilot)
         assert screen_name(app) == "StepUpScreen"
@@ -141,7 +141,7 @@ async def test_unbind_needs_fresh_totp_and_refuses_a_replayed_code(db, clock) ->
 
 
 async def test_new_recovery_codes_after_step_up_by_email_code(db) -> None:
-    bob, old_codes = make_bob(db)
+    _bob, old_codes = make_bob(db)
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, db, "bob", totp_at(db))

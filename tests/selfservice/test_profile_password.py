@@ -89,7 +89,7 @@ async def test_change_password_with_refusals_then_end_other_sessions(db) -> None
         assert "too common" in await attempt(PASSWORD, "passwordpassword")
         assert "differ" in await attempt(PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!")
         await attempt(PASSWORD, NEW_PASSWORD)
-        assert screen_name(app) == "YesNoScreen"
+        assert screen_name(app) == "ConfirmDialog"
         assert "1 other session" in screen_text(app.screen)
         await pilot.press("y")
         await settle(pilot)

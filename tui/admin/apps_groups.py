@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 
 from store import access
 
+from ..common.formatting import plural
 from ..text import literal
-from ..widgets.confirm import ConfirmReason
-from .common import FormRow, RowTable, error_text, plural
+from ..widgets.confirm import ConfirmDialog
+from ..widgets.record_table import RecordTable
+from .calls import AdminCalls
+from .group_rule import GroupRuleScreen
+from .new_name import NewNameScreen
 
-if TYPE_CHECKING:
-    from store import Database
+AppLine = tuple[str, str, int]
+GroupLine = tuple[str, int, str]
 
 
 def effect_text(effect: str) -> Text:
     return Text(effect, style="green" if effect == "allow" else "bold red")
 
 
-class AppsGroupsScreen(Screen[str | None]):
+class AppsGroupsScreen(AdminCalls, Screen[str | None]):
     """Apps users sign in to, who may, and the groups rules refer to."""
 
     HELP_TITLE = "Apps and groups"
@@ -46,13 +47,6 @@ class AppsGroupsScreen(Screen[str | None]):
         Binding("r,f5", "refresh", "Refresh", show=False),
         Binding("escape,q", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    AppsGroupsScreen #apps-table { height: 1fr; min-height: 4; }
-    AppsGroupsScreen #rules-table { height: 1fr; min-height: 4; }
-    AppsGroupsScreen #groups-table { height: 1fr; }
-    AppsGroupsScreen TabbedContent { height: 1fr; }
-    AppsGroupsScreen TabPane { padding: 0; height: 1fr; }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,19 +54,15 @@ class AppsGroupsScreen(Screen[str | None]):
         self.groups: list[tuple[str, int, str]] = []
         self._rules_for: str | None = None  # the app whose rules are shown (or being loaded)
 
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Label("Apps and groups", classes="screen-title")
         with TabbedContent(initial="apps", id="ag-tabs"):
             with TabPane("1: Apps", id="apps"):
-                yield RowTable(id="apps-table")
+                yield RecordTable(id="apps-table")
                 yield Static("", id="rules-title", classes="section-title")
-                yield RowTable(id="rules-table")
+                yield RecordTable(id="rules-table")
             with TabPane("2: Groups", id="groups"):
-                yield RowTable(id="groups-table")
+                yield RecordTable(id="groups-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -106,18 +96,16 @@ class AppsGroupsScreen(Screen[str | None]):
 
     # ----- data -------------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="apps-load", exit_on_error=False)
     def load(self) -> None:
-        try:
-            apps = [(a.name, a.default_policy, n) for a, n in access.list_apps(self.db)]
-            groups = [(g.name, n, g.description) for g, n in access.list_groups(self.db)]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, apps, groups)
+        self.run_store(self._read, self._show, group="apps-load", exclusive=True)
 
-    def _show(self, apps: list[tuple[str, str, int]], groups: list[tuple[str, int, str]]) -> None:
-        self.apps, self.groups = apps, groups
+    def _read(self) -> tuple[list[AppLine], list[GroupLine]]:
+        apps = [(a.name, a.default_policy, n) for a, n in access.list_apps(self.db)]
+        groups = [(g.name, n, g.description) for g, n in access.list_groups(self.db)]
+        return apps, groups
+
+    def _show(self, lists: tuple[list[AppLine], list[GroupLine]]) -> None:
+        apps, groups = self.apps, self.groups = lists
         table = self.query_one("#apps-table", DataTable)
         current = self.current_app()
         table.clear()
@@ -154,16 +142,13 @@ class AppsGroupsScreen(Screen[str | None]):
             self._rules_for = app
             self.load_rules(app)
 
-    @work(thread=True, exclusive=True, group="apps-rules", exit_on_error=False)
     def load_rules(self, app: str | None) -> None:
-        rules = []
-        if app is not None:
-            try:
-                rules = access.app_rules(self.db, app)
-            except Exception as exc:
-                self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-                return
-        self.app.call_from_thread(self._show_rules, app, rules)
+        self.run_store(
+            lambda: access.app_rules(self.db, app) if app is not None else [],
+            lambda rules: self._show_rules(app, rules),
+            group="apps-rules",
+            exclusive=True,
+        )
 
     def _show_rules(self, app: str | None, rules: list[access.RuleView]) -> None:
         if app != self.current_app():
@@ -210,7 +195,7 @@ class AppsGroupsScreen(Screen[str | None]):
 
         def created(name: str | None) -> None:
             if name:
-                self.notify(f"Created {kind} '{name}'.", markup=False)
+                self.say(f"Created {kind} '{name}'.")
                 self.load()
 
         self.app.push_screen(NewNameScreen(kind), created)
@@ -233,19 +218,21 @@ class AppsGroupsScreen(Screen[str | None]):
                 self.set_default(app, new, reason)
 
         self.app.push_screen(
-            ConfirmReason(f"Change the default policy of '{app}' to {new}?", detail, confirm_label=f"Set {new}"),
+            ConfirmDialog(f"Change the default policy of '{app}' to {new}?", detail, confirm_label=f"Set {new}"),
             confirmed,
         )
 
-    @work(thread=True, exclusive=True, group="apps-write", exit_on_error=False)
     def set_default(self, app: str, policy: str, reason: str) -> None:
-        try:
-            access.set_default(self.db, self.app.actor, app, policy, reason)  # type: ignore[attr-defined]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, f"'{app}' now defaults to {policy}.", markup=False)
-        self.app.call_from_thread(self.load)
+        self.run_store(
+            lambda: access.set_default(self.db, self.actor, app, policy, reason),
+            lambda _: self._saved(f"'{app}' now defaults to {policy}."),
+            group="apps-write",
+            exclusive=True,
+        )
+
+    def _saved(self, message: str) -> None:
+        self.say(message)
+        self.load()
 
     def action_group_rule(self) -> None:
         app = self.current_app()
@@ -267,7 +254,7 @@ class AppsGroupsScreen(Screen[str | None]):
                     self.set_rule(app, group, effect, reason)
 
             self.app.push_screen(
-                ConfirmReason(
+                ConfirmDialog(
                     f"On '{app}': {verb}?",
                     "Applies to every member of the group at their next sign-in.",
                     confirm_label="Apply",
@@ -277,162 +264,10 @@ class AppsGroupsScreen(Screen[str | None]):
 
         self.app.push_screen(GroupRuleScreen(app, [g for g, _n, _d in self.groups]), chosen)
 
-    @work(thread=True, exclusive=True, group="apps-write", exit_on_error=False)
     def set_rule(self, app: str, group: str, effect: str | None, reason: str) -> None:
-        try:
-            access.set_rule(self.db, self.app.actor, app, effect, group=group, reason=reason)  # type: ignore[attr-defined]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, f"Rule saved on '{app}' for group '{group}'.", markup=False)
-        self.app.call_from_thread(self.load)
-
-
-class GroupRuleScreen(ModalScreen[tuple[str, str | None] | None]):
-    """Pick a group and an effect (allow, deny, or remove the rule) for one app."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "apply", "Next")]
-    DEFAULT_CSS = """
-    GroupRuleScreen { align: center middle; }
-    GroupRuleScreen > Vertical { width: 64; max-width: 100%; height: auto; border: thick $primary; padding: 0 1;
-                                 background: $surface; }
-    GroupRuleScreen FormRow { margin: 1 0 0 0; }
-    GroupRuleScreen FormRow > .form-label { width: 10; }
-    GroupRuleScreen Horizontal#rule-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    GroupRuleScreen Button { margin-left: 1; }
-    """
-
-    def __init__(self, app_name: str, groups: list[str]) -> None:
-        super().__init__()
-        self.app_name = app_name
-        self.groups = groups
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text.assemble(("Group rule on ", "bold"), literal(self.app_name, "bold")))
-            yield FormRow(
-                "Group",
-                lambda: Select(
-                    [(literal(g), g) for g in self.groups], allow_blank=False, compact=True, id="rule-group"
-                ),
-                field="group",
-            )
-            yield FormRow(
-                "Effect",
-                lambda: Select(
-                    [("allow", "allow"), ("deny", "deny"), ("remove rule", "remove")],
-                    allow_blank=False,
-                    compact=True,
-                    id="rule-effect",
-                ),
-                field="effect",
-            )
-            with Horizontal(id="rule-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Next", id="next", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#rule-group", Select).focus()
-
-    def action_apply(self) -> None:
-        group = self.query_one("#rule-group", Select).value
-        effect = self.query_one("#rule-effect", Select).value
-        if isinstance(group, str) and isinstance(effect, str):
-            self.dismiss((group, None if effect == "remove" else effect))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_apply() if event.button.id == "next" else self.action_cancel()
-
-
-class NewNameScreen(ModalScreen[str | None]):
-    """Create an app (with its default policy) or a group (with a description)."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "create", "Create")]
-    DEFAULT_CSS = """
-    NewNameScreen { align: center middle; }
-    NewNameScreen > Vertical { width: 64; max-width: 100%; height: auto; border: thick $primary; padding: 0 1;
-                               background: $surface; }
-    NewNameScreen FormRow { margin: 1 0 0 0; }
-    NewNameScreen FormRow > .form-label { width: 13; }
-    NewNameScreen Input { background: $boost; }
-    NewNameScreen Horizontal#new-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    NewNameScreen Button { margin-left: 1; }
-    """
-
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        self.kind = kind
-        self.busy = False
-
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(f"New {self.kind}", style="bold"))
-            yield FormRow("Name", lambda: Input(id="new-name", compact=True), field="name")
-            if self.kind == "app":
-                yield FormRow(
-                    "Default",
-                    lambda: Select(
-                        [("allow everyone", "allow"), ("deny everyone", "deny")],
-                        allow_blank=False,
-                        compact=True,
-                        id="new-default",
-                    ),
-                    field="default",
-                )
-            else:
-                yield FormRow("Description", lambda: Input(id="new-description", compact=True), field="description")
-            with Horizontal(id="new-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Create  ^s", id="create", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#new-name", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_create()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_create() if event.button.id == "create" else self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_create(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        name = self.query_one("#new-name", Input).value
-        if self.kind == "app":
-            extra = self.query_one("#new-default", Select).value
-        else:
-            extra = self.query_one("#new-description", Input).value
-        self.create(name, str(extra))
-
-    @work(thread=True, exclusive=True, group="new-name", exit_on_error=False)
-    def create(self, name: str, extra: str) -> None:
-        actor = self.app.actor  # type: ignore[attr-defined]
-        try:
-            if self.kind == "app":
-                made = access.create_app(self.db, actor, name, extra).name
-            else:
-                made = access.create_group(self.db, actor, name, extra).name
-        except Exception as exc:
-            self.app.call_from_thread(self._failed, exc)
-            return
-        self.app.call_from_thread(self.dismiss, made)
-
-    def _failed(self, exc: Exception) -> None:
-        self.busy = False
-        field = getattr(exc, "field", None) or "name"
-        rows = {row.field: row for row in self.query(FormRow)}
-        (rows.get(field) or rows["name"]).show_error(error_text(exc))
+        self.run_store(
+            lambda: access.set_rule(self.db, self.actor, app, effect, group=group, reason=reason),
+            lambda _: self._saved(f"Rule saved on '{app}' for group '{group}'."),
+            group="apps-write",
+            exclusive=True,
+        )

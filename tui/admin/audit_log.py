@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets.data_table import ColumnKey
 
 from store import history
 from store.audit import actor_label
 from store.models import AuditEntry
 
+from ..common.formatting import plural
 from ..text import fmt_time, literal
-from .common import RowTable, error_text, plural
-
-if TYPE_CHECKING:
-    from store import Database
+from ..widgets.record_table import RecordTable
+from .calls import AdminCalls
 
 COLUMNS = (
     ("When (UTC)", "ts", 16),
@@ -54,7 +54,7 @@ def changes_text(entry: AuditEntry) -> Text:
     for i, (field, pair) in enumerate(changes.items()):
         if i:
             out.append("\n")
-        before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        before, after = ([*pair, None, None])[:2] if isinstance(pair, list) else (None, pair)
         out.append(f"{field}: ", style="bold")
         out.append_text(literal(value_text(before), "red"))
         out.append(" → ")
@@ -68,7 +68,7 @@ def target_text(entry: AuditEntry) -> Text:
     return Text.assemble(Text(prefix, style="dim"), literal(label))
 
 
-class AuditLogScreen(Screen[None]):
+class AuditLogScreen(AdminCalls, Screen[None]):
     """Who changed what: actor, action, target, reason, and the before/after of each change."""
 
     HELP_TITLE = "Audit log"
@@ -83,11 +83,6 @@ class AuditLogScreen(Screen[None]):
         Binding("m", "more", "Load more", show=False),
         Binding("escape,q", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    AuditLogScreen #audit-table { height: 1fr; }
-    AuditLogScreen #audit-detail { height: 7; border-top: solid $primary; padding: 0 1; }
-    AuditLogScreen.-tall #audit-detail { height: 12; }
-    """
 
     def __init__(self, target_uid: str | None = None) -> None:
         super().__init__()
@@ -96,14 +91,10 @@ class AuditLogScreen(Screen[None]):
         self.exhausted = False
         self.loading = False
 
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Label("Audit log", classes="screen-title")
         yield Static("loading…", id="audit-status", classes="screen-status")
-        yield RowTable(id="audit-table")
+        yield RecordTable(id="audit-table")
         with VerticalScroll(id="audit-detail", can_focus=False):
             yield Static("", id="audit-changes")
         yield Footer()
@@ -118,27 +109,23 @@ class AuditLogScreen(Screen[None]):
         self.set_class(self.size.height >= 36, "-tall")
         table = self.query_one("#audit-table", DataTable)
         fixed = sum(w for _l, _k, w in COLUMNS[:-1]) + 2 * len(COLUMNS) + 2
-        table.columns[COLUMNS[-1][1]].width = max(6, self.size.width - fixed)
+        table.columns[ColumnKey(COLUMNS[-1][1])].width = max(6, self.size.width - fixed)
         table.refresh()
 
-    @work(thread=True, exclusive=True, group="audit-load", exit_on_error=False)
     def load(self, before_id: int | None) -> None:
-        try:
-            page = history.audit_log(
-                self.db,
-                target_uid=self.target_uid,
-                before_id=before_id,
-                limit=PAGE,
-                actor=self.app.actor,  # type: ignore[attr-defined]
-            )
-        except Exception as exc:
-            self.app.call_from_thread(self._failed, exc)
-            return
-        self.app.call_from_thread(self._show, before_id, page)
+        self.run_store(
+            lambda: history.audit_log(
+                self.db, target_uid=self.target_uid, before_id=before_id, limit=PAGE, actor=self.actor
+            ),
+            lambda page: self._show(before_id, page),
+            failed=self._failed,
+            group="audit-load",
+            exclusive=True,
+        )
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: BaseException) -> None:
         self.loading = False
-        self.notify(error_text(exc), severity="error", markup=False)
+        self.show_error(exc)
 
     def _show(self, before_id: int | None, page: list[AuditEntry]) -> None:
         self.loading = False

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -16,10 +16,10 @@ from store import users
 from store.errors import ValidationError
 from store.validation import LABELS, normalise_field
 
-from .common import FormRow, error_text
-
-if TYPE_CHECKING:
-    from store import Database
+from ..common.formatting import login_name
+from ..common.store_calls import error_text
+from ..widgets.form_row import FormRow
+from .calls import AdminCalls
 
 PROFILE = ("username", "email", "phone", "name")
 HINTS = {
@@ -29,7 +29,7 @@ HINTS = {
 }
 
 
-class CreateUserScreen(Screen[str | None]):
+class CreateUserScreen(AdminCalls, Screen[str | None]):
     """New user form. At least one of username, email or phone; the password is optional."""
 
     HELP_TITLE = "Create user"
@@ -43,31 +43,16 @@ class CreateUserScreen(Screen[str | None]):
         Binding("ctrl+s", "create", "Create"),
         Binding("escape", "cancel", "Back"),
     ]
-    DEFAULT_CSS = """
-    CreateUserScreen #create-form { padding: 1 2 0 1; }
-    CreateUserScreen Input { width: 1fr; max-width: 60; background: $boost; }
-    CreateUserScreen #create-buttons { height: auto; padding-left: 19; }
-    CreateUserScreen #create-buttons Button { margin-right: 2; }
-    CreateUserScreen #create-error { color: $error; padding-left: 19; height: auto; }
-    """
 
     def __init__(self) -> None:
         super().__init__()
         self.busy = False
 
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Label("New user", classes="screen-title")
         with VerticalScroll(id="create-form"):
             for field in PROFILE:
-                yield FormRow(
-                    LABELS[field],
-                    lambda f=field: Input(id=f"in-{field_id(f)}", compact=True, placeholder=HINTS.get(f, "")),
-                    field=field,
-                )
+                yield FormRow(LABELS[field], partial(profile_input, field), field=field)
             yield FormRow(
                 "Temporary password",
                 lambda: Input(
@@ -151,7 +136,7 @@ class CreateUserScreen(Screen[str | None]):
     def action_create(self) -> None:
         if self.busy:
             return
-        ok = all([self.check_field(f) for f in PROFILE])
+        ok = all(self.check_field(f) for f in PROFILE)
         fields = {k: v for k, v in self.values().items() if v.strip()}
         if ok and not fields.keys() & {"username", "email", "phone"}:
             self.row("username").show_error("A user needs at least one of username, email or phone.")
@@ -168,23 +153,18 @@ class CreateUserScreen(Screen[str | None]):
         )
         self.create(fields, password, must_change, reason)
 
-    @work(thread=True, exclusive=True, group="create-user", exit_on_error=False)
     def create(self, fields: dict[str, str], password: str | None, must_change: bool, reason: str | None) -> None:
-        try:
-            user = users.create_user(
-                self.db,
-                self.app.actor,
-                fields,
-                password=password,  # type: ignore[attr-defined]
-                must_change_password=must_change,
-                reason=reason,
-            )
-        except Exception as exc:
-            self.app.call_from_thread(self._failed, exc)
-            return
-        self.app.call_from_thread(self._created, user.uid, users.login_name(user))
+        self.run_store(
+            lambda: users.create_user(
+                self.db, self.actor, fields, password=password, must_change_password=must_change, reason=reason
+            ),
+            lambda user: self._created(user.uid, login_name(user)),
+            failed=self._failed,
+            group="create-user",
+            exclusive=True,
+        )
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: BaseException) -> None:
         self.busy = False
         field = getattr(exc, "field", None)
         message = error_text(exc)
@@ -197,8 +177,12 @@ class CreateUserScreen(Screen[str | None]):
 
     def _created(self, uid: str, label: str) -> None:
         self.busy = False
-        self.notify(Text(f"Created user {label}.").plain, markup=False)
+        self.say(f"Created user {label}.")
         self.dismiss(uid)
+
+
+def profile_input(field: str) -> Input:
+    return Input(id=f"in-{field_id(field)}", compact=True, placeholder=HINTS.get(field, ""))
 
 
 def field_id(field: str) -> str:

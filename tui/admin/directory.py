@@ -6,35 +6,38 @@ most, fetched in thread workers as the cursor moves, so a million users open as 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Input, Label, Static
 
-from store import access, custom, sessions, users
+from store import access, custom
 from store import directory as store_directory
 from store.directory import DirectoryQuery, Row
 
-from ..text import fmt_ago, literal
-from ..widgets.confirm import ConfirmReason
+from ..common.formatting import login_name, optional, plural, status_text
+from ..common.store_calls import error_text
+from ..text import fmt_ago
+from ..widgets.confirm import ConfirmDialog
 from ..widgets.virtual_list import Column, VirtualList
-from .common import error_text, optional, plural, status_text
+from .bulk_actions import BULK_ACTIONS, BulkAction, preview
+from .calls import AdminCalls
+from .directory_query import SORT_LABELS, SORT_ORDER, DirectorySource, describe_filters
+from .filter_screen import FilterScreen
+from .group_picker import GroupPicker
 
 if TYPE_CHECKING:
-    from store import Database
+    pass
 
 SEARCH_DEBOUNCE = 0.02
-PREVIEW_LIMIT = 40
-SORT_LABELS = {"username": "username", "created": "created", "last_login": "last sign-in"}
-SORT_ORDER = ("username", "created", "last_login")
 
 COLUMNS = (
     Column("username", "Username", 12, weight=4, min_width=6),
@@ -47,107 +50,7 @@ COLUMNS = (
 )
 
 
-class DirectorySource:
-    """`store.directory.page` as a WindowSource for one query (runs in worker threads)."""
-
-    def __init__(self, db: Database, query: DirectoryQuery) -> None:
-        self.db = db
-        self.query = query
-
-    def first(self, limit: int) -> list[Row]:
-        return store_directory.page(self.db, self.query, limit=limit)
-
-    def last(self, limit: int) -> list[Row]:
-        flipped = replace(self.query, descending=not self.query.descending)
-        return store_directory.page(self.db, flipped, limit=limit)[::-1]
-
-    def after(self, row: Row, limit: int) -> list[Row]:
-        return store_directory.page(self.db, self.query, after=store_directory.cursor_of(row), limit=limit)
-
-    def before(self, row: Row, limit: int) -> list[Row]:
-        return store_directory.page(self.db, self.query, before=store_directory.cursor_of(row), limit=limit)
-
-
-def row_label(row: Row) -> str:
-    return row.username or row.email or row.phone or row.uid
-
-
-def describe_filters(q: DirectoryQuery) -> str:
-    parts = []
-    if q.status:
-        parts.append(f"status {q.status}")
-    if q.mfa is not None:
-        parts.append("MFA on" if q.mfa else "MFA off")
-    if q.never_signed_in:
-        parts.append("never signed in")
-    if q.dormant_days is not None:
-        parts.append(f"no sign-in for {q.dormant_days}d")
-    if q.group:
-        parts.append(f"group {q.group}")
-    if q.field_key:
-        parts.append(f"{q.field_key} = {q.field_value or ''}")
-    return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class BulkAction:
-    """One thing to do to many users: how to describe it and how to do it to one."""
-
-    key: str
-    question: str  # "Disable {users}?" ({users}: "3 users", {group}: the group)
-    button: str  # the confirm button
-    past: str  # "Disabled"
-    skip_status: str | None  # rows already in this state are skipped
-    run: Callable[[Database, object, Row, str, str | None], str | None]  # returns a note or None
-
-    def skipped(self, row: Row) -> bool:
-        return self.skip_status is not None and row.status == self.skip_status
-
-
-def _disable(db, actor, row: Row, reason: str, _extra: str | None) -> None:
-    users.disable_user(db, actor, row.uid, reason)
-
-
-def _enable(db, actor, row: Row, reason: str, _extra: str | None) -> None:
-    users.enable_user(db, actor, row.uid, reason)
-
-
-def _sign_out(db, actor, row: Row, reason: str, _extra: str | None) -> str | None:
-    ended = sessions.revoke_all(db, actor, row.id, reason)
-    return None if ended else "no live sessions"
-
-
-def _add_to_group(db, actor, row: Row, reason: str, group: str | None) -> str | None:
-    added = access.add_member(db, actor, group or "", row.uid, reason)
-    return None if added else "already a member"
-
-
-BULK_ACTIONS = {
-    "disable": BulkAction("disable", "Disable {users}?", "Disable", "Disabled", "disabled", _disable),
-    "enable": BulkAction("enable", "Enable {users}?", "Enable", "Enabled", "active", _enable),
-    "sign_out": BulkAction(
-        "sign_out", "Force sign-out of {users} (end all their sessions)?", "Sign out", "Signed out", None, _sign_out
-    ),
-    "add_group": BulkAction(
-        "add_group", "Add {users} to group '{group}'?", "Add", "Added to group", None, _add_to_group
-    ),
-}
-
-
-def preview(action: BulkAction, rows: Sequence[Row], group: str | None = None) -> tuple[str, str]:
-    """Title and body of the confirmation: how many, and exactly who (skips marked)."""
-    acting = [r for r in rows if not action.skipped(r)]
-    title = action.question.format(users=plural(len(acting), "user"), group=group or "")
-    lines = [f"{plural(len(rows), 'user')} selected; {len(acting):,} will be affected:"]
-    for row in list(rows)[:PREVIEW_LIMIT]:
-        note = f"  (already {row.status}, skipped)" if action.skipped(row) else f"  ({row.display_status})"
-        lines.append(f"  {row_label(row)}{note}")
-    if len(rows) > PREVIEW_LIMIT:
-        lines.append(f"  … and {len(rows) - PREVIEW_LIMIT:,} more")
-    return title, "\n".join(lines)
-
-
-class DirectoryScreen(Screen[None]):
+class DirectoryScreen(AdminCalls, Screen[None]):
     """All users, one scrollable list. Type to search; Enter opens a user; space selects for bulk actions."""
 
     HELP_TITLE = "User directory"
@@ -229,15 +132,11 @@ class DirectoryScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
-
-    @property
-    def list(self) -> VirtualList[Row]:
+    def user_list(self) -> VirtualList[Row]:
         return self.query_one("#dir-list", VirtualList)
 
     def on_mount(self) -> None:
-        self.list.focus()
+        self.user_list.focus()
         self.apply_query(self.query_spec)
 
     def render_row(self, row: Row) -> list[Text]:
@@ -264,25 +163,21 @@ class DirectoryScreen(Screen[None]):
         self.total = None
         self.broad = False
         self._update_headers()
-        self.list.set_source(DirectorySource(self.db, q), keep_selection=True)
+        self.user_list.set_source(DirectorySource(self.db, q), keep_selection=True)
         self.update_status()
 
-    @work(thread=True, exclusive=True, group="directory-count", exit_on_error=False)
     def count_matches(self, q: DirectoryQuery) -> None:
-        try:
-            n, capped, broad = store_directory.count_and_order(self.db, q)
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
-            return
-        from textual.worker import get_current_worker
+        self.run_store(
+            lambda: store_directory.count_and_order(self.db, q),
+            lambda counted: self._counted(q, counted),
+            group="directory-count",
+            exclusive=True,
+        )
 
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._counted, q, (n, capped), broad)
-
-    def _counted(self, q: DirectoryQuery, result: tuple[int, bool], broad: bool) -> None:
+    def _counted(self, q: DirectoryQuery, counted: tuple[int, bool, bool]) -> None:
         if q == self.query_spec:
-            self.total = result
-            self.broad = broad
+            n, capped, self.broad = counted
+            self.total = (n, capped)
             self._update_headers()
             self.update_status()
 
@@ -295,8 +190,8 @@ class DirectoryScreen(Screen[None]):
             if names.get(self.query_spec.sort) == column.key and not self.broad:
                 label = f"{label} {arrow}"
             columns.append(replace(column, label=label))
-        self.list.columns = columns
-        self.list.refresh()
+        self.user_list.columns = columns
+        self.user_list.refresh()
 
     def count_text(self) -> str:
         if self.total is None:
@@ -327,7 +222,7 @@ class DirectoryScreen(Screen[None]):
         self._update_bulk_bar()
 
     def _update_bulk_bar(self) -> None:
-        n = len(self.list.selected)
+        n = len(self.user_list.selected)
         bar = self.query_one("#dir-bulk", Static)
         bar.display = n > 0
         if n:
@@ -356,7 +251,7 @@ class DirectoryScreen(Screen[None]):
         if self._search_timer is not None:
             self._search_timer.stop()
             self._run_search()
-        self.set_focus(self.list)
+        self.set_focus(self.user_list)
 
     def on_key(self, event) -> None:
         search = self.query_one("#dir-search", Input)
@@ -367,12 +262,11 @@ class DirectoryScreen(Screen[None]):
         if event.key == "escape" and search.value:
             search.value = ""  # Esc clears the search first, then returns to the list
         else:
-            self.set_focus(self.list)
+            self.set_focus(self.user_list)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "focus_search" and self.focused is not None and self.focused.id == "dir-search":
-            return False  # '/' types a slash while searching
-        return True
+        # '/' types a slash while searching
+        return not (action == "focus_search" and self.focused is not None and self.focused.id == "dir-search")
 
     def action_focus_search(self) -> None:
         # Focus now, not after a refresh: keys typed right after '/' (a fast typist, a paste) must land in the search.
@@ -383,7 +277,7 @@ class DirectoryScreen(Screen[None]):
     @on(VirtualList.Loaded, "#dir-list")
     def _loaded(self, event: VirtualList.Loaded) -> None:
         if event.error:
-            self.notify(f"Could not load users: {event.error}", severity="error")
+            self.say(f"Could not load users: {event.error}", severity="error")
         elif event.op == "first" and self.total is None:
             self.count_matches(self.query_spec)
 
@@ -393,16 +287,11 @@ class DirectoryScreen(Screen[None]):
 
     @on(VirtualList.Opened, "#dir-list")
     def _opened(self, event: VirtualList.Opened) -> None:
-        self.open_user(event.row.uid)
+        self.open_user(cast(Row, event.row).uid)
 
     def open_user(self, uid: str) -> None:
-        try:
-            from .detail import UserDetailScreen
-        except ImportError as exc:
-            if (exc.name or "").startswith("tui.admin.detail"):
-                self.notify("The account detail screen is not available in this build.", severity="warning")
-                return
-            raise
+        from .detail import UserDetailScreen  # imported when first needed: keeps the cold start short
+
         self._push(UserDetailScreen(uid))
 
     def _push(self, screen: Screen, callback: Callable | None = None) -> None:
@@ -417,7 +306,7 @@ class DirectoryScreen(Screen[None]):
     # ----- actions ----------------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self.list.load("reload")
+        self.user_list.load("reload")
         self.total = None
         self.count_matches(self.query_spec)
         self.update_status()
@@ -432,22 +321,22 @@ class DirectoryScreen(Screen[None]):
         self.apply_query(replace(self.query_spec, descending=not self.query_spec.descending))
 
     def action_clear_selection(self) -> None:
-        self.list.clear_selection()
+        self.user_list.clear_selection()
 
     def action_filters(self) -> None:
         self.load_filter_choices()
 
-    @work(thread=True, exclusive=True, group="directory-filters", exit_on_error=False)
     def load_filter_choices(self) -> None:
-        try:
-            groups = [g.name for g, _n in access.list_groups(self.db)]
-            fields = [(f.key, f.label, custom.options_of(f)) for f in custom.list_fields(self.db)]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
-            return
-        self.app.call_from_thread(self._open_filters, groups, fields)
+        self.run_store(self._filter_choices, self._open_filters, group="directory-filters", exclusive=True)
 
-    def _open_filters(self, groups: list[str], fields: list[tuple[str, str, list[str]]]) -> None:
+    def _filter_choices(self) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+        groups = [g.name for g, _n in access.list_groups(self.db)]
+        fields = [(f.key, f.label, custom.options_of(f)) for f in custom.list_fields(self.db)]
+        return groups, fields
+
+    def _open_filters(self, choices: tuple[list[str], list[tuple[str, str, list[str]]]]) -> None:
+        groups, fields = choices
+
         def done(result: DirectoryQuery | None) -> None:
             if result is not None and result != self.query_spec:
                 self.apply_query(result)
@@ -489,9 +378,9 @@ class DirectoryScreen(Screen[None]):
 
     def targets(self) -> list[Row]:
         """The selected users, or the highlighted one when nothing is selected."""
-        if self.list.selected:
-            return list(self.list.selected.values())
-        current = self.list.current
+        if self.user_list.selected:
+            return list(self.user_list.selected.values())
+        current = self.user_list.current
         return [current] if current is not None else []
 
     def action_bulk(self, key: str) -> None:
@@ -508,14 +397,13 @@ class DirectoryScreen(Screen[None]):
             return
         self._confirm(action, rows)
 
-    @work(thread=True, exclusive=True, group="directory-groups", exit_on_error=False)
     def pick_group(self, rows: list[Row]) -> None:
-        try:
-            groups = [g.name for g, _n in access.list_groups(self.db)]
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error")
-            return
-        self.app.call_from_thread(self._pick_group, rows, groups)
+        self.run_store(
+            lambda: [g.name for g, _n in access.list_groups(self.db)],
+            lambda groups: self._pick_group(rows, groups),
+            group="directory-groups",
+            exclusive=True,
+        )
 
     def _pick_group(self, rows: list[Row], groups: list[str]) -> None:
         if not groups:
@@ -539,23 +427,33 @@ class DirectoryScreen(Screen[None]):
             if reason is not None:
                 self.run_bulk(action, acting, reason, group)
 
-        self.app.push_screen(ConfirmReason(title, detail, confirm_label=action.button), confirmed)
+        self.app.push_screen(ConfirmDialog(title, detail, confirm_label=action.button), confirmed)
 
-    @work(thread=True, exclusive=True, group="directory-bulk", exit_on_error=False)
     def run_bulk(self, action: BulkAction, rows: list[Row], reason: str, group: str | None) -> None:
+        self.run_store(
+            lambda: self._bulk(action, rows, reason, group),
+            lambda outcome: self._bulk_done(action, *outcome, group),
+            group="directory-bulk",
+            exclusive=True,
+        )
+
+    def _bulk(
+        self, action: BulkAction, rows: list[Row], reason: str, group: str | None
+    ) -> tuple[list[str], list[str], list[str]]:
+        """In the worker: act on each row; one failure does not stop the rest. Returns (done, notes, failed)."""
         done: list[str] = []
         notes: list[str] = []
         failed: list[str] = []
         for i, row in enumerate(rows, 1):
             if i == 1 or i % 25 == 0:
-                self.app.call_from_thread(self._progress, f"{action.past.lower()} {i - 1:,}/{len(rows):,}…")
+                self.from_worker(self._progress, f"{action.past.lower()} {i - 1:,}/{len(rows):,}…")
             try:
-                note = action.run(self.db, self.app.actor, row, reason, group)  # type: ignore[attr-defined]
+                note = action.run(self.db, self.actor, row, reason, group)
             except Exception as exc:
-                failed.append(f"{row_label(row)}: {error_text(exc)}")
+                failed.append(f"{login_name(row)}: {error_text(exc)}")
                 continue
-            (notes if note else done).append(f"{row_label(row)}: {note}" if note else row_label(row))
-        self.app.call_from_thread(self._bulk_done, action, done, notes, failed, group)
+            (notes if note else done).append(f"{login_name(row)}: {note}" if note else login_name(row))
+        return done, notes, failed
 
     def _progress(self, text: str) -> None:
         self.busy = text
@@ -571,247 +469,6 @@ class DirectoryScreen(Screen[None]):
             message += f" Unchanged: {len(notes):,} ({'; '.join(notes[:5])}{'…' if len(notes) > 5 else ''})."
         if failed:
             message += f" Failed: {len(failed):,} — {'; '.join(failed[:5])}{'…' if len(failed) > 5 else ''}"
-        self.notify(message, severity="error" if failed else "information", timeout=8 if failed else 5, markup=False)
-        self.list.clear_selection()
+        self.say(message, severity="error" if failed else "information", timeout=8 if failed else 5)
+        self.user_list.clear_selection()
         self.action_refresh()
-
-
-class GroupPicker(ModalScreen[str | None]):
-    """Choose the group to add the selected users to."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = """
-    GroupPicker { align: center middle; }
-    GroupPicker > Vertical { width: 60; max-width: 100%; height: auto; border: thick $primary; padding: 1 2; background: $surface; }
-    GroupPicker Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    GroupPicker Button { margin-left: 2; }
-    """
-
-    def __init__(self, groups: list[str], count: int) -> None:
-        super().__init__()
-        self.groups = groups
-        self.count = count
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(f"Add {plural(self.count, 'user')} to which group?", style="bold"))
-            yield Select([(literal(g), g) for g in self.groups], prompt="Group", id="group-choice", allow_blank=False)
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Next", id="next", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#group-choice", Select).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "next":
-            value = self.query_one("#group-choice", Select).value
-            self.dismiss(value if isinstance(value, str) else None)
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-SIGNIN_CHOICES = [("Any", "any"), ("Never signed in", "never"), ("Dormant (no sign-in for N days)", "dormant")]
-
-
-class FilterScreen(ModalScreen[DirectoryQuery | None]):
-    """Narrow the directory: status, MFA, sign-in, group, custom field value; and the sort order."""
-
-    HELP = "Choose filters and the sort order. ctrl+s applies, ctrl+r resets everything, Esc cancels."
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "apply", "Apply"),
-        Binding("ctrl+r", "reset", "Reset filters"),
-    ]
-    DEFAULT_CSS = """
-    FilterScreen { align: center middle; }
-    FilterScreen > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-                              padding: 0 1; background: $surface; }
-    FilterScreen .filter-row { height: auto; }
-    FilterScreen > Vertical > Label { margin-bottom: 1; }
-    FilterScreen .filter-row > Label { width: 14; padding-right: 1; text-align: right; }
-    FilterScreen .filter-row > Select { width: 1fr; }
-    FilterScreen .filter-row > Input { width: 1fr; }
-    FilterScreen #filter-error { color: $error; height: auto; }
-    FilterScreen #filter-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    FilterScreen Button { margin-left: 1; min-width: 10; }
-    """
-
-    def __init__(self, query: DirectoryQuery, groups: list[str], fields: list[tuple[str, str, list[str]]]) -> None:
-        super().__init__()
-        self.query_spec = query
-        self.groups = groups
-        self.fields = fields
-
-    def compose(self) -> ComposeResult:
-        q = self.query_spec
-        signin = "never" if q.never_signed_in else ("dormant" if q.dormant_days is not None else "any")
-        mfa = "any" if q.mfa is None else ("on" if q.mfa else "off")
-        with Vertical():
-            yield Label(Text("Filter and sort users", style="bold"))
-            yield from self._row(
-                "Status",
-                Select(
-                    [
-                        ("Any", "any"),
-                        ("Active", "active"),
-                        ("Locked", "locked"),
-                        ("Disabled", "disabled"),
-                        ("Archived", "archived"),
-                    ],
-                    value=q.status or "any",
-                    allow_blank=False,
-                    compact=True,
-                    id="f-status",
-                ),
-            )
-            yield from self._row(
-                "MFA",
-                Select(
-                    [("Any", "any"), ("Enrolled", "on"), ("Not enrolled", "off")],
-                    value=mfa,
-                    allow_blank=False,
-                    compact=True,
-                    id="f-mfa",
-                ),
-            )
-            yield from self._row(
-                "Sign-in", Select(SIGNIN_CHOICES, value=signin, allow_blank=False, compact=True, id="f-signin")
-            )
-            yield from self._row(
-                "Dormant days",
-                Input(
-                    str(q.dormant_days or 90), compact=True, id="f-days", type="integer", disabled=signin != "dormant"
-                ),
-            )
-            yield from self._row(
-                "Group",
-                Select(
-                    [("Any", "")] + [(literal(g), g) for g in self.groups],
-                    value=q.group or "",
-                    allow_blank=False,
-                    compact=True,
-                    id="f-group",
-                ),
-            )
-            field_keys = [k for k, _l, _o in self.fields]
-            yield from self._row(
-                "Custom field",
-                Select(
-                    [("None", "")] + [(literal(f"{label} ({key})"), key) for key, label, _o in self.fields],
-                    value=q.field_key if q.field_key in field_keys else "",
-                    allow_blank=False,
-                    compact=True,
-                    id="f-field",
-                ),
-            )
-            yield from self._row(
-                "Field value", Input(q.field_value or "", compact=True, id="f-value", disabled=not q.field_key)
-            )
-            yield from self._row(
-                "Sort by",
-                Select(
-                    [(label.capitalize(), key) for key, label in SORT_LABELS.items()],
-                    value=q.sort,
-                    allow_blank=False,
-                    compact=True,
-                    id="f-sort",
-                ),
-            )
-            yield from self._row(
-                "Order",
-                Select(
-                    [("Ascending (A→Z, oldest first)", "asc"), ("Descending (Z→A, newest first)", "desc")],
-                    value="desc" if q.descending else "asc",
-                    allow_blank=False,
-                    compact=True,
-                    id="f-order",
-                ),
-            )
-            yield Label("", id="filter-error")
-            yield Label(Text("ctrl+s apply · ctrl+r reset · Esc cancel", style="dim"))
-            with Horizontal(id="filter-buttons"):
-                yield Button("Reset", id="reset")
-                yield Button("Cancel", id="cancel")
-                yield Button("Apply", id="apply", variant="primary")
-
-    def _row(self, label: str, control) -> ComposeResult:
-        with Horizontal(classes="filter-row"):
-            yield Label(label)
-            yield control
-
-    def on_mount(self) -> None:
-        self.query_one("#f-status", Select).focus()
-        self._update_value_hint()
-
-    def _update_value_hint(self) -> None:
-        key = self.query_one("#f-field", Select).value
-        options = next((o for k, _l, o in self.fields if k == key), [])
-        value = self.query_one("#f-value", Input)
-        value.placeholder = f"one of: {', '.join(options)}" if options else "exact value"
-
-    @on(Select.Changed, "#f-signin")
-    def _signin_changed(self, event: Select.Changed) -> None:
-        self.query_one("#f-days", Input).disabled = event.value != "dormant"
-
-    @on(Select.Changed, "#f-field")
-    def _field_changed(self, event: Select.Changed) -> None:
-        self.query_one("#f-value", Input).disabled = not event.value
-        self._update_value_hint()
-
-    def build(self) -> DirectoryQuery | None:
-        def value(selector: str) -> str:
-            v = self.query_one(selector, Select).value
-            return v if isinstance(v, str) else ""
-
-        error = self.query_one("#filter-error", Label)
-        status, mfa, signin = value("#f-status"), value("#f-mfa"), value("#f-signin")
-        days: int | None = None
-        if signin == "dormant":
-            raw = self.query_one("#f-days", Input).value.strip()
-            if not raw.isdigit() or int(raw) < 1:
-                error.update("Dormant days must be a whole number of days, 1 or more.")
-                self.query_one("#f-days", Input).focus()
-                return None
-            days = int(raw)
-        field_key = value("#f-field") or None
-        field_value = self.query_one("#f-value", Input).value.strip() if field_key else None
-        if field_key and not field_value:
-            error.update("Enter the custom field value to match (or choose no custom field).")
-            self.query_one("#f-value", Input).focus()
-            return None
-        return replace(
-            self.query_spec,
-            status=None if status == "any" else status,
-            mfa=None if mfa == "any" else mfa == "on",
-            never_signed_in=signin == "never",
-            dormant_days=days,
-            group=value("#f-group") or None,
-            field_key=field_key,
-            field_value=field_value,
-            sort=value("#f-sort") or "username",
-            descending=value("#f-order") == "desc",
-        )
-
-    def action_apply(self) -> None:
-        result = self.build()
-        if result is not None:
-            self.dismiss(result)
-
-    def action_reset(self) -> None:
-        self.dismiss(DirectoryQuery(search=self.query_spec.search))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_apply()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        {"apply": self.action_apply, "reset": self.action_reset, "cancel": self.action_cancel}[event.button.id]()

@@ -9,6 +9,7 @@ the admin console (tui.admin).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from functools import partial
 
 from textual import events
@@ -21,15 +22,15 @@ from store import Database, selfservice
 from store.auth import Attempt
 from store.selfservice import Me
 
-from .commands import SelfServiceCommands
+from ..widgets.commands import BindingCommands
+from ..widgets.help import show_help
 from .contacts import ContactsScreen
 from .forced_password import ForcedPasswordScreen
-from .help import HelpScreen
 from .history import HistoryScreen
-from .home import ProfileScreen
 from .identities import IdentitiesScreen
 from .mfa import MfaScreen
 from .password import PasswordScreen
+from .profile import ProfileScreen
 from .sessions import SessionsScreen
 from .signin import SignInScreen
 
@@ -52,7 +53,7 @@ class SelfServiceApp(App):
 
     CSS_PATH = "selfservice.tcss"
     TITLE = "Userdesk self-service"
-    COMMANDS = {SelfServiceCommands}  # replaces Textual's system commands (no screenshots, no theme editor)
+    COMMANDS = {BindingCommands}  # replaces Textual's system commands (no screenshots, no theme editor)
     BINDINGS = [
         Binding("f1", "help", "Help", tooltip="Show the keys of this screen and what each does", id="help"),
         Binding("ctrl+q", "quit", "Quit", tooltip="Sign out and close the console", priority=True, id="quit"),
@@ -190,10 +191,8 @@ class SelfServiceApp(App):
                 return
             verdict = None if live else "ended"
         if verdict is not None:
-            try:
+            with contextlib.suppress(RuntimeError):
                 self.call_from_thread(self._session_verdict, me, verdict)
-            except RuntimeError:
-                pass
 
     def _session_verdict(self, me: Me, verdict: str) -> None:
         if self.me is not me:
@@ -207,5 +206,4 @@ class SelfServiceApp(App):
     # ------------------------------------------------------------ help
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+        show_help(self)

@@ -1,41 +1,29 @@
-"""Shared pieces of the self-service screens: store calls in thread workers, the message line,
-and the signed-in frame (title bar, section list, footer)."""
+"""Shared pieces of the self-service screens: store calls (tui.common's, with a busy guard), the message
+line, and the signed-in frame (title bar, section list, footer)."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
-from store.errors import StoreError
 from store.selfservice import Me, SessionEnded
 
+from ..common.store_calls import StoreCalls, error_text
 from ..text import literal
 
 if TYPE_CHECKING:
     from .app import SelfServiceApp
 
-
-def fmt_when(ts: int | None, now: int) -> str:
-    """Compact UTC time for narrow tables: 'Nov 18 11:06' this year, else '2025-11-18'."""
-    if not ts:
-        return "never"
-    moment = datetime.fromtimestamp(ts, UTC)
-    if moment.year == datetime.fromtimestamp(now, UTC).year:
-        return moment.strftime("%b %d %H:%M")
-    return moment.strftime("%Y-%m-%d")
-
-
-UNEXPECTED = "Something went wrong ({name}). Try again; if it keeps happening, tell your administrator."
 
 # Signed-in sections: (id, key, label, help line)
 SECTIONS: tuple[tuple[str, str, str, str], ...] = (
@@ -49,18 +37,16 @@ SECTIONS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-class StoreCalls:
-    """Mixin for screens: run a store function in a thread worker, then handle the result on the UI thread.
-
-    StoreError messages are shown on the screen's message line; SessionEnded signs the console out.
-    """
+class SelfServiceCalls(StoreCalls):
+    """Mixin for self-service screens: `call_store` (one call at a time, "Working…" on the message line),
+    errors on the message line in words for end users, and a revoked or expired session signs out."""
 
     _busy: bool = False
     _message_kind: str = ""
 
     @property
     def ss_app(self) -> SelfServiceApp:
-        return self.app  # type: ignore[attr-defined,return-value]
+        return cast("SelfServiceApp", self.app)
 
     @property
     def me(self) -> Me:
@@ -73,67 +59,67 @@ class StoreCalls:
         self,
         fn: Callable[..., Any],
         *args: Any,
-        done: Callable[[Any], None] | None = None,
-        failed: Callable[[StoreError], None] | None = None,
+        done: Callable[[Any], Any] | None = None,
+        failed: Callable[[BaseException], Any] | None = None,
         busy: str = "Working\u2026",
         **kwargs: Any,
     ) -> bool:
-        """Start fn(*args, **kwargs) in a thread; returns False (and does nothing) while a call is running."""
+        """Start fn(*args, **kwargs) with `run_store`; returns False (and does nothing) while a call is running."""
         if self._busy:
             return False
         self._busy = True
         if busy:
             self.show_message(busy, "busy")
-        app = self.app  # type: ignore[attr-defined]
-
-        def job() -> None:
-            try:
-                outcome: tuple[str, Any] = ("ok", fn(*args, **kwargs))
-            except SessionEnded as exc:
-                outcome = ("ended", exc)
-            except StoreError as exc:
-                outcome = ("error", exc)
-            except Exception as exc:  # never a traceback in the UI
-                app.log.error(f"self-service store call failed: {exc!r}")
-                outcome = ("error", StoreError(UNEXPECTED.format(name=type(exc).__name__)))
-            try:
-                app.call_from_thread(self._finish_call, outcome, done, failed)
-            except RuntimeError:
-                pass  # the app is closing
-
-        self.run_worker(job, thread=True, group="store", exit_on_error=False)  # type: ignore[attr-defined]
+        self.run_store(
+            partial(fn, *args, **kwargs), self._settled(done), failed=self._settled(failed or self.show_error)
+        )
         return True
 
-    async def _finish_call(
-        self, outcome: tuple[str, Any], done: Callable[[Any], Any] | None, failed: Callable[[StoreError], Any] | None
-    ) -> None:
-        self._busy = False
-        kind, value = outcome
-        if kind == "ended":
-            self.ss_app.session_ended()
-            return
-        if self._message_kind == "busy":
-            self.show_message("")
-        try:
-            if kind == "error":
-                result = (failed or self.show_error)(value)
-            else:
-                result = done(value) if done is not None else None
-            if inspect.isawaitable(result):
-                await result
-        except Exception as exc:  # a bug in a screen: report it, never show a traceback
-            self.ss_app.ui_errors.append(exc)
-            self.ss_app.log.error(f"self-service screen error: {exc!r}")
-            self.show_error(UNEXPECTED.format(name=type(exc).__name__))
+    def _settled(self, callback: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+        """The call is over: clear the busy state and its message, then run `callback`."""
 
-    def show_error(self, error: StoreError | str) -> None:
-        self.show_message(str(error), "error")
+        def handler(value: Any) -> Any:
+            self._busy = False
+            if self._message_kind == "busy":
+                self.show_message("")
+            return callback(value) if callback is not None else None
+
+        return handler
+
+    def session_ended(self) -> None:
+        self._busy = False
+        self.ss_app.session_ended()
+
+    def ui_failed(self, exc: Exception) -> None:
+        self.ss_app.ui_errors.append(exc)  # tests assert there are none
+        self.app.log.error(f"self-service screen error: {exc!r}")
+        self.show_error(exc)
+
+    def submitted_password(self, event: Input.Submitted, then: Callable[[], object]) -> None:
+        """Enter in #new moves on to #repeat; Enter anywhere else runs `then`."""
+        event.stop()
+        if event.input.id == "new":
+            self.query_one("#repeat", Input).focus()
+        else:
+            then()
+
+    def new_password(self) -> str | None:
+        """The password typed in #new when #repeat matches it; else says so, focuses #repeat and returns None."""
+        new = self.query_one("#new", Input).value
+        if new != self.query_one("#repeat", Input).value:
+            self.show_error("The two new passwords differ. Type the same password twice.")
+            self.query_one("#repeat", Input).focus()
+            return None
+        return new
+
+    def show_error(self, error: BaseException | str) -> None:
+        self.show_message(error if isinstance(error, str) else error_text(error, detail=False), "error")
 
     def show_message(self, text: str, kind: str = "info") -> None:
         """The message line: user-facing text, rendered literally."""
         try:
-            line = self.query_one("#message", Static)  # type: ignore[attr-defined]
-        except Exception:
+            line = self.query_one("#message", Static)
+        except NoMatches:
             return
         self._message_kind = kind if text else ""
         line.set_classes(kind)
@@ -158,11 +144,11 @@ def reveal_inputs(screen: Screen, *ids: str) -> bool:
     return shown
 
 
-class SelfServiceScreen(StoreCalls, Screen):
+class SelfServiceScreen(SelfServiceCalls, Screen):
     """A full screen of the self-service console."""
 
 
-class SelfServiceModal(StoreCalls, ModalScreen):
+class SelfServiceModal(SelfServiceCalls, ModalScreen):
     """A dialog of the self-service console (app keys do not reach through a modal: list MODAL_HELP last)."""
 
 

@@ -16,7 +16,7 @@ from .password import policy_hint
 
 class ForcedPasswordScreen(SelfServiceScreen):
     HELP_TITLE = "Choose a new password"
-    HELP_TEXT = "Your administrator set a temporary password. Choose your own before doing anything else."
+    HELP = "Your administrator set a temporary password. Choose your own before doing anything else."
     BINDINGS = [
         Binding("ctrl+s", "change", "Save password", tooltip="Set the new password and continue", id="save-password"),
         Binding("ctrl+r", "reveal", "Show passwords", tooltip="Show or hide what you type", id="reveal"),
@@ -42,17 +42,11 @@ class ForcedPasswordScreen(SelfServiceScreen):
         self.query_one("#new", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "new":
-            self.query_one("#repeat", Input).focus()
-        else:
-            self.action_change()
+        self.submitted_password(event, self.action_change)
 
     def action_change(self) -> None:
-        new = self.query_one("#new", Input).value
-        if new != self.query_one("#repeat", Input).value:
-            self.show_error("The two new passwords differ. Type the same password twice.")
-            self.query_one("#repeat", Input).focus()
+        new = self.new_password()
+        if new is None:
             return
         self.call_store(
             selfservice.change_forced_password,

@@ -12,7 +12,7 @@ from textual.containers import Center, Vertical
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from store import selfservice
-from store.errors import AuthFailed, StoreError
+from store.errors import AuthFailed
 
 from .base import SelfServiceScreen, message_line, reveal_inputs
 from .password import policy_hint
@@ -20,7 +20,7 @@ from .password import policy_hint
 
 class ForgotPasswordScreen(SelfServiceScreen):
     HELP_TITLE = "Forgot password"
-    HELP_TEXT = (
+    HELP = (
         "We send a code to the verified email or phone of your account; with it you choose a new password. "
         "An authenticator app, if you have one, is still needed to sign in."
     )
@@ -49,14 +49,10 @@ class ForgotPasswordScreen(SelfServiceScreen):
                     )
                     yield Input(self.identifier, id="identifier", max_length=255)
                 with Vertical(id="step-code"):
-                    yield Static(
-                        selfservice.RESET_SENT.format(minutes=policy.code_ttl_minutes), classes="card-text"
-                    )
+                    yield Static(selfservice.RESET_SENT.format(minutes=policy.code_ttl_minutes), classes="card-text")
                     yield Input(id="code", placeholder="6-digit code", max_length=7, restrict=r"[0-9 ]*")
                 with Vertical(id="step-password"):
-                    yield Static(
-                        "Code accepted. Choose a new password. " + policy_hint(policy), classes="card-text"
-                    )
+                    yield Static("Code accepted. Choose a new password. " + policy_hint(policy), classes="card-text")
                     yield Static("New password", classes="input-label")
                     yield Input(id="new", password=True, max_length=1024)
                     yield Static("New password again", classes="input-label")
@@ -84,11 +80,7 @@ class ForgotPasswordScreen(SelfServiceScreen):
         return True
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "new":
-            self.query_one("#repeat", Input).focus()
-        else:
-            self.action_next()
+        self.submitted_password(event, self.action_next)
 
     def action_next(self) -> None:
         step = self.step
@@ -148,14 +140,14 @@ class ForgotPasswordScreen(SelfServiceScreen):
             busy="Checking\u2026",
         )
 
-    def _code_failed(self, error: StoreError) -> None:
+    def _code_failed(self, error: BaseException) -> None:
         code = self.query_one("#code", Input)
         code.value = ""
         code.focus()
         self.show_error(
             "That code is not valid. Check it, or ask for a new one (ctrl+n)."
             if isinstance(error, AuthFailed)
-            else str(error)
+            else error
         )
 
     def _verified(self, grant: selfservice.ResetGrant) -> None:
@@ -163,12 +155,8 @@ class ForgotPasswordScreen(SelfServiceScreen):
         self._go("step-password", "#new")
 
     def _set_password(self) -> None:
-        new = self.query_one("#new", Input).value
-        if new != self.query_one("#repeat", Input).value:
-            self.show_error("The two new passwords differ. Type the same password twice.")
-            self.query_one("#repeat", Input).focus()
-            return
-        if self.grant is None:
+        new = self.new_password()
+        if new is None or self.grant is None:
             return
         self.call_store(
             selfservice.reset_password, self.ss_app.db, self.grant, new, done=self._done, busy="Saving\u2026"

@@ -12,8 +12,9 @@ from textual.widgets import DataTable, Static
 from store import selfservice
 from store.history import HistoryRow
 
-from ..text import literal
-from .base import AccountScreen, account_bindings, fmt_when
+from ..text import fmt_when, literal
+from ..widgets.record_table import RecordTable
+from .base import AccountScreen, account_bindings
 
 PAGE = 50
 METHODS = {
@@ -29,7 +30,7 @@ class HistoryScreen(AccountScreen):
     SECTION = "history"
     TITLE_TEXT = "Sign-in history"
     HELP_TITLE = "Sign-in history"
-    HELP_TEXT = (
+    HELP = (
         "Every attempt to sign in to your account, including failed ones and re-checks of your identity. "
         "If you see attempts you did not make, change your password and tell your administrator."
     )
@@ -47,7 +48,7 @@ class HistoryScreen(AccountScreen):
 
     def compose_body(self) -> Iterator[Widget]:
         yield Static("", id="history-title", classes="section-title")
-        table: DataTable = DataTable(id="history", cursor_type="row")
+        table = RecordTable(id="history")
         table.add_columns("When (UTC)", "Result", "App", "From")
         yield table
 

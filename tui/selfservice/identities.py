@@ -13,15 +13,17 @@ from store import selfservice
 from store.access import Decision
 
 from ..text import fmt_time, literal
+from ..widgets.confirm import ConfirmDialog
+from ..widgets.record_table import RecordTable
 from .base import AccountScreen, account_bindings
-from .dialogs import YesNoScreen, with_fresh_verification
+from .step_up import with_fresh_verification
 
 
 class IdentitiesScreen(AccountScreen):
     SECTION = "apps"
     TITLE_TEXT = "Apps & linked accounts"
     HELP_TITLE = "Apps and linked accounts"
-    HELP_TEXT = (
+    HELP = (
         "Linked accounts are outside identities (e.g. a company login) tied to yours. The apps list says "
         "where you may sign in, and why."
     )
@@ -37,11 +39,11 @@ class IdentitiesScreen(AccountScreen):
 
     def compose_body(self) -> Iterator[Widget]:
         yield Static("Linked accounts", classes="section-title")
-        identities: DataTable = DataTable(id="identities", cursor_type="row")
+        identities = RecordTable(id="identities")
         identities.add_columns("Provider", "Account id", "Linked (UTC)")
         yield identities
         yield Static("Apps you may use", classes="section-title")
-        apps: DataTable = DataTable(id="apps", cursor_type="row")
+        apps = RecordTable(id="apps")
         apps.add_columns("App", "Access", "Why")
         yield apps
 
@@ -86,11 +88,12 @@ class IdentitiesScreen(AccountScreen):
             return
         provider = self.providers[table.cursor_row]
         self.app.push_screen(
-            YesNoScreen(
+            ConfirmDialog(
                 f"Unlink your {provider} account?",
                 "You will no longer be able to sign in with it.",
-                yes="Unlink",
-                no="Keep",
+                confirm_label="Unlink",
+                cancel_label="Keep",
+                ask_reason=False,
             ),
             lambda yes: (
                 with_fresh_verification(
@@ -99,7 +102,7 @@ class IdentitiesScreen(AccountScreen):
                     lambda: self._unlink(provider),
                     password_will_do=True,
                 )
-                if yes
+                if yes is not None
                 else None
             ),
         )

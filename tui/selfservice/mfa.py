@@ -7,34 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Static
 
 from store import selfservice
 
-from ..text import literal
-from ..widgets.qr import QrCode
-from .base import AccountScreen, SelfServiceScreen, account_bindings, message_line
-from .dialogs import YesNoScreen, with_fresh_verification
-
-
-def grouped(secret: str) -> str:
-    """The secret in groups of four, four groups a line (easy to type into an app by hand)."""
-    groups = [secret[i : i + 4] for i in range(0, len(secret), 4)]
-    return "\n".join(" ".join(groups[i : i + 4]) for i in range(0, len(groups), 4))
+from ..widgets.confirm import ConfirmDialog
+from .base import AccountScreen, account_bindings
+from .recovery_codes import RecoveryCodesScreen
+from .step_up import with_fresh_verification
+from .totp_setup import TotpSetupScreen
 
 
 class MfaScreen(AccountScreen):
     SECTION = "mfa"
     TITLE_TEXT = "Two-step sign-in"
     HELP_TITLE = "Two-step sign-in"
-    HELP_TEXT = (
+    HELP = (
         "With an authenticator app you sign in with its 6-digit code; without one, we send you a code. "
         "Recovery codes let you in if you lose your phone."
     )
@@ -116,16 +107,17 @@ class MfaScreen(AccountScreen):
         )
 
     def action_unbind(self) -> None:
-        def confirmed(yes: bool | None) -> None:
-            if yes:
+        def confirmed(yes: str | None) -> None:
+            if yes is not None:
                 with_fresh_verification(self, "You are about to remove your authenticator app.", self._unbind)
 
         self.app.push_screen(
-            YesNoScreen(
+            ConfirmDialog(
                 "Remove your authenticator app?",
                 "You will then sign in with a code sent to your email or phone, and your recovery codes stop working.",
-                yes="Remove it",
-                no="Keep it",
+                confirm_label="Remove it",
+                cancel_label="Keep it",
+                ask_reason=False,
             ),
             confirmed,
         )
@@ -148,127 +140,3 @@ class MfaScreen(AccountScreen):
             busy="Making codes\u2026",
             done=lambda codes: self.app.push_screen(RecoveryCodesScreen(codes), lambda _: self.load()),
         )
-
-
-class TotpSetupScreen(SelfServiceScreen):
-    """Scan the QR code (or type the secret), then confirm with one code from the app."""
-
-    HELP_TITLE = "Set up an authenticator app"
-    HELP_TEXT = (
-        "Scan the QR code with your authenticator app, or add the account by hand with the secret. "
-        "Then type the 6-digit code the app shows."
-    )
-    BINDINGS = [
-        Binding(
-            "ctrl+s",
-            "confirm",
-            "Confirm code",
-            tooltip="Check the app's code and turn the authenticator on",
-            id="confirm-totp",
-        ),
-        Binding("escape", "cancel", "Cancel", tooltip="Stop without turning the authenticator on", id="cancel-totp"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.enrolment = None
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="totp-frame"):
-            yield Vertical(id="qr-slot")
-            with Vertical(id="totp-side"):
-                yield Static(Text("Set up an authenticator app", style="bold"), classes="section-title")
-                yield Static("1. In the app, add an account and scan the QR code.", classes="totp-step")
-                yield Static("", id="totp-secret")
-                yield Static("2. Type the 6-digit code it shows:", classes="totp-step")
-                yield Input(id="totp-code", placeholder="6-digit code", max_length=7, restrict=r"[0-9 ]*", compact=True)
-                yield message_line()
-                yield Static("", id="totp-uri")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.call_store(selfservice.begin_totp, self.ss_app.db, self.me, done=self._show, busy="Preparing\u2026")
-
-    def _show(self, enrolment) -> None:  # type: ignore[no-untyped-def]
-        self.enrolment = enrolment
-        self.query_one("#qr-slot", Vertical).mount(QrCode(enrolment.uri, id="qr"))
-        secret = Text("No camera? Enter this secret:\n", style="dim")
-        secret.append(grouped(enrolment.secret), style="bold")
-        self.query_one("#totp-secret", Static).update(secret)
-        uri = Text("Setup link (otpauth):\n", style="dim")
-        uri.append(literal(enrolment.uri))
-        self.query_one("#totp-uri", Static).update(uri)
-        self.query_one("#totp-code", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_confirm()
-
-    def action_confirm(self) -> None:
-        code = self.query_one("#totp-code", Input).value.strip()
-        if self.enrolment is None:
-            return
-        if not code:
-            self.show_error("Type the 6-digit code your app shows.")
-            return
-        self.call_store(
-            selfservice.confirm_totp,
-            self.ss_app.db,
-            self.me,
-            code,
-            done=self._confirmed,
-            failed=self._failed,
-            busy="Checking\u2026",
-        )
-
-    def _failed(self, error: Exception) -> None:
-        self.show_error(error)  # type: ignore[arg-type]
-        code = self.query_one("#totp-code", Input)
-        code.value = ""
-        code.focus()
-
-    def _confirmed(self, codes: list[str]) -> None:
-        self.app.push_screen(RecoveryCodesScreen(codes, first=True), lambda _: self.dismiss(True))
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-
-class RecoveryCodesScreen(ModalScreen[None]):
-    """The recovery codes, shown once."""
-
-    BINDINGS = [
-        Binding(
-            "enter", "done", "I have saved them", tooltip="Close; these codes are not shown again", id="codes-saved"
-        )
-    ]
-
-    def __init__(self, codes: list[str], *, first: bool = False) -> None:
-        super().__init__()
-        self.codes = codes
-        self.first = first
-
-    def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 3))
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
-        half = (len(self.codes) + 1) // 2
-        for left, right in zip(self.codes[:half], self.codes[half:] + [""]):
-            table.add_row(left, right)
-        with Vertical(classes="dialog", id="codes-dialog"):
-            title = "Authenticator on. Your recovery codes:" if self.first else "Your new recovery codes:"
-            yield Static(Text(title, style="bold"))
-            yield Static(table, id="recovery-codes")
-            yield Static(
-                "Write them down or store them in a password manager now: they are shown only this once. "
-                "Each one signs you in once if you lose your phone."
-                + ("" if self.first else " Your old codes no longer work."),
-                classes="dialog-detail",
-            )
-            keys = Text()
-            keys.append(" Enter ", style="bold reverse")
-            keys.append(" I have saved them")
-            yield Static(keys, classes="dialog-keys")
-
-    def action_done(self) -> None:
-        self.dismiss(None)

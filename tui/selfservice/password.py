@@ -12,8 +12,8 @@ from textual.widgets import Input, Static
 from store import selfservice
 from store.config import Policy
 
+from ..widgets.confirm import ConfirmDialog
 from .base import AccountScreen, account_bindings, field_row, reveal_inputs
-from .dialogs import YesNoScreen
 
 
 def policy_hint(policy: Policy) -> str:
@@ -27,7 +27,7 @@ class PasswordScreen(AccountScreen):
     SECTION = "password"
     TITLE_TEXT = "Password"
     HELP_TITLE = "Change password"
-    HELP_TEXT = "Enter your current password, then the new one twice."
+    HELP = "Enter your current password, then the new one twice."
     BINDINGS = [
         Binding(
             "ctrl+s",
@@ -60,14 +60,12 @@ class PasswordScreen(AccountScreen):
 
     def action_change(self) -> None:
         current = self.query_one("#current", Input).value
-        new = self.query_one("#new", Input).value
         if not current:
             self.show_error("Enter your current password.")
             self.query_one("#current", Input).focus()
             return
-        if new != self.query_one("#repeat", Input).value:
-            self.show_error("The two new passwords differ. Type the same password twice.")
-            self.query_one("#repeat", Input).focus()
+        new = self.new_password()
+        if new is None:
             return
         self.call_store(
             selfservice.change_password,
@@ -80,8 +78,8 @@ class PasswordScreen(AccountScreen):
             busy="Checking\u2026",
         )
 
-    def _failed(self, error: Exception) -> None:
-        self.show_error(error)  # type: ignore[arg-type]
+    def _failed(self, error: BaseException) -> None:
+        self.show_error(error)
         field = getattr(error, "field", None)
         self.query_one("#current" if field == "current" else "#new", Input).focus()
 
@@ -95,18 +93,19 @@ class PasswordScreen(AccountScreen):
             return
         noun, pronoun = ("session", "it") if others == 1 else ("sessions", "them")
         self.app.push_screen(
-            YesNoScreen(
+            ConfirmDialog(
                 "Password changed.",
                 f"You are still signed in elsewhere ({others} other {noun}). Sign "
                 f"{pronoun} out now? Do this if someone else may know your old password.",
-                yes=f"Sign out the other {noun}",
-                no=f"Keep {pronoun}",
+                confirm_label=f"Sign out the other {noun}",
+                cancel_label=f"Keep {pronoun}",
+                ask_reason=False,
             ),
             self._answer,
         )
 
-    def _answer(self, end_them: bool | None) -> None:
-        if end_them:
+    def _answer(self, end_them: str | None) -> None:
+        if end_them is not None:
             self.call_store(
                 selfservice.end_other_sessions,
                 self.ss_app.db,

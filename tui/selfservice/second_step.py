@@ -9,7 +9,7 @@ from textual.containers import Center, Vertical
 from textual.widgets import Footer, Input, Static
 
 from store import selfservice
-from store.errors import AuthFailed, StoreError
+from store.errors import AuthFailed
 
 from ..text import literal
 from .base import SelfServiceScreen, message_line
@@ -17,7 +17,7 @@ from .base import SelfServiceScreen, message_line
 
 class SecondStepScreen(SelfServiceScreen):
     HELP_TITLE = "Second step"
-    HELP_TEXT = "Your password was accepted; now prove it's you with a second factor. Codes work once and expire."
+    HELP = "Your password was accepted; now prove it's you with a second factor. Codes work once and expire."
     BINDINGS = [
         Binding("ctrl+s", "verify", "Verify", tooltip="Check the code and sign in", id="verify"),
         Binding(
@@ -93,11 +93,11 @@ class SecondStepScreen(SelfServiceScreen):
             busy="Checking\u2026",
         )
 
-    def _failed(self, error: StoreError) -> None:
+    def _failed(self, error: BaseException) -> None:
         code = self.query_one("#code", Input)
         code.value = ""
         code.focus()
-        self.show_error(AuthFailed.MESSAGE if isinstance(error, AuthFailed) else str(error))
+        self.show_error(AuthFailed.MESSAGE if isinstance(error, AuthFailed) else error)
 
     def action_toggle_recovery(self) -> None:
         self.recovery = not self.recovery

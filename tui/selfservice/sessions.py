@@ -12,16 +12,18 @@ from textual.widgets import DataTable, Static
 from store import selfservice
 from store.sessions import SessionView
 
-from ..text import fmt_ago, fmt_time, literal
-from .base import AccountScreen, account_bindings, fmt_when
-from .dialogs import YesNoScreen, with_fresh_verification
+from ..text import fmt_ago, fmt_time, fmt_when, literal
+from ..widgets.confirm import ConfirmDialog
+from ..widgets.record_table import RecordTable
+from .base import AccountScreen, account_bindings
+from .step_up import with_fresh_verification
 
 
 class SessionsScreen(AccountScreen):
     SECTION = "sessions"
     TITLE_TEXT = "Sessions"
     HELP_TITLE = "Your sessions"
-    HELP_TEXT = "Each line is a place where you are signed in. Sign out the ones you do not recognise."
+    HELP = "Each line is a place where you are signed in. Sign out the ones you do not recognise."
     BINDINGS = [
         Binding("x", "end", "Sign out session", tooltip="Sign out the selected session", id="end-session"),
         Binding(
@@ -41,7 +43,7 @@ class SessionsScreen(AccountScreen):
 
     def compose_body(self) -> Iterator[Widget]:
         yield Static("Where you are signed in", classes="section-title")
-        table: DataTable = DataTable(id="sessions", cursor_type="row")
+        table = RecordTable(id="sessions")
         table.add_columns("", "Since (UTC)", "Active", "App", "From")
         yield table
 
@@ -90,15 +92,16 @@ class SessionsScreen(AccountScreen):
             return
         where = f"{view.app or 'an app'} from {view.ip or 'this computer'}"
         self.app.push_screen(
-            YesNoScreen(
+            ConfirmDialog(
                 "Sign out this session?",
                 f"Session on {where}, signed in {fmt_time(view.created_at)} UTC.",
-                yes="Sign it out",
-                no="Keep it",
+                confirm_label="Sign it out",
+                cancel_label="Keep it",
+                ask_reason=False,
             ),
             lambda yes: (
                 self._verified(f"You are about to sign out a session on {where}.", lambda: self._end(view.sid))
-                if yes
+                if yes is not None
                 else None
             ),
         )
@@ -118,15 +121,16 @@ class SessionsScreen(AccountScreen):
             self.show_message("You are not signed in anywhere else.")
             return
         self.app.push_screen(
-            YesNoScreen(
+            ConfirmDialog(
                 f"Sign out your {others} other session(s)?",
                 "This console stays signed in.",
-                yes="Sign them out",
-                no="Keep them",
+                confirm_label="Sign them out",
+                cancel_label="Keep them",
+                ask_reason=False,
             ),
             lambda yes: (
                 self._verified(f"You are about to sign out {others} other session(s).", self._end_others)
-                if yes
+                if yes is not None
                 else None
             ),
         )

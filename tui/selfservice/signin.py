@@ -9,14 +9,14 @@ from textual.containers import Center, Vertical
 from textual.widgets import Footer, Input, Static
 
 from store import selfservice
-from store.errors import AuthFailed, StoreError
+from store.errors import AuthFailed
 
 from .base import SelfServiceScreen, message_line, reveal_inputs
 
 
 class SignInScreen(SelfServiceScreen):
     HELP_TITLE = "Sign in"
-    HELP_TEXT = (
+    HELP = (
         "Sign in with your username, email address or phone number and your password. "
         "A second step follows: a code from your authenticator app, or a code we send to your verified "
         "email or phone. Without either, sign-in here is not possible: ask your administrator."
@@ -83,11 +83,11 @@ class SignInScreen(SelfServiceScreen):
         self.query_one("#password", Input).value = ""
         self.app.push_screen(SecondStepScreen(challenge))
 
-    def _failed(self, error: StoreError) -> None:
+    def _failed(self, error: BaseException) -> None:
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
-        self.show_error(AuthFailed.MESSAGE if isinstance(error, AuthFailed) else str(error))
+        self.show_error(AuthFailed.MESSAGE if isinstance(error, AuthFailed) else error)
 
     def action_reveal(self) -> None:
         reveal_inputs(self, "password")

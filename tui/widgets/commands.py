@@ -1,8 +1,8 @@
 """Command palette entries for every key binding of the current screen, so each action has one automatically.
 
-Generic (no admin imports). Add `BindingCommands` to an App's COMMANDS:
+Generic (no console imports); both consoles use it. Add `BindingCommands` to an App's COMMANDS:
 
-    COMMANDS = App.COMMANDS | {BindingCommands}
+    COMMANDS = App.COMMANDS | {BindingCommands}   # or {BindingCommands} alone: only the screen's keys
 """
 
 from __future__ import annotations
@@ -56,15 +56,18 @@ def command_help(entry: HelpEntry) -> str:
     return f"{entry.group} · key: {entry.key_text}" + (f" · {extra}" if extra else "")
 
 
+def palette_entries(screen: Screen) -> list[HelpEntry]:
+    """What the palette offers on `screen`: exactly its enabled keys (never more than the keys reach), minus
+    moving around. The screen's own actions first, then its widgets', then the app's."""
+    entries = [e for e in collect_bindings(screen) if e.enabled and e.action.rpartition(".")[2] not in NAVIGATION]
+    return sorted(entries, key=lambda e: 0 if isinstance(e.node, Screen) else 2 if isinstance(e.node, App) else 1)
+
+
 class BindingCommands(Provider):
     """Offers each described binding of the screen (and its widgets and the app) as a palette command."""
 
     def _entries(self) -> list[HelpEntry]:
-        entries = [
-            e for e in collect_bindings(self.screen) if e.enabled and e.action.rpartition(".")[2] not in NAVIGATION
-        ]
-        # The screen's own actions first, then its widgets', then the app's.
-        return sorted(entries, key=lambda e: 0 if isinstance(e.node, Screen) else 2 if isinstance(e.node, App) else 1)
+        return palette_entries(self.screen)
 
     async def _run(self, node: DOMNode, action: str) -> None:
         await self.app.run_action(action, node)

@@ -1,4 +1,8 @@
-"""A confirmation dialog that asks for a reason. Esc or Cancel never does anything."""
+"""The one confirmation dialog of both consoles. Esc or Cancel never does anything.
+
+Admin changes ask for a reason (recorded in the audit log); the self-service console asks a plain
+yes/no question (`ask_reason=False`), answered with y or n or the buttons.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,21 @@ from textual.widgets import Button, Input, Label, Static
 from ..text import literal, literal_lines
 
 
-class ConfirmReason(ModalScreen[str | None]):
-    """Dismisses with the reason (possibly '') on confirm, None on cancel."""
+class ConfirmDialog(ModalScreen[str | None]):
+    """Dismisses with the reason on confirm ('' when none was asked or given), None on cancel."""
 
     DEFAULT_CSS = """
-    ConfirmReason { align: center middle; }
-    ConfirmReason > Vertical { width: 70; max-width: 100%; height: auto; border: thick $warning; padding: 1 2; background: $surface; }
-    ConfirmReason #confirm-detail { margin-bottom: 1; max-height: 10; overflow-y: auto; }
-    ConfirmReason Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmReason Button { margin-left: 2; }
+    ConfirmDialog { align: center middle; }
+    ConfirmDialog > Vertical { width: 70; max-width: 100%; height: auto; border: thick $warning; padding: 1 2; background: $surface; }
+    ConfirmDialog #confirm-detail { margin-bottom: 1; max-height: 10; overflow-y: auto; }
+    ConfirmDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmDialog Button { margin-left: 2; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("y", "answer(True)", "Yes", tooltip="Answer yes"),
+        Binding("n", "answer(False)", "No", tooltip="Answer no (Esc too)"),
+    ]
 
     def __init__(
         self,
@@ -29,6 +37,8 @@ class ConfirmReason(ModalScreen[str | None]):
         detail: str = "",
         *,
         confirm_label: str = "Confirm",
+        cancel_label: str = "Cancel",
+        ask_reason: bool = True,
         reason_required: bool = True,
         destructive: bool = True,
     ) -> None:
@@ -36,7 +46,9 @@ class ConfirmReason(ModalScreen[str | None]):
         self.title_text = title
         self.detail = detail
         self.confirm_label = confirm_label
-        self.reason_required = reason_required
+        self.cancel_label = cancel_label
+        self.ask_reason = ask_reason
+        self.reason_required = ask_reason and reason_required
         self.destructive = destructive
 
     def compose(self) -> ComposeResult:
@@ -44,19 +56,30 @@ class ConfirmReason(ModalScreen[str | None]):
             yield Label(literal(self.title_text, "bold"))
             if self.detail:
                 yield Static(literal_lines(self.detail), id="confirm-detail")
-            yield Input(
-                placeholder="Reason (recorded in the audit log)" + ("" if self.reason_required else " - optional"),
-                id="confirm-reason",
-            )
-            yield Label("", id="confirm-error")
+            if self.ask_reason:
+                yield Input(
+                    placeholder="Reason (recorded in the audit log)" + ("" if self.reason_required else " - optional"),
+                    id="confirm-reason",
+                )
+                yield Label("", id="confirm-error")
             with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button(self.confirm_label, id="confirm", variant="error" if self.destructive else "primary")
+                cancel, confirm = self.cancel_label, self.confirm_label
+                if not self.ask_reason:
+                    cancel, confirm = f"{cancel} (n)", f"{confirm} (y)"
+                yield Button(cancel, id="cancel")
+                yield Button(confirm, id="confirm", variant="error" if self.destructive else "primary")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-reason", Input).focus()
+        if self.ask_reason:
+            self.query_one("#confirm-reason", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "answer" or not self.ask_reason  # y and n answer only when there is nothing to type
 
     def _confirm(self) -> None:
+        if not self.ask_reason:
+            self.dismiss("")
+            return
         reason = self.query_one("#confirm-reason", Input).value.strip()
         if self.reason_required and not reason:
             self.query_one("#confirm-error", Label).update("A reason is required.")
@@ -71,6 +94,12 @@ class ConfirmReason(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "confirm":
+            self._confirm()
+        else:
+            self.dismiss(None)
+
+    def action_answer(self, yes: bool) -> None:
+        if yes:
             self._confirm()
         else:
             self.dismiss(None)

@@ -1,8 +1,10 @@
-"""F1 help generated from the bindings in force: the app's, the screen's and its widgets'.
+"""F1 help generated from the bindings in force: the app's, the screen's and its widgets'. Both consoles use it.
 
-Generic on purpose (no admin imports): any Textual screen gets a help page for free. A screen may set
-`HELP` (a short intro, plain text) and widgets may set `HELP_GROUP` (a heading; it also makes their
-bindings listed when they are not focused). `collect_bindings` is shared with the command palette.
+Generic on purpose (no console imports): any Textual screen gets a help page for free. A screen may set
+`HELP_TITLE` and `HELP` (a short intro, plain text) and widgets may set `HELP_GROUP` (a heading; it also
+makes their bindings listed when they are not focused). A binding's `tooltip` is its help line.
+`collect_bindings` is the binding metadata the command palette (`tui.widgets.commands`) reads too, so
+the keys, the help and the palette can never disagree.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 
 from rich.table import Table
 from rich.text import Text
+from textual.actions import ActionError
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -30,7 +34,8 @@ class HelpEntry:
     """One action reachable by key: its keys, what it does, and where it is bound."""
 
     group: str
-    description: str
+    title: str  # the binding's own (footer) text
+    description: str  # what it does: the tooltip, else the title
     action: str
     node: DOMNode
     keys: list[str] = field(default_factory=list)
@@ -59,19 +64,17 @@ def group_of(node: DOMNode) -> str:
 
 
 def _state(node: DOMNode, action: str) -> bool | None:
-    """False hides the action (check_action said so); None shows it disabled."""
-    name, _, _params = action.partition("(")
-    target = node
-    if "." in name:
-        namespace, name = name.split(".", 1)
-        if namespace == "app":
-            target = node.app
-        elif namespace == "screen" and not isinstance(node, App):
-            target = node.screen
+    """False hides the action (check_action said so, given the action's parameters); None shows it disabled."""
     try:
-        return target.check_action(name, ())
-    except Exception:  # a check that cannot answer without its parameters: assume enabled
+        namespace, name, parameters = parse_action(action)
+    except ActionError:
         return True
+    target = node
+    if namespace == "app":
+        target = node.app
+    elif namespace == "screen" and not isinstance(node, App):
+        target = node.screen
+    return target.check_action(name, parameters)
 
 
 def _nodes(screen: Screen) -> list[tuple[DOMNode, bool]]:
@@ -121,7 +124,7 @@ def collect_bindings(screen: Screen) -> list[HelpEntry]:
             if entry is None:
                 description = PRETTY.get(binding.action) or binding.tooltip or binding.description
                 entry = entries[(id(node), binding.action)] = HelpEntry(
-                    group_of(node), description, binding.action, node, enabled=state is not None
+                    group_of(node), binding.description, description, binding.action, node, enabled=state is not None
                 )
             display = app.get_key_display(binding)
             if re.fullmatch(r"f\d{1,2}", display):

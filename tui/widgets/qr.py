@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import segno
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 # (top module dark, bottom module dark) -> character drawn in the foreground colour (black)
@@ -27,7 +28,7 @@ def qr_lines(data: str, border: int = 2) -> list[str]:
     if len(matrix) % 2:
         matrix.append([False] * len(matrix[0]))
     return [
-        "".join(HALF_BLOCKS[(top, bottom)] for top, bottom in zip(matrix[y], matrix[y + 1]))
+        "".join(HALF_BLOCKS[(top, bottom)] for top, bottom in zip(matrix[y], matrix[y + 1], strict=False))
         for y in range(0, len(matrix), 2)
     ]
 
@@ -58,8 +59,8 @@ class QrCode(Widget):
     def render(self) -> Text:
         return Text("\n".join(self.lines), style=QR_STYLE, no_wrap=True, end="")
 
-    def get_content_width(self, container, viewport) -> int:  # type: ignore[override]
+    def get_content_width(self, container: Size, viewport: Size) -> int:
         return len(self.lines[0]) if self.lines else 0
 
-    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[override]
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines)

@@ -10,6 +10,7 @@ lines are rendered); line 0 is a sticky column header.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -172,7 +173,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self.rows: list[T] = []
         self.has_before = False
         self.has_after = False
-        self.loading: str | None = None  # op in flight
+        self.fetching: str | None = None  # op in flight
         self.selected: dict[Hashable, T] = {}
         self.fetches = 0
         self._generation = 0
@@ -196,11 +197,11 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         """Fetch `first`, `last`, `after`, `before` or `reload` in a worker; newer loads cancel older ones."""
         if self.source is None:
             return
-        if op in ("after", "before") and (not self.rows or self.loading):
+        if op in ("after", "before") and (not self.rows or self.fetching):
             return
         if op in ("first", "last", "reload"):
             self._generation += 1
-        self.loading = op
+        self.fetching = op
         generation, source, rows = self._generation, self.source, list(self.rows)
         if op in ("first", "last") or not rows:
             self.refresh()
@@ -238,21 +239,19 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
             self._deliver(self._apply, op, generation, fetched, size)
 
     def _deliver(self, callback: Callable[..., None], *args: object) -> None:
-        try:
+        with suppress(RuntimeError):  # the app is shutting down
             self.app.call_from_thread(callback, *args)
-        except RuntimeError:  # the app is shutting down
-            pass
 
     def _failed(self, op: str, generation: int, exc: Exception) -> None:
         if generation == self._generation:
-            self.loading = None
+            self.fetching = None
             self.refresh()
             self.post_message(self.Loaded(self, op, str(exc) or type(exc).__name__))
 
     def _apply(self, op: str, generation: int, fetched: list[T], size: int) -> None:
         if generation != self._generation:
             return  # a newer first/last/reload superseded this fetch
-        self.loading = None
+        self.fetching = None
         self.fetches += 1
         full = len(fetched) >= size
         if op == "first" or (op == "reload" and not self.rows):
@@ -322,7 +321,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self.refresh()
 
     def _maybe_extend(self) -> None:
-        if self.loading or not self.rows:
+        if self.fetching or not self.rows:
             return
         margin = max(5, self.page_size // 4)
         visible_end = round(self.scroll_y) + self._body_height()
@@ -425,7 +424,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
     def _line(self, cells: Sequence[Text], width: int, marker: str) -> Text:
         widths = self._column_widths(width)
         line = Text(marker, no_wrap=True, end="")
-        for i, (cell, w) in enumerate(zip(cells, widths)):
+        for i, (cell, w) in enumerate(zip(cells, widths, strict=False)):
             if i:
                 line.append(" ")
             part = cell.copy() if isinstance(cell, Text) else Text(str(cell))
@@ -448,12 +447,12 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         index = round(self.scroll_y) + y - 1
         if not self.rows:
             if y == 1:
-                message = "Loading…" if self.loading else self.empty_text
+                message = "Loading…" if self.fetching else self.empty_text
                 style = base + self.get_component_rich_style("virtual-list--empty")
                 return self._strip(Text("  " + message), width, style)
             return Strip([Segment(" " * width, base)], width)
         if index >= len(self.rows):
-            if index == len(self.rows) and (self.has_after or self.loading == "after"):
+            if index == len(self.rows) and (self.has_after or self.fetching == "after"):
                 style = base + self.get_component_rich_style("virtual-list--empty")
                 return self._strip(Text("  Loading more…"), width, style)
             return Strip([Segment(" " * width, base)], width)

@@ -11,7 +11,8 @@ from textual.widgets import Static
 from store import access
 from store.access import Decision
 
-from .base import BAD, GOOD, DetailTab, RecordTable, cell
+from ...widgets.record_table import RecordTable
+from .base import BAD, GOOD, DetailTab, cell
 
 
 def decision_cells(d: Decision) -> list[Any]:
@@ -27,7 +28,7 @@ class AppsTab(DetailTab):
         self.decisions: list[Decision] = []
 
     def compose(self) -> ComposeResult:
-        table = RecordTable(id="apps-table")
+        table = RecordTable(id="apps-table", zebra_stripes=True)
         table.add_columns("App", "Access", "Why")
         yield table
         yield Static(

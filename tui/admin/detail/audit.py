@@ -13,7 +13,8 @@ from store.audit import actor_label
 from store.models import AuditEntry
 
 from ...text import fmt_time, literal
-from .base import AFTER, BEFORE, EMPTY, DetailTab, RecordTable, cell, shown
+from ...widgets.record_table import RecordTable
+from .base import AFTER, BEFORE, EMPTY, DetailTab, cell, shown
 
 PAGE = 50
 BOOKKEEPING = frozenset({"updated_at", "version", "status_changed_at"})  # in the detail panel, not the table
@@ -84,7 +85,7 @@ class AuditTab(DetailTab):
         self.more = False
 
     def compose(self) -> ComposeResult:
-        table = RecordTable(id="audit-table")
+        table = RecordTable(id="audit-table", zebra_stripes=True)
         table.add_columns("When (UTC)", "Action", "Field", "Before", "After", "Who", "Reason")
         yield table
         yield Static(id="audit-detail", classes="detail-panel")
@@ -125,7 +126,7 @@ class AuditTab(DetailTab):
             exclusive=True,
         )
 
-    def _next(self, before: int, entries: list[AuditEntry]) -> None:
+    def _next(self, before: int | None, entries: list[AuditEntry]) -> None:
         if not self.entries or self.entries[-1].id != before:
             return
         self.more = len(entries) > PAGE

@@ -1,26 +1,22 @@
-"""Pieces shared by the account-detail tabs: store calls in thread workers, confirm-with-reason, tables."""
+"""Pieces shared by the account-detail tabs: the tab base (confirm-with-reason, reload hooks) and cell formats."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 from textual.containers import Vertical
-from textual.widgets import DataTable
-from textual.worker import Worker, get_current_worker
 
-from store.errors import StoreError
 from store.models import Identity, User
 
 from ...text import literal
-from ...widgets.confirm import ConfirmReason
+from ...widgets.confirm import ConfirmDialog
+from ..calls import AdminCalls
 
 if TYPE_CHECKING:
-    from store import Actor, Database
     from store.custom import FieldValue
 
     from .screen import UserDetailScreen
@@ -47,18 +43,6 @@ class UserSnapshot:
     live_sessions: int
 
 
-def error_text(exc: BaseException) -> str:
-    """The user-facing message of a failure: a StoreError's own text, else a short description."""
-    if isinstance(exc, StoreError):
-        return str(exc)
-    if isinstance(exc, SQLAlchemyError):
-        return (
-            f"The database refused the operation ({type(exc.orig if hasattr(exc, 'orig') else exc).__name__}: "
-            f"{getattr(exc, 'orig', exc)}). Nothing was changed; try again."
-        )
-    return f"Unexpected error ({type(exc).__name__}): {exc}"
-
-
 def shown(value: Any) -> str:
     """A stored value as a short plain string for tables (None as an em dash)."""
     if value is None:
@@ -78,64 +62,12 @@ def cell(value: Any, style: str = "", limit: int = 0) -> Text:
     return literal(text, style)
 
 
-class StoreWorkers:
-    """Mixin for widgets and screens: store calls in thread workers, results handed back on the UI thread."""
-
-    def run_store(
-        self,
-        job: Callable[[], T],
-        done: Callable[[T], None] | None = None,
-        *,
-        failed: Callable[[BaseException], None] | None = None,
-        group: str = "store",
-        exclusive: bool = False,
-    ) -> Worker[None]:
-        """Run `job` in a thread worker; hand its result (or its error) back on the UI thread."""
-
-        def work() -> None:
-            worker = get_current_worker()
-            try:
-                result = job()
-            except Exception as exc:
-                self._hand_back(worker, failed or self.show_error, exc)
-                return
-            if done is not None:
-                self._hand_back(worker, done, result)
-
-        return self.run_worker(
-            work,
-            thread=True,
-            group=group,
-            exclusive=exclusive,  # type: ignore[attr-defined]
-            exit_on_error=False,
-        )
-
-    def _hand_back(self, worker: Worker, callback: Callable[[Any], None], value: Any) -> None:
-        if worker.is_cancelled:
-            return
-        try:
-            self.app.call_from_thread(callback, value)  # type: ignore[attr-defined]
-        except RuntimeError:  # the app closed meanwhile
-            pass
-
-    def show_error(self, exc: BaseException) -> None:
-        self.notify(error_text(exc), title="Not done", severity="error", markup=False)  # type: ignore[attr-defined]
-
-
-class DetailTab(StoreWorkers, Vertical):
+class DetailTab(AdminCalls, Vertical):
     """One tab's content. Reaches the store through the app, always from a thread worker."""
 
     @property
     def detail(self) -> UserDetailScreen:
-        return self.screen  # type: ignore[return-value]
-
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
-
-    @property
-    def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
+        return cast("UserDetailScreen", self.screen)  # tabs are only ever mounted on the detail screen
 
     @property
     def uid(self) -> str:
@@ -160,12 +92,12 @@ class DetailTab(StoreWorkers, Vertical):
             self.run_store(lambda: job(reason), done, group="action")
 
         self.app.push_screen(
-            ConfirmReason(title, detail, confirm_label=confirm_label, destructive=destructive), answered
+            ConfirmDialog(title, detail, confirm_label=confirm_label, destructive=destructive), answered
         )
 
     def changed(self, message: str) -> None:
         """After a successful change: tell the admin and reload every tab."""
-        self.notify(message, markup=False)
+        self.say(message)
         self.detail.refresh_all()
 
     # Hooks the screen calls; tabs override what they need.
@@ -179,37 +111,13 @@ class DetailTab(StoreWorkers, Vertical):
         """The tab became active by key: focus what the keys should act on."""
         self.detail.focus_tabs()
 
+    def live_refresh(self) -> None:
+        """While shown: re-read what changes elsewhere (sign-ins, sessions)."""
+
+    def unsaved(self) -> list[str]:
+        """Labels of edited, unsaved fields (form tabs)."""
+        return []
+
     def can(self, action: str) -> bool | None:
         """Whether one of this tab's actions applies now (None: shown greyed out)."""
         return True
-
-
-class RecordTable(DataTable):
-    """A row-cursor table that keeps its place (by row key) across reloads."""
-
-    DEFAULT_CSS = "RecordTable { height: 1fr; }"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-
-    def selected_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return key.value
-
-    def refill(self, rows: list[tuple[str, list[Any]]]) -> None:
-        """Replace all rows, keeping the cursor on the same key when it is still there."""
-        keep = self.selected_key()
-        row_index = self.cursor_row
-        self.clear()
-        for key, cells in rows:
-            self.add_row(*cells, key=key)
-        if not rows:
-            return
-        keys = [k for k, _ in rows]
-        target = keys.index(keep) if keep in keys else min(row_index, len(rows) - 1)
-        self.move_cursor(row=max(target, 0), animate=False, scroll=True)

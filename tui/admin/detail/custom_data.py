@@ -14,9 +14,10 @@ from store.custom import FieldValue
 from store.errors import ValidationError
 from store.models import CustomField
 
+from ...common.store_calls import error_text
 from ...text import literal, visible
-from .base import DetailTab, UserSnapshot, error_text
-from .dialogs import DefineFieldDialog
+from ..define_field import DefineFieldDialog
+from .base import DetailTab, UserSnapshot
 
 HINT = (
     "Enter saves a text field (ctrl+s saves all edited ones); a choice or a checkbox saves as soon as it "

@@ -15,7 +15,8 @@ from store.errors import ValidationError
 from store.history import HistoryFilter, HistoryRow
 
 from ...text import fmt_time, literal
-from .base import BAD, GOOD, DetailTab, RecordTable, cell
+from ...widgets.record_table import RecordTable
+from .base import BAD, GOOD, DetailTab, cell
 
 PAGE = 50
 NEAR_END = 5  # rows from the end at which the next page is fetched
@@ -66,7 +67,7 @@ class HistoryTab(DetailTab):
             yield Input(placeholder="from YYYY-MM-DD", id="history-from", compact=True)
             yield Input(placeholder="to YYYY-MM-DD", id="history-to", compact=True)
         yield Label(id="history-error", classes="field-error")
-        table = RecordTable(id="history-table")
+        table = RecordTable(id="history-table", zebra_stripes=True)
         table.add_columns("When (UTC)", "Result", "Failure reason", "App", "IP", "Method", "Identifier", "User agent")
         yield table
         yield Static(id="history-status", classes="status")

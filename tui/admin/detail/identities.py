@@ -12,8 +12,9 @@ from store import identities, users
 from store.models import Identity
 
 from ...text import fmt_ago, fmt_time
-from .base import DetailTab, RecordTable, UserSnapshot, cell
-from .dialogs import LinkIdentityDialog
+from ...widgets.record_table import RecordTable
+from .base import DetailTab, UserSnapshot, cell
+from .link_identity import LinkIdentityDialog
 
 
 class IdentitiesTab(DetailTab):
@@ -24,7 +25,7 @@ class IdentitiesTab(DetailTab):
         self.identities: list[Identity] = []
 
     def compose(self) -> ComposeResult:
-        table = RecordTable(id="identities-table")
+        table = RecordTable(id="identities-table", zebra_stripes=True)
         table.add_columns("Provider", "Subject", "Linked (UTC)")
         yield table
         yield Static(id="identities-status", classes="status")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.table import Table
 from rich.text import Text
@@ -16,8 +16,9 @@ from store.errors import Conflict, ValidationError
 from store.models import User
 from store.validation import BOOL_FIELDS, LABELS, PROFILE_FIELDS, normalise_field
 
+from ...common.store_calls import error_text
 from ...text import fmt_ago, fmt_time, literal, visible
-from .base import DetailTab, UserSnapshot, error_text, shown
+from .base import DetailTab, UserSnapshot, shown
 
 GENDERS = [("Unknown (U)", "U"), ("Female (F)", "F"), ("Male (M)", "M")]
 PLACEHOLDERS = {  # hints only: an "e.g." so an empty field never looks filled in
@@ -119,7 +120,7 @@ class ProfileTab(DetailTab):
             elif isinstance(widget, Select):
                 values[field] = widget.value if widget.value is not Select.NULL else "U"
             else:
-                values[field] = widget.value  # type: ignore[attr-defined]
+                values[field] = cast(Input, widget).value  # the other controls are Inputs
         return values
 
     def changes(self) -> dict[str, Any]:
@@ -136,9 +137,9 @@ class ProfileTab(DetailTab):
         self.version = user.version
         with self.prevent(Input.Changed, Checkbox.Changed, Select.Changed):  # one check below, not one per field
             for field, value in self.loaded.items():
-                widget = self.control(field)
-                if widget.value != value:  # type: ignore[attr-defined]
-                    widget.value = value  # type: ignore[attr-defined]
+                widget = cast(Input | Select | Checkbox, self.control(field))  # the three kinds of control
+                if widget.value != value:
+                    widget.value = value
                 if isinstance(widget, Checkbox):
                     widget.label = "yes" if value else "no"
                 self.set_error(field, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,13 +10,15 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
 
-from store import access, custom, identities, mfa, sessions, users
+from store import Database, access, custom, identities, mfa, sessions, users
 from store.errors import NotFound
 
+from ...common.formatting import login_name, status_badge
 from ...text import literal
+from ..calls import AdminCalls
 from .apps import AppsTab
 from .audit import AuditTab
-from .base import DetailTab, StoreWorkers, UserSnapshot
+from .base import DetailTab, UserSnapshot
 from .custom_data import CustomDataTab
 from .history import HistoryTab
 from .identities import IdentitiesTab
@@ -38,58 +40,68 @@ TABS: dict[str, tuple[str, type[DetailTab]]] = {
 }
 TAB_IDS = tuple(TABS)
 TAB_NAMES = {"custom": "Custom data", "history": "Login history"}  # longer names for help and the palette
-# Which tab each tab-specific action belongs to (the footer shows only the active tab's actions).
-ACTION_TABS: dict[str, tuple[str, ...]] = {
-    "save": ("profile", "custom"),
-    "discard": ("profile",),
-    "define_field": ("custom",),
-    "disable": ("security",),
-    "enable": ("security",),
-    "unlock": ("security",),
-    "archive": ("security",),
-    "delete": ("security",),
-    "set_password": ("security",),
-    "reset_mfa": ("security",),
-    "older": ("history", "audit"),
-    "filter": ("history",),
-    "revoke": ("sessions",),
-    "revoke_all": ("sessions",),
-    "allow": ("apps",),
-    "deny": ("apps",),
-    "clear_rule": ("apps",),
-    "link": ("identities",),
-    "unlink": ("identities",),
-}
-STATUS_STYLES = {
-    "active": "bold black on green",
-    "locked": "bold black on yellow",
-    "disabled": "bold white on red",
-    "archived": "bold white on grey37",
-}
 
 
-def read_snapshot(db, uid: str) -> UserSnapshot:
+@dataclass(frozen=True)
+class TabAction:
+    """A key that acts on one or more tabs: it runs the active tab's method `name` and is shown only there.
+
+    Adding an account-detail action means one entry here plus the method on the tab."""
+
+    name: str
+    key: str
+    label: str  # footer text (short: 80 columns)
+    tooltip: str  # what F1 help and the command palette show
+    tabs: tuple[str, ...]
+    key_display: str | None = None
+
+
+TAB_ACTIONS = (
+    TabAction("save", "ctrl+s", "Save", "Save the edited fields", ("profile", "custom")),
+    TabAction(
+        "discard", "ctrl+r", "Reload", "Reload the profile from the database (unsaved edits are dropped)", ("profile",)
+    ),
+    TabAction("define_field", "ctrl+n", "New field", "Define a new custom field", ("custom",)),
+    TabAction("disable", "d", "Disable", "Disable the account: sign-in refused, sessions ended", ("security",)),
+    TabAction("enable", "e", "Enable", "Enable the account again", ("security",)),
+    TabAction("unlock", "u", "Unlock", "Unlock: clear the sign-in lock and the failed attempts", ("security",)),
+    TabAction("archive", "a", "Archive", "Archive the account", ("security",)),
+    TabAction("delete", "delete", "Delete", "Delete the account permanently", ("security",), key_display="del"),
+    TabAction("set_password", "p", "Password", "Set a temporary password", ("security",)),
+    TabAction("reset_mfa", "m", "Reset MFA", "Reset MFA: remove the authenticator and recovery codes", ("security",)),
+    TabAction("filter", "f", "Filter", "Filter the login history (result, app, IP, dates)", ("history",)),
+    TabAction("older", "n", "Older", "Load older entries", ("history", "audit")),
+    TabAction("revoke", "x", "Revoke", "Revoke the highlighted session", ("sessions",)),
+    TabAction("revoke_all", "o", "Sign out all", "Force sign-out: end every session of this user", ("sessions",)),
+    TabAction("allow", "a", "Allow", "Allow this user on the highlighted app", ("apps",)),
+    TabAction("deny", "d", "Deny", "Deny this user on the highlighted app", ("apps",)),
+    TabAction("clear_rule", "x", "Clear rule", "Remove this user's rule on the highlighted app", ("apps",)),
+    TabAction("link", "l", "Link", "Link an external identity", ("identities",)),
+    TabAction("unlink", "x", "Unlink", "Unlink the highlighted identity's provider", ("identities",)),
+)
+ACTION_TABS = {action.name: action.tabs for action in TAB_ACTIONS}
+LIVE_TABS = ("sessions", "history")  # tabs that follow sign-ins elsewhere while shown
+
+
+def read_snapshot(db: Database, uid: str) -> UserSnapshot:
     """The user and what hangs off it, for the record-based tabs (runs in a worker)."""
     user = users.get_user(db, uid)
+    user_id = user.id
+    assert user_id is not None  # a stored user always has its row id
     return UserSnapshot(
         user=user,
         now=db.now(),
-        recovery_codes_left=mfa.recovery_codes_left(db, user.id),
-        groups=access.user_groups(db, user.id),
-        custom=custom.user_values(db, user.id),
-        identities=identities.list_identities(db, user.id),
-        live_sessions=len(sessions.list_sessions(db, user.id)),
+        recovery_codes_left=mfa.recovery_codes_left(db, user_id),
+        groups=access.user_groups(db, user_id),
+        custom=custom.user_values(db, user_id),
+        identities=identities.list_identities(db, user_id),
+        live_sessions=len(sessions.list_sessions(db, user_id)),
     )
 
 
-def status_badge(status: str) -> Text:
-    return Text(f" {status.upper()} ", style=STATUS_STYLES.get(status, "reverse"))
-
-
-class UserDetailScreen(StoreWorkers, Screen[str | None]):
+class UserDetailScreen(AdminCalls, Screen[str | None]):
     """One user's account, in tabs."""
 
-    CSS_PATH = Path(__file__).with_name("detail.tcss")
     HELP_TITLE = "Account detail"
     LIVE_SECONDS = 5.0  # sessions, login history and the record follow changes made elsewhere
     HELP = (
@@ -112,33 +124,10 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         ],
         Binding("ctrl+pagedown", "next_tab", "Next tab", show=False),
         Binding("ctrl+pageup", "previous_tab", "Previous tab", show=False),
-        # Profile and custom data
-        Binding("ctrl+s", "save", "Save", tooltip="Save the edited fields"),
-        Binding(
-            "ctrl+r", "discard", "Reload", tooltip="Reload the profile from the database (unsaved edits are dropped)"
-        ),
-        Binding("ctrl+n", "define_field", "New field", tooltip="Define a new custom field"),
-        # Security
-        Binding("d", "disable", "Disable", tooltip="Disable the account: sign-in refused, sessions ended"),
-        Binding("e", "enable", "Enable", tooltip="Enable the account again"),
-        Binding("u", "unlock", "Unlock", tooltip="Unlock: clear the sign-in lock and the failed attempts"),
-        Binding("a", "archive", "Archive", tooltip="Archive the account"),
-        Binding("delete", "delete", "Delete", key_display="del", tooltip="Delete the account permanently"),
-        Binding("p", "set_password", "Password", tooltip="Set a temporary password"),
-        Binding("m", "reset_mfa", "Reset MFA", tooltip="Reset MFA: remove the authenticator and recovery codes"),
-        # Login history and audit
-        Binding("f", "filter", "Filter", tooltip="Filter the login history (result, app, IP, dates)"),
-        Binding("n", "older", "Older", tooltip="Load older entries"),
-        # Sessions
-        Binding("x", "revoke", "Revoke", tooltip="Revoke the highlighted session"),
-        Binding("o", "revoke_all", "Sign out all", tooltip="Force sign-out: end every session of this user"),
-        # Apps
-        Binding("a", "allow", "Allow", tooltip="Allow this user on the highlighted app"),
-        Binding("d", "deny", "Deny", tooltip="Deny this user on the highlighted app"),
-        Binding("x", "clear_rule", "Clear rule", tooltip="Remove this user's rule on the highlighted app"),
-        # Identities
-        Binding("l", "link", "Link", tooltip="Link an external identity"),
-        Binding("x", "unlink", "Unlink", tooltip="Unlink the highlighted identity's provider"),
+        *[
+            Binding(a.key, f"tab_action('{a.name}')", a.label, tooltip=a.tooltip, key_display=a.key_display)
+            for a in TAB_ACTIONS
+        ],
     ]
 
     def __init__(self, uid: str) -> None:
@@ -178,9 +167,9 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
     def refresh_all(self) -> None:
         """Reload the user, then every tab."""
         self.run_store(
-            lambda: read_snapshot(self.app.db, self.uid),
+            lambda: read_snapshot(self.db, self.uid),
             self._loaded,
-            failed=self._load_failed,  # type: ignore[attr-defined]
+            failed=self._load_failed,
             group="snapshot",
             exclusive=True,
         )
@@ -216,14 +205,14 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         assert self.snapshot is not None
         user, now = self.snapshot.user, self.snapshot.now
         header = Text()
-        header.append_text(literal(users.login_name(user), "bold"))
+        header.append_text(literal(login_name(user), "bold"))
         header.append("  ")
         header.append_text(status_badge(users.display_status(user, now)))
         if user.must_change_password:
             header.append("  must change password", style="italic")
         header.append("  uid ", style="dim")
         header.append(user.uid, style="dim")
-        extra = [v for v in (user.name, user.email, user.phone) if v and v != users.login_name(user)]
+        extra = [v for v in (user.name, user.email, user.phone) if v and v != login_name(user)]
         if extra:
             header.append("\n")
             header.append_text(literal(" · ".join(extra), "dim"))
@@ -234,15 +223,15 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         if self.app.screen is not self or self.snapshot is None:
             return
         self.run_store(
-            lambda: read_snapshot(self.app.db, self.uid),  # type: ignore[attr-defined]
+            lambda: read_snapshot(self.db, self.uid),
             lambda snap: self._loaded(snap, reload_tabs=False),
             failed=lambda exc: self._load_failed(exc, quiet=True),
             group="snapshot",
             exclusive=True,
         )
         active = self.active_tab
-        if active in ("sessions", "history"):
-            self.tab(active).live_refresh()  # type: ignore[attr-defined]
+        if active in LIVE_TABS:
+            self.tab(active).live_refresh()
 
     # ----- tabs ---------------------------------------------------------------------------------
     def show_tab(self, tab_id: str) -> None:
@@ -257,8 +246,8 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         if tab_id in self._stale:
             self._stale.discard(tab_id)
             self.tab(tab_id).reload()
-        elif tab_id in ("sessions", "history"):
-            self.tab(tab_id).live_refresh()  # type: ignore[attr-defined]
+        elif tab_id in LIVE_TABS:
+            self.tab(tab_id).live_refresh()
 
     def action_tab(self, number: int) -> None:
         self.show_tab(TAB_IDS[number - 1])
@@ -270,15 +259,15 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         self.show_tab(TAB_IDS[(TAB_IDS.index(self.active_tab) - 1) % len(TAB_IDS)])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        tabs = ACTION_TABS.get(action)
-        if tabs is None:
+        if action != "tab_action" or not parameters:
             return True
+        name = str(parameters[0])
         active = self.active_tab
-        if active not in tabs:
+        if active not in ACTION_TABS.get(name, ()):
             return False
         if self.snapshot is None:
             return None
-        return self.tab(active).can(action)
+        return self.tab(active).can(name)
 
     def refresh_bindings(self) -> None:
         """Debounced: many tab updates in one refresh cost one footer rebuild."""
@@ -290,66 +279,9 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
         self._bindings_pending = False
         super().refresh_bindings()
 
-    def _act(self, action: str) -> None:
-        getattr(self.tab(self.active_tab), action)()
-
-    # Every tab-specific action goes to the active tab's method of the same name.
-    def action_save(self) -> None:
-        self._act("save")
-
-    def action_discard(self) -> None:
-        self._act("discard")
-
-    def action_define_field(self) -> None:
-        self._act("define_field")
-
-    def action_disable(self) -> None:
-        self._act("disable")
-
-    def action_enable(self) -> None:
-        self._act("enable")
-
-    def action_unlock(self) -> None:
-        self._act("unlock")
-
-    def action_archive(self) -> None:
-        self._act("archive")
-
-    def action_delete(self) -> None:
-        self._act("delete")
-
-    def action_set_password(self) -> None:
-        self._act("set_password")
-
-    def action_reset_mfa(self) -> None:
-        self._act("reset_mfa")
-
-    def action_filter(self) -> None:
-        self._act("filter")
-
-    def action_older(self) -> None:
-        self._act("older")
-
-    def action_revoke(self) -> None:
-        self._act("revoke")
-
-    def action_revoke_all(self) -> None:
-        self._act("revoke_all")
-
-    def action_allow(self) -> None:
-        self._act("allow")
-
-    def action_deny(self) -> None:
-        self._act("deny")
-
-    def action_clear_rule(self) -> None:
-        self._act("clear_rule")
-
-    def action_link(self) -> None:
-        self._act("link")
-
-    def action_unlink(self) -> None:
-        self._act("unlink")
+    def action_tab_action(self, name: str) -> None:
+        """Every tab-specific key: the active tab's method of that name (check_action shows it only there)."""
+        getattr(self.tab(self.active_tab), name)()
 
     # ----- global actions -----------------------------------------------------------------------
     def action_refresh(self) -> None:
@@ -358,7 +290,7 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
 
     def unsaved(self) -> list[str]:
         """Labels of edited, unsaved fields on the form tabs."""
-        return self.tab("profile").unsaved() + self.tab("custom").unsaved()  # type: ignore[attr-defined]
+        return self.tab("profile").unsaved() + self.tab("custom").unsaved()
 
     def action_back(self) -> None:
         """Esc: leave the field being edited; then leave the screen (twice when edits are unsaved)."""
@@ -382,7 +314,7 @@ class UserDetailScreen(StoreWorkers, Screen[str | None]):
 
     def user_deleted(self, label: str) -> None:
         """Called by the security tab after a delete: back to the directory."""
-        self.notify(f"Deleted user {label}.", markup=False)
+        self.say(f"Deleted user {label}.")
         self.dismiss("deleted")
 
 

@@ -13,7 +13,7 @@ from store.models import User
 
 from ...text import fmt_ago, fmt_time, literal
 from .base import DetailTab, UserSnapshot
-from .dialogs import TempPasswordDialog
+from .temp_password import TempPasswordDialog
 
 ACTIONS = (
     ("d", "Disable", "sign-in refused and live sessions ended; data kept; reversible"),
@@ -111,7 +111,7 @@ class SecurityTab(DetailTab):
             "archive": user.status != "archived",
             "reset_mfa": user.mfa_state != "none",
         }
-        return True if rules.get(action, True) else False  # hidden: the footer has room for what applies
+        return bool(rules.get(action, True))  # hidden: the footer has room for what applies
 
     def _sessions_note(self) -> str:
         live = self.detail.snapshot.live_sessions if self.detail.snapshot else 0

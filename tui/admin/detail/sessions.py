@@ -11,8 +11,10 @@ from textual.widgets import Static
 from store import sessions
 from store.sessions import SessionView
 
+from ...common.formatting import login_name
 from ...text import fmt_ago, fmt_time
-from .base import DetailTab, RecordTable, cell
+from ...widgets.record_table import RecordTable
+from .base import DetailTab, cell
 
 
 def session_cells(view: SessionView, now: int) -> list[Any]:
@@ -37,7 +39,7 @@ class SessionsTab(DetailTab):
         self.views: list[SessionView] = []
 
     def compose(self) -> ComposeResult:
-        table = RecordTable(id="sessions-table")
+        table = RecordTable(id="sessions-table", zebra_stripes=True)
         table.add_columns("Session", "App", "IP", "Last seen", "Expires", "Created (UTC)", "Method", "User agent")
         yield table
         yield Static(id="sessions-status", classes="status")
@@ -89,8 +91,9 @@ class SessionsTab(DetailTab):
         snapshot = self.detail.snapshot
         if snapshot is None:
             return
-        label = snapshot.user.username or snapshot.user.email or snapshot.user.phone or snapshot.user.uid
+        label = login_name(snapshot.user)
         user_id = snapshot.user.id
+        assert user_id is not None  # a stored user always has its row id
         self.confirm(
             f"Sign {label} out everywhere?",
             f"Ends all {len(self.views)} live session(s) in every app now. "

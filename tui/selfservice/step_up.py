@@ -1,4 +1,4 @@
-"""Dialogs of the self-service console: yes/no, and "confirm it's you" (step-up verification)."""
+"""Confirm it's you (step-up verification) before a sensitive change."""
 
 from __future__ import annotations
 
@@ -8,48 +8,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from store import selfservice
 
 from ..text import literal
-from .base import MODAL_HELP, SelfServiceModal, message_line
-
-
-class YesNoScreen(ModalScreen[bool]):
-    """A question answered with y or n; Esc means no."""
-
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes", tooltip="Answer yes", id="yes"),
-        Binding("n,escape", "answer(False)", "No", tooltip="Answer no (Esc too)", id="no"),
-    ]
-
-    def __init__(self, question: str, detail: str = "", *, yes: str = "Yes", no: str = "No") -> None:
-        super().__init__()
-        self.question, self.detail, self.yes, self.no = question, detail, yes, no
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(literal(self.question, "bold"))
-            if self.detail:
-                yield Static(literal(self.detail), classes="dialog-detail")
-            keys = Text()
-            keys.append(" y ", style="bold reverse")
-            keys.append(f" {self.yes}    ")
-            keys.append(" n ", style="bold reverse")
-            keys.append(f" {self.no}")
-            yield Static(keys, classes="dialog-keys")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
+from .base import MODAL_HELP, SelfServiceCalls, SelfServiceModal, message_line
 
 
 class StepUpScreen(SelfServiceModal):
     """Confirm it's you: the current TOTP code, or a code sent to a verified address. Dismisses True when verified."""
 
     HELP_TITLE = "Confirm it's you"
-    HELP_TEXT = "Sensitive changes need a fresh check: a code from your authenticator app, or one we send you."
+    HELP = "Sensitive changes need a fresh check: a code from your authenticator app, or one we send you."
     BINDINGS = [
         Binding("ctrl+s", "verify", "Verify", tooltip="Check the code (Enter works too)", id="verify"),
         Binding(
@@ -140,8 +111,8 @@ class StepUpScreen(SelfServiceModal):
             busy="Checking\u2026",
         )
 
-    def _failed(self, error: Exception) -> None:
-        self.show_error(error)  # type: ignore[arg-type]
+    def _failed(self, error: BaseException) -> None:
+        self.show_error(error)
         code = self.query_one("#stepup-code", Input)
         code.value = ""
         code.focus()
@@ -151,13 +122,13 @@ class StepUpScreen(SelfServiceModal):
 
 
 def with_fresh_verification(
-    screen: SelfServiceModal | object, purpose: str, then: Callable[[], None], *, password_will_do: bool = False
+    screen: SelfServiceCalls, purpose: str, then: Callable[[], object], *, password_will_do: bool = False
 ) -> None:
     """Run `then` now if the user verified in the last few minutes, else after a step-up dialog.
 
     password_will_do: a recent password re-entry is enough (ending sessions, unlinking).
     """
-    app = screen.app  # type: ignore[attr-defined]
+    app = screen.ss_app
     me = app.me
     if me is None:
         return
@@ -165,4 +136,9 @@ def with_fresh_verification(
     if me.is_reauthenticated(now) if password_will_do else me.is_fresh(now):
         then()
         return
-    app.push_screen(StepUpScreen(purpose), lambda ok: then() if ok else None)
+
+    def verified(ok: bool | None) -> None:
+        if ok:
+            then()
+
+    app.push_screen(StepUpScreen(purpose), verified)

@@ -1,4 +1,4 @@
-"""Small pieces shared by the admin console's screens: error text, status styling, form rows."""
+"""A form row: a label, a control and an inline error line under the control (admin forms)."""
 
 from __future__ import annotations
 
@@ -7,43 +7,10 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Label
-
-from store.errors import StoreError
+from textual.widgets import Label
 
 from ..text import literal
-
-STATUS_STYLES = {
-    "active": "green",
-    "disabled": "bold red",
-    "locked": "bold yellow",
-    "archived": "dim",
-}
-
-
-def error_text(exc: BaseException) -> str:
-    """What to tell the admin: the store's own message, or a one-line description (never a traceback)."""
-    if isinstance(exc, StoreError):
-        return str(exc)
-    return f"Unexpected error ({type(exc).__name__}): {exc}".rstrip(": ")
-
-
-def status_text(status: str) -> Text:
-    """A status as words and colour, so it reads the same with NO_COLOR."""
-    return Text(status, style=STATUS_STYLES.get(status, ""))
-
-
-def optional(value: Any, empty: str = "-") -> Text:
-    """User data rendered literally, or a dim dash when there is none."""
-    if value is None or value == "":
-        return Text(empty, style="dim")
-    return literal(value)
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 class FormRow(Horizontal):
@@ -77,16 +44,3 @@ class FormRow(Horizontal):
         label = self.query_one(".form-error", Label)
         label.update(literal(message or ""))
         label.set_class(bool(message), "-shown")
-
-
-class RowTable(DataTable):
-    """A row-cursor table where Home and End go to the first and last row (not the left and right edge)."""
-
-    BINDINGS = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
-    ]
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("cursor_type", "row")
-        super().__init__(**kwargs)

@@ -1,10 +1,10 @@
-"""Home: the user's profile. The fields a user may change ("U" fields and user-editable custom
+"""The profile section: the user's profile. The fields a user may change ("U" fields and user-editable custom
 fields) are inputs; everything else is shown read-only."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from rich.table import Table
 from textual.binding import Binding
@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
 from store import selfservice
-from store.errors import Conflict, StoreError
+from store.errors import Conflict
 from store.validation import LABELS, USER_EDITABLE
 
 from ..text import fmt_time, literal
@@ -29,7 +29,7 @@ class ProfileScreen(AccountScreen):
     SECTION = "profile"
     TITLE_TEXT = "Profile"
     HELP_TITLE = "Your profile"
-    HELP_TEXT = (
+    HELP = (
         "Edit the fields in the first part and save with ctrl+s. Email and phone are changed with a code "
         "(F5); the rest is kept by your administrator."
     )
@@ -174,7 +174,7 @@ class ProfileScreen(AccountScreen):
             if isinstance(widget, Select):
                 value = "" if widget.value in (Select.NULL, None) else str(widget.value)
             else:
-                value = widget.value.strip()  # type: ignore[attr-defined]
+                value = cast(Input, widget).value.strip()  # the other controls are Inputs
             if value != (item.value or ""):
                 custom_changes[item.field.key] = value
         return changes, custom_changes
@@ -203,7 +203,7 @@ class ProfileScreen(AccountScreen):
         self.refresh_title()
         self.show_message("Saved.")
 
-    def _failed(self, error: StoreError) -> None:
+    def _failed(self, error: BaseException) -> None:
         if isinstance(error, Conflict):
             self.show_error(
                 "Your profile was changed elsewhere since it was loaded. Press ctrl+r to reload it, "

@@ -1,0 +1,46 @@
+"""The dialog that picks the group a bulk 'add to group' adds the selected users to."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Select
+
+from ..common.formatting import plural
+from ..text import literal
+
+
+class GroupPicker(ModalScreen[str | None]):
+    """Choose the group to add the selected users to."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, groups: list[str], count: int) -> None:
+        super().__init__()
+        self.groups = groups
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(f"Add {plural(self.count, 'user')} to which group?", style="bold"))
+            yield Select([(literal(g), g) for g in self.groups], prompt="Group", id="group-choice", allow_blank=False)
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Next", id="next", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#group-choice", Select).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "next":
+            value = self.query_one("#group-choice", Select).value
+            self.dismiss(value if isinstance(value, str) else None)
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
