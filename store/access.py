@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit, permissions
 from .audit import Actor
 from .db import Database
 from .errors import NotFound, ValidationError
-from .models import App, AppRule, Group, GroupMember, User
+from .models import App, AppRule, Group, GroupMember, User, stored_id
 from .users import login_name, require_user
 from .validation import clean_text
 
@@ -108,7 +108,7 @@ def add_member(db: Database, actor: Actor, group: str, ref: str, reason: str | N
         grp, user = require_group(s, group), require_user(s, ref)
         if s.get(GroupMember, (grp.id, user.id)):
             return False
-        s.add(GroupMember(group_id=grp.id, user_id=user.id))
+        s.add(GroupMember(group_id=stored_id(grp), user_id=stored_id(user)))
         audit.record(
             s,
             actor,
@@ -163,10 +163,10 @@ def set_rule(
         app = require_app(s, app_name)
         if user_ref is not None:
             user = require_user(s, user_ref)
-            kind, subject_id, uid, label = "user", user.id, user.uid, login_name(user)
+            kind, subject_id, uid, label = "user", stored_id(user), user.uid, login_name(user)
         else:
-            grp = require_group(s, group)
-            kind, subject_id, uid, label = "group", grp.id, None, grp.name
+            grp = require_group(s, group or "")  # exactly one of user_ref and group is given (checked above)
+            kind, subject_id, uid, label = "group", stored_id(grp), None, grp.name
         rule = s.exec(
             select(AppRule).where(
                 AppRule.app_id == app.id, AppRule.subject_type == kind, AppRule.subject_id == subject_id
@@ -180,7 +180,7 @@ def set_rule(
             rule.effect = effect
             s.add(rule)
         else:
-            s.add(AppRule(app_id=app.id, subject_type=kind, subject_id=subject_id, effect=effect))
+            s.add(AppRule(app_id=stored_id(app), subject_type=kind, subject_id=subject_id, effect=effect))
         audit.record(
             s,
             actor,
@@ -208,7 +208,8 @@ def decide(s: Session, app: App, user_id: int) -> Decision:
             for rule in hits:
                 if rule.effect == effect:
                     grp = s.get(Group, rule.subject_id)
-                    return Decision(app.name, effect == "allow", f"group '{grp.name}' rule: {effect}")
+                    name = grp.name if grp is not None else rule.subject_id
+                    return Decision(app.name, effect == "allow", f"group '{name}' rule: {effect}")
     return Decision(app.name, app.default_policy == "allow", f"default: {app.default_policy}")
 
 
@@ -216,7 +217,7 @@ def user_access(db: Database, ref: str, *, actor: Actor | None = None) -> list[D
     _may_read(actor)
     with db.read() as s:
         user = require_user(s, ref)
-        return [decide(s, app, user.id) for app in s.exec(select(App).order_by(App.name)).all()]
+        return [decide(s, app, stored_id(user)) for app in s.exec(select(App).order_by(App.name)).all()]
 
 
 def _may_read(actor: Actor | None) -> None:
@@ -239,9 +240,9 @@ def list_groups(db: Database, *, actor: Actor | None = None) -> list[tuple[Group
 
     with db.read() as s:
         rows = s.exec(
-            select(Group, func.count(GroupMember.user_id))
-            .outerjoin(GroupMember, GroupMember.group_id == Group.id)
-            .group_by(Group.id)
+            select(Group, func.count(col(GroupMember.user_id)))
+            .outerjoin(GroupMember, col(GroupMember.group_id) == col(Group.id))
+            .group_by(col(Group.id))
             .order_by(Group.name)
         ).all()
         return [(g, n) for g, n in rows]
@@ -277,8 +278,8 @@ def user_groups(db: Database, user_id: int, *, actor: Actor | None = None) -> li
         return list(
             s.exec(
                 select(Group.name)
-                .join(GroupMember, GroupMember.group_id == Group.id)
-                .where(GroupMember.user_id == user_id)
+                .join(GroupMember, col(GroupMember.group_id) == col(Group.id))
+                .where(col(GroupMember.user_id) == user_id)
                 .order_by(Group.name)
             ).all()
         )

@@ -15,7 +15,7 @@ from . import audit, permissions
 from .audit import Actor
 from .db import Database
 from .errors import NotFound, ValidationError
-from .models import CustomField, CustomValue, User
+from .models import CustomField, CustomValue, User, stored_id
 from .users import login_name, require_user
 from .validation import clean_text
 
@@ -120,8 +120,9 @@ def parse_value(field: CustomField, raw: Any) -> str | None:
     """Canonical text for a typed value, or a ValidationError naming the expected type."""
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         return None
-    text = raw if isinstance(raw, str) else json.dumps(raw)
-    text = clean_text(field.key, text, MAX_VALUE)
+    text = clean_text(field.key, raw if isinstance(raw, str) else json.dumps(raw), MAX_VALUE)
+    if text is None:
+        return None
     label = f"'{field.key}'"
     if field.type == "number":
         try:
@@ -167,7 +168,7 @@ def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_
         permissions.require_over(s, actor, "custom.set", user)
         row = s.get(CustomValue, (user.id, field.id))
         before = row.value if row else None
-        _check_unique(s, field, value, user.id)
+        _check_unique(s, field, value, stored_id(user))
         if value is None:
             if row:
                 s.delete(row)
@@ -175,7 +176,7 @@ def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_
             row.value = value
             s.add(row)
         else:
-            s.add(CustomValue(user_id=user.id, field_id=field.id, value=value))
+            s.add(CustomValue(user_id=stored_id(user), field_id=stored_id(field), value=value))
         if before != value:
             audit.record(
                 s,
@@ -216,7 +217,7 @@ def user_values(db: Database, user_id: int, *, actor: Actor | None = None) -> li
         values = dict(
             s.exec(select(CustomValue.field_id, CustomValue.value).where(CustomValue.user_id == user_id)).all()
         )
-    return [FieldValue(f, values.get(f.id)) for f in fields]
+    return [FieldValue(f, values.get(stored_id(f))) for f in fields]
 
 
 def require_field(db: Database, key: str) -> CustomField:

@@ -81,8 +81,8 @@ def _v5(conn: Connection) -> None:
     for column in ("actor_kind", "actor_role", "actor_key"):
         if column not in have:
             conn.exec_driver_sql(f"ALTER TABLE audit ADD COLUMN {column} VARCHAR")
-    for table in (AdminRole.__table__, AdminKey.__table__):
-        table.create(conn, checkfirst=True)
+    for table in (AdminRole, AdminKey):
+        SQLModel.metadata.tables[str(table.__tablename__)].create(conn, checkfirst=True)
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_admin_key_user ON admin_key (user_id)")
 
 

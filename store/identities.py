@@ -8,15 +8,15 @@ from . import audit, permissions
 from .audit import Actor
 from .db import Database
 from .errors import NotFound, ValidationError
-from .models import Identity
+from .models import Identity, stored_id
 from .users import login_name, require_user
 from .validation import clean_text
 
 
 def link(db: Database, actor: Actor, ref: str, provider: str, subject: str, *, reason: str | None = None) -> Identity:
     permissions.require(actor, "identities.manage")
-    provider = clean_text("provider", provider, 64)
-    subject = clean_text("subject", subject, 255)
+    provider = clean_text("provider", provider, 64) or ""
+    subject = clean_text("subject", subject, 255) or ""
     if not provider or not subject:
         raise ValidationError("Both a provider and a subject id are required.", "provider")
     now = db.now()
@@ -32,7 +32,7 @@ def link(db: Database, actor: Actor, ref: str, provider: str, subject: str, *, r
                 f"{'this' if owner == user.id else 'another'} user.",
                 "subject",
             )
-        identity = Identity(user_id=user.id, provider=provider, subject=subject, linked_at=now)
+        identity = Identity(user_id=stored_id(user), provider=provider, subject=subject, linked_at=now)
         s.add(identity)
         audit.record(
             s,

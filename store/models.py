@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def stored_id(row: _Stored) -> int:
+    """The primary key of a row read from (or flushed to) the database, where it is never None.
+
+    SQLModel types `id` as optional because a new, unsaved row has none; this says where we know better."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has not been stored yet")
+    return row.id
+
 
 STATUSES = ("active", "disabled", "archived")
 MFA_STATES = ("none", "pending", "active")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, update
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, delete, func, or_, update
+from sqlmodel import Session, col, select
 
 from . import audit, passwords, permissions
 from .audit import Actor
 from .db import Database
 from .errors import Conflict, NotFound, ValidationError
-from .models import AppRule, User
+from .models import AppRule, User, stored_id
 from .sessions import end_user_sessions
 from .validation import LABELS, PROFILE_FIELDS, norm_phone, normalise_field
 
@@ -187,10 +187,13 @@ def update_user(
         if not changed:
             return user
         _check_unique(s, changed, user.id)
-        result = s.execute(
-            update(User)
-            .where(User.id == user.id, User.version == user.version)
-            .values(**changed, updated_at=now, version=User.version + 1)
+        result = cast(
+            CursorResult[Any],
+            s.execute(
+                update(User)
+                .where(col(User.id) == user.id, col(User.version) == user.version)
+                .values(**changed, updated_at=now, version=User.version + 1)
+            ),
         )
         if result.rowcount != 1:
             raise Conflict(CONFLICT_MESSAGE)
@@ -237,7 +240,7 @@ def _transition(db: Database, actor: Actor, ref: str, action: str, reason: str |
         s.add(user)
         ended = 0
         if values.get("status") in ("disabled", "archived"):
-            ended = end_user_sessions(s, user.id, now, f"account {values['status']}")
+            ended = end_user_sessions(s, stored_id(user), now, f"account {values['status']}")
         s.flush()
         changes = audit.diff(before, to_dict(user, now))
         if ended:
@@ -282,7 +285,7 @@ def delete_user(db: Database, actor: Actor, ref: str, reason: str | None = None)
 
         guard_last_owner(s, user)
         label, uid = login_name(user), user.uid
-        ended = end_user_sessions(s, user.id, now, "account deleted")
+        ended = end_user_sessions(s, stored_id(user), now, "account deleted")
         audit.record(
             s,
             actor,
@@ -293,7 +296,7 @@ def delete_user(db: Database, actor: Actor, ref: str, reason: str | None = None)
             reason=reason,
             changes={"user": [to_dict(user), None], "sessions_ended": [None, ended]},
         )
-        s.execute(delete(AppRule).where(AppRule.subject_type == "user", AppRule.subject_id == user.id))
+        s.execute(delete(AppRule).where(col(AppRule.subject_type) == "user", col(AppRule.subject_id) == user.id))
         s.delete(user)
     return label
 
@@ -332,7 +335,9 @@ def set_password(
         user.updated_at = now
         user.version += 1
         s.add(user)
-        ended = end_user_sessions(s, user.id, now, "password changed", keep=keep_session_id) if end_sessions else 0
+        ended = (
+            end_user_sessions(s, stored_id(user), now, "password changed", keep=keep_session_id) if end_sessions else 0
+        )
         audit.record(
             s,
             actor,
