@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from store import Actor, AuthFailed, Database, ValidationError, admins, mfa, users
 from store.db import SCHEMA_VERSION
-from store.lockout import THROTTLE_MAX_SECONDS
 from store.errors import PermissionDenied
+from store.lockout import THROTTLE_MAX_SECONDS
 from store.models import LoginEvent
 from tests.conftest import PASSWORD
 

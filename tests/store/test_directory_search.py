@@ -72,7 +72,7 @@ def terms(db: Database) -> list[str]:
             (row.phone or "+15550000")[-6:],
             row.name or "nobody here",
         ]
-    return picked + ["example.org", "example", "son", "zqxjv", "élodie", "leroy.smith@nowhere.example"]
+    return [*picked, "example.org", "example", "son", "zqxjv", "élodie", "leroy.smith@nowhere.example"]
 
 
 @pytest.mark.parametrize("tier", ["defaults", "tiny thresholds"])

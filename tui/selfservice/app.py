@@ -70,7 +70,9 @@ class SelfServiceApp(App):
     ) -> None:
         super().__init__()
         self.db = db
-        self.exit_on_sign_out = exit_on_sign_out  # served over SSH: signing out (or being signed out) ends the connection
+        self.exit_on_sign_out = (
+            exit_on_sign_out  # served over SSH: signing out (or being signed out) ends the connection
+        )
         self.attempt = attempt or selfservice.attempt_from_environment()
         self.me: Me | None = None
         self.poll_seconds = poll_seconds

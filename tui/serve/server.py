@@ -27,11 +27,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 
 import asyncssh
 
 from store import Database
+from store.admins import AdminIdentity
 
 from .admins import AdminDirectory, identity_fields
 from .handoff import Handoff
@@ -53,7 +54,7 @@ def stderr_line(line: str) -> None:
 @dataclass
 class Route:
     kind: str  # "admin" or "self"
-    admin: Any | None = None  # AdminIdentity
+    admin: AdminIdentity | None = None
 
     def label(self) -> str:
         if self.kind == "admin" and self.admin is not None:
@@ -233,7 +234,7 @@ class Connection(asyncssh.SSHServer):
                 return
 
     async def _audit(self, action: str, reason: str) -> None:
-        if self.route is None or self.route.kind != "admin":
+        if self.route is None or self.route.admin is None:
             return
         try:
             await asyncio.to_thread(
