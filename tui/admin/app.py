@@ -16,10 +16,11 @@ from store import Actor, Database
 
 from ..widgets.commands import BindingCommands
 from ..widgets.help import show_help
+from ..widgets.type_ahead import TypeAhead
 from .directory import DirectoryScreen
 
 
-class AdminApp(App[None]):
+class AdminApp(TypeAhead, App[None]):
     """Userdesk admin console. Opens on the user directory; F1 help, ctrl+p commands, ctrl+q quits."""
 
     TITLE = "Userdesk admin"

@@ -21,6 +21,7 @@ from store import Database, selfservice
 from store.auth import Attempt
 from store.selfservice import Me
 
+from ..widgets.type_ahead import TypeAhead
 from .commands import SelfServiceCommands
 from .contacts import ContactsScreen
 from .forced_password import ForcedPasswordScreen
@@ -47,7 +48,7 @@ ENDED = (
 )
 
 
-class SelfServiceApp(App):
+class SelfServiceApp(TypeAhead, App):
     """End users manage their own account. Construct with the open Database."""
 
     CSS_PATH = "selfservice.tcss"
