@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Input, Label, Select, Static, TabbedContent, TabPane
 
 from store import access
 
 from ..text import literal
 from ..widgets.confirm import ConfirmReason
+from ..widgets.footer import Footer
 from .common import FormRow, RowTable, error_text, plural
 
 if TYPE_CHECKING:

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from store import history
 from store.models import AuditEntry
 
 from ..text import fmt_time, literal
+from ..widgets.footer import Footer
 from .common import RowTable, error_text, plural
 
 if TYPE_CHECKING:

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label
 
 from store import users
 from store.errors import ValidationError
 from store.validation import LABELS, normalise_field
 
+from ..widgets.footer import Footer
 from .common import FormRow, error_text
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from store import access, custom, sessions, users
 from store import directory as store_directory
@@ -25,6 +25,7 @@ from store.directory import DirectoryQuery, Row
 
 from ..text import fmt_ago, literal
 from ..widgets.confirm import ConfirmReason
+from ..widgets.footer import Footer
 from ..widgets.virtual_list import Column, VirtualList
 from .common import error_text, optional, plural, status_text
 

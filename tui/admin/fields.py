@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
 
 from store import custom
 
 from ..text import literal
+from ..widgets.footer import Footer
 from .common import FormRow, RowTable, error_text, plural
 
 if TYPE_CHECKING:

@@ -14,12 +14,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store.errors import StoreError
 from store.selfservice import Me, SessionEnded
 
 from ..text import literal
+from ..widgets.footer import Footer
 
 if TYPE_CHECKING:
     from .app import SelfServiceApp

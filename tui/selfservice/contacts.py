@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from store import selfservice
 from store.validation import LABELS
 
 from ..text import literal
+from ..widgets.footer import Footer
 from .base import MODAL_HELP, AccountScreen, SelfServiceModal, account_bindings, message_line
 from .dialogs import YesNoScreen, with_fresh_verification
 

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store import selfservice
 
 from ..text import literal
+from ..widgets.footer import Footer
 from .base import MODAL_HELP, SelfServiceModal, message_line
 
 

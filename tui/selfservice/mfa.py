@@ -14,11 +14,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store import selfservice
 
 from ..text import literal
+from ..widgets.footer import Footer
 from ..widgets.qr import QrCode
 from .base import AccountScreen, SelfServiceScreen, account_bindings, message_line
 from .dialogs import YesNoScreen, with_fresh_verification
