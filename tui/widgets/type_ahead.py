@@ -8,12 +8,13 @@ bubbles up the DOM, one message queue per ancestor, back to the app, which only 
 ("user<Tab>password<Enter>") is read from the terminal in one chunk, so every key after the Tab has already
 been posted to the identifier field before the Tab moves the focus: the password appears there in clear text.
 
-The fix is one app-level router (`TypeAhead`, mixed into each console's App) instead of a patch per form:
-a key or paste that arrives while the previous input may still be having effects (any message queue of the
-app or the current screen's widgets not empty) is held back, and released one at a time, each only after
-the app and the current screen (whichever that is by then) have processed everything queued and the
-workers the previous key started (a store call behind "Checking…", a policy check before a reason prompt)
-have finished. Typing at human speed finds the console settled, so each key is delivered at once as before.
+The fix is one app-level router (`TypeAhead`, mixed into each console's App) instead of a patch per form.
+After each key or paste it follows the effects (until the message queues of the app and of the current
+screen's widgets are empty); input that arrives meanwhile is held back and released one event at a time,
+each only after the app and the current screen (whichever that is by then) have processed everything queued
+and the workers the previous key started (a store call behind "Checking…", a policy check before a reason
+prompt) have finished. Typing at human speed finds the previous key settled, so each key is delivered at
+once, as before; input typed while a store call runs goes where it always went.
 """
 
 from __future__ import annotations
@@ -48,35 +49,43 @@ class TypeAhead:
 
     @property
     def type_ahead_pending(self) -> bool:
-        """True while held-back input is still being delivered (tests wait for this to clear)."""
+        """True while input is held back or still settling (tests wait for this to clear)."""
         return bool(getattr(self, "_type_ahead", None)) or self._type_ahead_task is not None
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if event is self._type_ahead_released:
                 self._type_ahead_released = None
-            elif self.type_ahead_pending or not self._input_settled():
-                self._hold(event)
+            elif self._type_ahead_task is not None:  # the previous input is still having effects: hold this
+                self._held.append(event)
                 return
+            else:
+                self._type_ahead_task = asyncio.create_task(self._follow_input())
             self._workers_before_key = frozenset(self._app_pump.workers)  # type: ignore[attr-defined]
         await super().on_event(event)  # type: ignore[misc]
 
-    def _hold(self, event: events.Event) -> None:
+    @property
+    def _held(self) -> deque[events.Event]:
         if not hasattr(self, "_type_ahead"):
             self._type_ahead = deque()
-        self._type_ahead.append(event)
-        if self._type_ahead_task is None:
-            self._type_ahead_task = asyncio.create_task(self._release_in_order())
+        return self._type_ahead
 
-    async def _release_in_order(self) -> None:
-        """Deliver held input one event at a time, each after the previous one's effects have settled."""
+    async def _follow_input(self) -> None:
+        """Follow the input just delivered until its messages are processed; then deliver what was held
+        meanwhile, one event at a time, each once the previous one (and any worker it started) is done.
+
+        Without held input this costs a few event-loop turns per key: typing at human speed is unchanged."""
         try:
-            while self._type_ahead:
+            while True:
+                await self._queues_drained()
+                if not self._held:
+                    return
                 await self._settle()
-                event = self._type_ahead.popleft()
+                event = self._held.popleft()
                 self._type_ahead_released = event
                 if not self._app_pump.post_message(event):
-                    self._type_ahead.clear()  # the app is closing
+                    self._held.clear()  # the app is closing
+                    return
         finally:
             self._type_ahead_task = None
 
@@ -104,14 +113,18 @@ class TypeAhead:
         """Nothing queued anywhere a key's effects could still be on their way through."""
         return not any(not pump._message_queue.empty() or pump._next_callbacks for pump in self._pumps())
 
+    async def _queues_drained(self) -> None:
+        """Yield to the event loop until every pump has worked through its queue (or MAX_YIELDS turns)."""
+        for _ in range(MAX_YIELDS):
+            if self._input_settled():
+                return
+            await asyncio.sleep(0)
+
     async def _settle(self) -> None:
         """Run rounds (every pump processes what was queued before the round) until everything is settled
         and the workers started by the last key are done."""
         for _ in range(MAX_ROUNDS):
-            for _ in range(MAX_YIELDS):  # cheap: let the pumps work through their queues
-                if self._input_settled():
-                    break
-                await asyncio.sleep(0)
+            await self._queues_drained()  # cheap first
             if not await self._round():  # sure: a handler still awaiting something has an empty queue too
                 return  # a pump did not answer in time: do not hold the input back forever
             if self._input_settled():
