@@ -23,6 +23,9 @@ DIRECTORY = "Users / to search"
 DETAIL_TABS = "Identities"
 LOADING = "Loading user"
 SECURITY = "Sign-in lock"  # a line only the Security tab shows
+ENTER_RETRY_SECONDS = 10.0
+MAX_RESENDS = 3
+LIST_READY = "space Select"  # the list's keys in the footer: focused and done reloading (Enter would be lost before)
 
 
 def rss_mb(terminal: Terminal) -> float:
@@ -41,14 +44,26 @@ def _security_shown(screen: str) -> bool:
     return _detail_loaded(screen) and SECURITY in screen
 
 
-def cycle(terminal: Terminal) -> None:
-    """Open the account under the cursor, show its Security tab, close it."""
-    terminal.keys("Enter")
-    terminal.wait_for(_detail_loaded)
+def cycle(terminal: Terminal) -> int:
+    """Open the account under the cursor, show its Security tab, close it; returns how often Enter was resent.
+
+    An Enter that reaches the directory while its list reloads (after Esc) is dropped by the console (see the
+    report of issue 8: VirtualList.loading shadows Textual's Widget.loading), so it is resent after a while."""
+    resent = 0
+    while True:
+        terminal.keys("Enter")
+        try:
+            terminal.wait_for(_detail_loaded, timeout=ENTER_RETRY_SECONDS)
+            break
+        except TimeoutError:
+            if resent >= MAX_RESENDS:
+                raise
+            resent += 1
     terminal.keys("2")
     terminal.wait_for(_security_shown)
     terminal.keys("Escape")
-    terminal.wait_for(lambda screen: DIRECTORY in screen)
+    terminal.wait_for(lambda screen: DIRECTORY in screen and LIST_READY in screen)
+    return resent
 
 
 def open_close_rss(console: Console, db_path: Path, counts: tuple[int, int] = FULL) -> dict[str, float]:
@@ -58,16 +73,18 @@ def open_close_rss(console: Console, db_path: Path, counts: tuple[int, int] = FU
     try:
         terminal.wait_for(lambda screen: DIRECTORY in screen and "▶" in screen)
         escape(terminal)  # the console opens in its (empty) search field: go to the list
+        terminal.wait_for(lambda screen: LIST_READY in screen)
         measured: dict[str, float] = {}
-        done = 0
+        done = resent = 0
         started = time.perf_counter()
         for target in (early, late):
             while done < target:
-                cycle(terminal)
+                resent += cycle(terminal)
                 done += 1
             time.sleep(0.5)  # let the last repaint and any deferred work finish
             measured[f"rss_after_{target}_mb"] = rss_mb(terminal)
         measured["seconds_per_cycle"] = (time.perf_counter() - started) / late
+        measured["enter_resent"] = resent
     finally:
         terminal.close()
     measured["early_cycles"], measured["late_cycles"] = early, late
@@ -88,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "met" if ratio <= LIMIT else "MISSED"
     print(
         f"RSS after {result['late_cycles']} open/close cycles: {result['late_mb']:.1f} MB; after "
-        f"{result['early_cycles']}: {result['early_mb']:.1f} MB; {ratio:.2f}x (target <= {LIMIT}x: {verdict})"
+        f"{result['early_cycles']}: {result['early_mb']:.1f} MB; {ratio:.2f}x (target <= {LIMIT}x: {verdict}); "
+        f"Enter resent {result['enter_resent']:.0f} time(s)"
     )
     return 0 if ratio <= LIMIT else 1
 

@@ -323,7 +323,7 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
             f"<= {memory.LIMIT}x",
             memory.LIMIT,
             ratio_target=True,
-            details={"seconds_per_cycle": cycles["seconds_per_cycle"]},
+            details={"seconds_per_cycle": cycles["seconds_per_cycle"], "enter_resent": cycles["enter_resent"]},
         ),
     ]
 
