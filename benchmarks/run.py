@@ -229,6 +229,7 @@ def measure(settings: Settings) -> tuple[list, dict[str, Any]]:
 def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: list[tuple[str, str]]) -> list:
     from . import console as c
     from . import figures as f
+    from . import memory
 
     n = f"{settings.users:,}"
     if not c.available():
@@ -239,6 +240,7 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
                 ("cold_start", "cold start"),
                 ("keystroke_p95", "keystroke to results"),
                 ("peak_rss", "peak RSS"),
+                ("memory_cycles", "RSS after open/close cycles"),
             )
         ]
     console = c.Console(
@@ -253,6 +255,8 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
     big = c.keystrokes(console, *dbs["big"], terms)
     small = c.keystrokes(console, *dbs["small"], terms)
     floor = c.echo_floor(console, terms)
+    log("console memory over open/close cycles")
+    cycles = memory.open_close_rss(console, dbs["small"][0], memory.QUICK if settings.quick else memory.FULL)
     return [
         f.Figure(
             "cold_start",
@@ -313,6 +317,18 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
             "<= 1.3x",
             1.3,
             ratio_target=True,
+        ),
+        f.Figure(
+            "memory_cycles",
+            f"RSS after {cycles['late_cycles']} account open/close cycles",
+            cycles["late_mb"],
+            "MB",
+            cycles["early_mb"],
+            f"after {cycles['early_cycles']} cycles",
+            f"<= {memory.LIMIT}x",
+            memory.LIMIT,
+            ratio_target=True,
+            details={"seconds_per_cycle": cycles["seconds_per_cycle"], "enter_resent": cycles["enter_resent"]},
         ),
     ]
 

@@ -23,6 +23,7 @@ FIGURES = {
     "keystroke_p95",
     "enter_p95",
     "peak_rss",
+    "memory_cycles",
 }
 
 

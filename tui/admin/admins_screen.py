@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from store import admins, permissions
 from store.admins import AdminView
 
 from ..text import fmt_time, literal
 from ..widgets.confirm import ConfirmReason
+from ..widgets.footer import Footer
 from .common import RowTable, error_text, plural
 
 if TYPE_CHECKING:

@@ -18,11 +18,12 @@ from store.auth import Attempt
 
 from ..widgets.commands import BindingCommands
 from ..widgets.help import show_help
+from ..widgets.type_ahead import TypeAhead
 from .directory import DirectoryScreen
 from .roles import APP_ACTIONS, gate, may, who_text, with_who_bar
 
 
-class AdminApp(App[None]):
+class AdminApp(TypeAhead, App[None]):
     """Userdesk admin console. Opens on the user directory; F1 help, ctrl+p commands, ctrl+q quits."""
 
     TITLE = "Userdesk admin"

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 from textual.widgets.data_table import ColumnKey
 
 from store import history
@@ -20,6 +20,7 @@ from store.models import AuditEntry
 
 from ..common.formatting import plural
 from ..text import fmt_time, literal
+from ..widgets.footer import Footer
 from ..widgets.record_table import RecordTable
 from .calls import AdminCalls
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label
 
 from store import users
 from store.errors import ValidationError
@@ -18,6 +18,7 @@ from store.validation import LABELS, normalise_field
 
 from ..common.formatting import login_name
 from ..common.store_calls import error_text
+from ..widgets.footer import Footer
 from ..widgets.form_row import FormRow
 from .calls import AdminCalls
 

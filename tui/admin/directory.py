@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from store import access, custom
 from store import directory as store_directory
@@ -27,6 +27,7 @@ from ..common.formatting import login_name, optional, plural, status_text
 from ..common.store_calls import error_text
 from ..text import fmt_ago
 from ..widgets.confirm import ConfirmDialog
+from ..widgets.footer import Footer
 from ..widgets.virtual_list import Column, VirtualList
 from .bulk_actions import BULK_ACTIONS, BulkAction, preview
 from .calls import AdminCalls

@@ -7,13 +7,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from store import custom
 from store.models import CustomField
 
 from ..common.formatting import plural
 from ..text import literal
+from ..widgets.footer import Footer
 from ..widgets.record_table import RecordTable
 from .calls import AdminCalls
 from .define_field import DefineFieldDialog

@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from store import StoreError, admins
 from store.admins import AdminIdentity
 from store.auth import Attempt
 
 from ..text import literal
+from ..widgets.footer import Footer
 
 NO_TOTP = "Admins must have TOTP. Enrol an authenticator in the self-service console first, then sign in again."
 

@@ -24,6 +24,7 @@ from store.selfservice import Me
 
 from ..widgets.commands import BindingCommands
 from ..widgets.help import show_help
+from ..widgets.type_ahead import TypeAhead
 from .contacts import ContactsScreen
 from .forced_password import ForcedPasswordScreen
 from .history import HistoryScreen
@@ -48,7 +49,7 @@ ENDED = (
 )
 
 
-class SelfServiceApp(App):
+class SelfServiceApp(TypeAhead, App):
     """End users manage their own account. Construct with the open Database."""
 
     CSS_PATH = "selfservice.tcss"

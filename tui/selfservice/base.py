@@ -14,12 +14,13 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store.selfservice import Me, SessionEnded
 
 from ..common.store_calls import StoreCalls, error_text
 from ..text import literal
+from ..widgets.footer import Footer
 
 if TYPE_CHECKING:
     from .app import SelfServiceApp

@@ -6,10 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store import selfservice
 
+from ..widgets.footer import Footer
 from .base import SelfServiceScreen, message_line, reveal_inputs
 from .password import policy_hint
 

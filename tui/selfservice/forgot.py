@@ -9,11 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
 from store import selfservice
 from store.errors import AuthFailed
 
+from ..widgets.footer import Footer
 from .base import SelfServiceScreen, message_line, reveal_inputs
 from .password import policy_hint
 

@@ -6,12 +6,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store import selfservice
 from store.errors import AuthFailed
 
 from ..text import literal
+from ..widgets.footer import Footer
 from .base import SelfServiceScreen, message_line
 
 

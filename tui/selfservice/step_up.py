@@ -8,11 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store import selfservice
 
 from ..text import literal
+from ..widgets.footer import Footer
 from .base import MODAL_HELP, SelfServiceCalls, SelfServiceModal, message_line
 
 

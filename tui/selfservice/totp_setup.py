@@ -6,11 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store import mfa, selfservice
 
 from ..text import literal
+from ..widgets.footer import Footer
 from ..widgets.qr import QrCode
 from .base import SelfServiceScreen, message_line
 from .recovery_codes import RecoveryCodesScreen

@@ -23,7 +23,9 @@ from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from .footer import Footer
 
 GLOBAL_GROUP = "Everywhere"
 PRETTY = {"command_palette": "Command palette: search every action", "app.command_palette": "Command palette"}

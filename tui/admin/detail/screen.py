@@ -8,13 +8,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
+from textual.widgets import Checkbox, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
 
 from store import Database, access, custom, identities, mfa, sessions, users
 from store.errors import NotFound
 
 from ...common.formatting import login_name, status_badge
 from ...text import literal
+from ...widgets.footer import Footer
 from ..calls import AdminCalls
 from .apps import AppsTab
 from .audit import AuditTab
