@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyotp
 import pytest
+from textual.actions import parse as parse_action
 
 from store import Actor, admins, mfa, users
 from store.models import User
@@ -31,8 +32,13 @@ def make_admin(db, name: str, role: str, *, totp: bool = True) -> tuple[admins.A
 
 
 def shown(screen) -> set[str]:
-    """Actions offered by help and the palette (hidden ones are left out, disabled ones kept)."""
-    return {entry.action for entry in collect_bindings(screen)}
+    """Actions offered by help and the palette (hidden ones are left out, disabled ones kept); an account-detail
+    key `tab_action('delete')` is named by its tab action, `delete`."""
+    names = set()
+    for entry in collect_bindings(screen):
+        _, name, parameters = parse_action(entry.action)
+        names.add(str(parameters[0]) if name == "tab_action" else entry.action)
+    return names
 
 
 # role -> (directory actions shown, directory actions hidden, detail security actions shown, hidden)

@@ -19,7 +19,7 @@ from store.auth import Attempt
 from ..widgets.commands import BindingCommands
 from ..widgets.help import show_help
 from .directory import DirectoryScreen
-from .roles import APP_ACTIONS, gate, may, who_text, with_who_bar
+from .roles import may
 
 
 class AdminApp(App[None]):
@@ -64,7 +64,7 @@ class AdminApp(App[None]):
     def get_default_screen(self) -> Screen:
         if self.admin is not None:
             return Screen()  # blank under the sign-in gate: nothing of the directory before the gate passes
-        return self._gated(DirectoryScreen())
+        return DirectoryScreen()
 
     def on_mount(self) -> None:
         if self.admin is None and self.actor.kind == "admin":  # opened for an admin signed in elsewhere (--as)
@@ -75,21 +75,15 @@ class AdminApp(App[None]):
             attempt = Attempt(ip=self.address, user_agent=admins.ADMIN_USER_AGENT)
             self.push_screen(AdminSignInScreen(self.admin, ask_password=self.ask_password, attempt=attempt))
 
-    # ----- roles ------------------------------------------------------------------------------------------
-
-    def _gated(self, screen: Screen) -> Screen:
-        gate(screen, lambda: self.actor)
-        if self.actor.kind == "admin":
-            with_who_bar(screen, who_text(self.actor))
-        return screen
-
-    def push_screen(self, screen, *args, **kwargs):
-        return super().push_screen(self._gated(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
+    # ----- roles: each screen hides what the role may not do (AdminCalls.check_action); the app its own keys --
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        permission = APP_ACTIONS.get(action)
-        # The Admins screen is for people: hidden from in-process (test, screenshot) actors too.
-        return permission is None or (self.actor.kind != "system" and may(self.actor, permission))
+        """The app's bindings, gated by the same table (tui/admin/roles.py) as every screen's.
+
+        The Admins screen is for people: hidden from in-process (test, screenshot) actors too."""
+        if action == "admins" and self.actor.kind == "system":
+            return False
+        return may(self.actor, "AdminApp", action, parameters)  # by name: subclasses (serve, tests) share it
 
     def action_admins(self) -> None:
         from .admins_screen import AdminsScreen
@@ -107,6 +101,8 @@ class AdminApp(App[None]):
 
     @work(thread=True, exclusive=True, group="admin-liveness", exit_on_error=False)
     def check_still_admin(self) -> None:
+        """A worker of the app itself (StoreCalls.run_store is the screens' way; the app has no screen to
+        report to): a busy database is retried on the next tick, a revoked role ends the console."""
         acting = self.actor
         if acting.kind != "admin" or acting.user_id is None or acting.role is None:
             return
