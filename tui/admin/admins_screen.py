@@ -179,9 +179,11 @@ class GrantDialog(FormDialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Grant an admin role", classes="dialog-title")
-            yield self.row("User", Input(self.username, placeholder="Username, email or id", id="grant-user"))
-            yield self.row("Role", Select([(role, role) for role in permissions.ROLES], prompt="Role", id="grant-role"))
-            yield self.row("Reason", Input(placeholder="Recorded in the audit log", id="grant-reason"))
+            user = Input(self.username, placeholder="Username, email or id", id="grant-user", compact=True)
+            yield self.row("User", user)
+            roles = [(role, role) for role in permissions.ROLES]
+            yield self.row("Role", Select(roles, prompt="Role", id="grant-role", compact=True))
+            yield self.row("Reason", Input(placeholder="Recorded in the audit log", id="grant-reason", compact=True))
             yield Label(classes="dialog-error")
             yield self.buttons("Grant")
 
