@@ -331,3 +331,27 @@ async def test_owner_revokes_a_role_with_a_reason(db) -> None:
         await settle(pilot)
         assert app.screen is screen
         assert [v.username for v in screen.views] == ["olga"]
+
+
+async def test_closing_the_console_when_the_session_cannot_be_ended_shows_no_traceback(db, clock, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    identity, secret = make_admin(db, "uma", "user_admin")
+    clock.advance(60)
+
+    def busy(*args, **kwargs):
+        raise OperationalError("UPDATE session", {}, Exception("database is locked"))
+
+    app = AdminApp(db, admin=identity, ask_password=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#signin-password").value = PASSWORD
+        app.screen.query_one("#signin-code").value = pyotp.TOTP(secret).at(db.now())
+        app.screen.query_one("#signin-code").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.session_sid is not None
+        monkeypatch.setattr(admins, "end_sign_in", busy)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+    assert app.return_code == 0  # the exit ran to its end: no exception left the app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 
 from textual import events, work
@@ -101,8 +102,9 @@ class AdminApp(App[None]):
 
     @work(thread=True, exclusive=True, group="admin-liveness", exit_on_error=False)
     def check_still_admin(self) -> None:
-        """A worker of the app itself (StoreCalls.run_store is the screens' way; the app has no screen to
-        report to): a busy database is retried on the next tick, a revoked role ends the console."""
+        """A worker of the app itself, like the self-service console's session check (StoreCalls.run_store is
+        the screens' way; this check reports to no screen): a busy database is retried on the next tick, a
+        revoked role or a disabled account ends the console."""
         acting = self.actor
         if acting.kind != "admin" or acting.user_id is None or acting.role is None:
             return
@@ -112,11 +114,16 @@ class AdminApp(App[None]):
             self.log.error(f"admin check failed: {exc!r}")
             return
         if not current:
-            self.call_from_thread(self.exit, None, 0, self.REVOKED_MESSAGE)
+            with suppress(RuntimeError):  # the console is closing already
+                self.call_from_thread(self.exit, None, 0, self.REVOKED_MESSAGE)
 
     def on_unmount(self) -> None:
+        """End the admin sign-in session; a failure (a busy database) is logged, never a traceback at exit."""
         if self.session_sid is not None:
-            admins.end_sign_in(self.db, self.session_sid, "admin console closed")
+            try:
+                admins.end_sign_in(self.db, self.session_sid, "admin console closed")
+            except Exception as exc:
+                self.log.error(f"ending the admin session failed: {exc!r}")
 
     def action_help(self) -> None:
         show_help(self)
