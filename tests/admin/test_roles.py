@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyotp
 import pytest
+from textual.actions import parse as parse_action
 
 from store import Actor, admins, mfa, users
 from store.models import User
@@ -31,8 +32,13 @@ def make_admin(db, name: str, role: str, *, totp: bool = True) -> tuple[admins.A
 
 
 def shown(screen) -> set[str]:
-    """Actions offered by help and the palette (hidden ones are left out, disabled ones kept)."""
-    return {entry.action for entry in collect_bindings(screen)}
+    """Actions offered by help and the palette (hidden ones are left out, disabled ones kept); an account-detail
+    key `tab_action('delete')` is named by its tab action, `delete`."""
+    names = set()
+    for entry in collect_bindings(screen):
+        _, name, parameters = parse_action(entry.action)
+        names.add(str(parameters[0]) if name == "tab_action" else entry.action)
+    return names
 
 
 # role -> (directory actions shown, directory actions hidden, detail security actions shown, hidden)
@@ -232,3 +238,120 @@ async def test_helpdesk_cannot_read_the_audit_tab(db) -> None:
         detail.show_tab("audit")
         await settle(pilot)
         assert detail.tab("audit").entries == []
+
+
+def footer_actions(screen) -> set[str]:
+    from textual.widgets._footer import FooterKey
+
+    return {key.action for key in screen.query(FooterKey)}
+
+
+async def test_one_gate_hides_an_action_from_footer_help_palette_and_key(db) -> None:
+    """The role gate is AdminCalls.check_action: every place that offers an action asks it, none has its own."""
+    from tui.widgets.commands import palette_entries
+    from tui.widgets.help import HelpScreen
+
+    identity, _ = make_admin(db, "hal", "helpdesk")
+    app = AdminApp(db, actor=Actor.admin(identity, key=None, address=None))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DirectoryScreen)
+        assert "new_user" not in footer_actions(screen) and "filters" in footer_actions(screen)
+        assert not {"new_user", "audit_log"} & {e.action for e in palette_entries(screen)}
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        help_text = plain(app.screen.query_one("#help-keys").content)
+        assert "Create a user" not in help_text and "Filter by status" in help_text
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("l")  # the audit log: not for helpdesk
+        await settle(pilot)
+        assert app.screen is screen
+
+
+async def test_who_bar_only_on_full_screens_of_a_signed_in_admin(db, clock) -> None:
+    identity, secret = make_admin(db, "olga", "owner")
+    clock.advance(60)
+    app = AdminApp(db, admin=identity)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, AdminSignInScreen)
+        assert not app.screen.query(WhoBar)  # nobody is signed in yet
+        app.screen.query_one("#signin-code").value = pyotp.TOTP(secret).at(db.now())
+        app.screen.query_one("#signin-code").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(app.screen.query(WhoBar)) == 1
+        await pilot.press("A", "g")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "GrantDialog" and not app.screen.query(WhoBar)
+    local = AdminApp(db)  # the local owner's console: no bar (the snapshots' layout)
+    async with local.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(local.screen, DirectoryScreen) and not local.screen.query(WhoBar)
+
+
+async def test_refused_grant_keeps_the_dialog_with_the_store_message(db) -> None:
+    identity, _ = make_admin(db, "olga", "owner")
+    app = AdminApp(db, actor=Actor.admin(identity, key=None, address=None))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("A", "g")
+        await settle(pilot)
+        grant = app.screen
+        grant.query_one("#grant-user").value = "nobody-here"
+        grant.query_one("#grant-role").value = "auditor"
+        grant.query_one("#grant-reason").value = "typo"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is grant
+        assert "nobody-here" in plain(grant.query_one(".dialog-error").render())
+        assert [v.username for v in admins.list_admins(db)] == ["olga"]
+
+
+async def test_owner_revokes_a_role_with_a_reason(db) -> None:
+    identity, _ = make_admin(db, "olga", "owner")
+    make_admin(db, "hal", "helpdesk")
+    app = AdminApp(db, actor=Actor.admin(identity, key=None, address=None))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AdminsScreen)
+        screen.query_one("#admins-table").move_cursor(row=[v.username for v in screen.views].index("hal"))
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press("enter")  # no reason: refused by the dialog, nothing done
+        await settle(pilot)
+        assert admins.identity_of(db, "hal").role == "helpdesk"
+        await pilot.press(*"moved teams", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert [v.username for v in screen.views] == ["olga"]
+
+
+async def test_closing_the_console_when_the_session_cannot_be_ended_shows_no_traceback(db, clock, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    identity, secret = make_admin(db, "uma", "user_admin")
+    clock.advance(60)
+
+    def busy(*args, **kwargs):
+        raise OperationalError("UPDATE session", {}, Exception("database is locked"))
+
+    app = AdminApp(db, admin=identity, ask_password=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#signin-password").value = PASSWORD
+        app.screen.query_one("#signin-code").value = pyotp.TOTP(secret).at(db.now())
+        app.screen.query_one("#signin-code").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.session_sid is not None
+        monkeypatch.setattr(admins, "end_sign_in", busy)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+    assert app.return_code == 0  # the exit ran to its end: no exception left the app

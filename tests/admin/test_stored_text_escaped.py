@@ -2,12 +2,17 @@
 
 An SSH client address is written into the audit log; a terminal escape in it (OSC 52 writes the
 admin's clipboard through tmux) must reach the screen as visible `\\x1b`, never as a raw ESC byte.
+
+The store now strips control characters on the way in (store/limits.py), so the hostile row is planted
+with raw SQL: the SCREEN must draw stored text literally whatever the row holds (rows written before that
+rule, or by another version or tool).
 """
 
 from __future__ import annotations
 
-from store import audit
-from store.audit import Actor
+import sqlite3
+from contextlib import closing
+
 from tui.admin.audit_log import AuditLogScreen
 
 from .detail_seed import ALICE_UID, make_app, open_detail, plain, settle
@@ -16,16 +21,12 @@ OSC52 = "\x1b]52;c;cHduZWQ=\x07"
 
 
 def record_hostile_entry(db) -> None:
-    """One audit entry whose actor address, reason and label carry an OSC 52 sequence."""
-    with db.write() as session:
-        audit.record(
-            session,
-            Actor(name="mallory", address=f"192.0.2.66{OSC52}"),
-            "user.update",
-            now=db.now(),
-            target_uid=ALICE_UID,
-            target_label=f"alice{OSC52}",
-            reason=f"because{OSC52}",
+    """One audit entry whose actor address, reason and label carry an OSC 52 sequence, written past the store."""
+    with closing(sqlite3.connect(db.path)) as raw, raw:
+        raw.execute(
+            "INSERT INTO audit (ts, actor, actor_address, actor_kind, action, target_type, target_uid,"
+            " target_label, reason) VALUES (?, 'mallory', ?, 'system', 'user.update', 'user', ?, ?, ?)",
+            (db.now(), f"192.0.2.66{OSC52}", ALICE_UID, f"alice{OSC52}", f"because{OSC52}"),
         )
 
 

@@ -1,27 +1,36 @@
-"""The owner's Admins screen: who is an admin, with which role and keys; grant and revoke with a reason."""
+"""The Admins screen: who is an admin, with which role and keys; grant and revoke with a reason (owner only)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from store import admins, permissions
 from store.admins import AdminView
 
+from ..common.formatting import plural
+from ..common.store_calls import error_text
 from ..text import fmt_time, literal
-from ..widgets.confirm import ConfirmReason
+from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import Footer
-from .common import RowTable, error_text, plural
+from ..widgets.record_table import RecordTable
+from .calls import AdminCalls
+from .form_dialog import FormDialog
 
-if TYPE_CHECKING:
-    from store import Actor, Database
+COLUMNS = (
+    ("User", "user", 16),
+    ("Role", "role", 10),
+    ("Status", "status", 9),
+    ("TOTP", "totp", 4),
+    ("Keys", "keys", 4),
+    ("Granted", "granted", 16),
+    ("By", "by", 16),
+)
 
 
 def keys_text(view: AdminView) -> Text:
@@ -34,7 +43,30 @@ def keys_text(view: AdminView) -> Text:
     return text
 
 
-class AdminsScreen(Screen[None]):
+def admin_cells(view: AdminView) -> list[Text]:
+    """One table row; stored text (names) drawn literally."""
+    return [
+        literal(view.username, "bold"),
+        Text(view.role),
+        Text(view.status),
+        Text("yes") if view.has_totp else Text("NO", style="bold red"),
+        Text(str(len(view.keys))),
+        Text(fmt_time(view.granted_at)),
+        literal(view.granted_by),
+    ]
+
+
+def detail_text(view: AdminView) -> Text:
+    text = Text.assemble(literal(view.username, "bold"), f" · {view.role}")
+    if view.reason:
+        text.append(" · reason: ")
+        text.append_text(literal(view.reason))
+    text.append("\n")
+    text.append_text(keys_text(view))
+    return text
+
+
+class AdminsScreen(AdminCalls, Screen[None]):
     """Admins, their roles and SSH keys. g grants (or changes) a role, v revokes the highlighted admin's."""
 
     HELP_TITLE = "Admins"
@@ -44,13 +76,9 @@ class AdminsScreen(Screen[None]):
         "with an SSH key and their TOTP code; add keys with `userdesk admin key add`. Every change asks a reason."
     )
     AUTO_FOCUS = "#admins-table"
-    DEFAULT_CSS = """
-    AdminsScreen #admins-table { height: auto; max-height: 1fr; }
-    AdminsScreen #admins-detail { height: auto; padding: 0 1; }
-    """
     BINDINGS = [
-        Binding("g", "grant", "Grant role"),
-        Binding("v", "revoke", "Revoke role"),
+        Binding("g", "grant", "Grant role", tooltip="Grant (or change) an admin role"),
+        Binding("v", "revoke", "Revoke role", tooltip="Revoke the highlighted admin's role"),
         Binding("r,f5", "refresh", "Refresh"),
         Binding("escape,q", "back", "Back"),
     ]
@@ -59,59 +87,28 @@ class AdminsScreen(Screen[None]):
         super().__init__()
         self.views: list[AdminView] = []
 
-    @property
-    def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined]
-
-    @property
-    def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Label("Admins", classes="screen-title")
         yield Static("loading…", id="admins-status", classes="screen-status")
-        yield RowTable(id="admins-table", zebra_stripes=True)
+        yield RecordTable(id="admins-table", zebra_stripes=True)
         yield Static("", id="admins-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#admins-table", DataTable)
-        for label, key, width in (
-            ("User", "user", 16),
-            ("Role", "role", 10),
-            ("Status", "status", 9),
-            ("TOTP", "totp", 4),
-            ("Keys", "keys", 4),
-            ("Granted", "granted", 16),
-            ("By", "by", 16),
-        ):
+        table = self.query_one("#admins-table", RecordTable)
+        for label, key, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         self.load()
 
-    @work(thread=True, exclusive=True, group="admins-load", exit_on_error=False)
     def load(self) -> None:
-        try:
-            views = admins.list_admins(self.db, actor=self.actor)
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, views)
+        self.run_store(
+            lambda: admins.list_admins(self.db, actor=self.actor), self._show, group="admins-load", exclusive=True
+        )
 
     def _show(self, views: list[AdminView]) -> None:
         self.views = views
-        table = self.query_one("#admins-table", DataTable)
-        table.clear()
-        for view in views:
-            table.add_row(
-                literal(view.username, "bold"),
-                Text(view.role),
-                Text(view.status),
-                Text("yes") if view.has_totp else Text("NO", style="bold red"),
-                Text(str(len(view.keys))),
-                Text(fmt_time(view.granted_at)),
-                literal(view.granted_by),
-                key=view.uid,
-            )
+        table = self.query_one("#admins-table", RecordTable)
+        table.refill([(view.uid, admin_cells(view)) for view in views])
         self.query_one("#admins-status", Static).update(Text(plural(len(views), "admin")))
         self._detail(table.cursor_row)
 
@@ -121,74 +118,60 @@ class AdminsScreen(Screen[None]):
 
     def _detail(self, index: int) -> None:
         view = self.views[index] if 0 <= index < len(self.views) else None
-        detail = self.query_one("#admins-detail", Static)
-        if view is None:
-            detail.update("")
-            return
-        text = Text.assemble(literal(view.username, "bold"), f" · {view.role}")
-        if view.reason:
-            text.append(" · reason: ")
-            text.append_text(literal(view.reason))
-        text.append("\n")
-        text.append_text(keys_text(view))
-        detail.update(text)
+        self.query_one("#admins-detail", Static).update(detail_text(view) if view else "")
 
     def highlighted(self) -> AdminView | None:
-        index = self.query_one("#admins-table", DataTable).cursor_row
+        index = self.query_one("#admins-table", RecordTable).cursor_row
         return self.views[index] if 0 <= index < len(self.views) else None
 
     def action_refresh(self) -> None:
         self.load()
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.dismiss(None)
 
     def action_grant(self) -> None:
         current = self.highlighted()
 
-        def done(result: tuple[str, str, str] | None) -> None:
-            if result is not None:
-                self.run_change(lambda: admins.grant(self.db, self.actor, result[0], result[1], result[2]))
+        def done(username: str | None) -> None:
+            if username is not None:
+                self._changed(f"Granted a role to {username} (recorded in the audit log).")
 
-        self.app.push_screen(GrantScreen(current.username if current else ""), done)
+        self.app.push_screen(GrantDialog(current.username if current else ""), done)
 
     def action_revoke(self) -> None:
         view = self.highlighted()
         if view is None:
+            self.say("No admin selected.", severity="warning")
             return
 
-        def done(reason: str | None) -> None:
+        def confirmed(reason: str | None) -> None:
             if reason is not None:
-                self.run_change(lambda: admins.revoke(self.db, self.actor, view.uid, reason))
+                self.run_store(
+                    lambda: admins.revoke(self.db, self.actor, view.uid, reason),
+                    lambda _: self._changed(f"Revoked {view.username}'s {view.role} role (recorded in the audit log)."),
+                    group="admins-change",
+                    exclusive=True,
+                )
 
         self.app.push_screen(
-            ConfirmReason(
-                f"Revoke {view.username}'s {view.role} role?", "Their open admin consoles end within seconds."
+            ConfirmDialog(
+                f"Revoke {view.username}'s {view.role} role?",
+                "Their open admin consoles end within seconds.",
+                confirm_label="Revoke",
             ),
-            done,
+            confirmed,
         )
 
-    @work(thread=True, exclusive=True, group="admins-change", exit_on_error=False)
-    def run_change(self, change) -> None:
-        try:
-            change()
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, "Done (recorded in the audit log).")
+    def _changed(self, message: str) -> None:
+        self.say(message)
         self.load()
 
 
-class GrantScreen(ModalScreen[tuple[str, str, str] | None]):
-    """User, role and reason for a grant; Esc cancels."""
+class GrantDialog(FormDialog):
+    """User, role and reason for a grant (store.admins.grant) -> the username, or None (Esc, Cancel)."""
 
-    DEFAULT_CSS = """
-    GrantScreen { align: center middle; }
-    GrantScreen > Vertical { width: 64; max-width: 100%; height: auto; border: thick $warning; padding: 1 2; }
-    GrantScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    GrantScreen #grant-error { color: $error; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "apply", "Grant")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "grant", "Grant")]
 
     def __init__(self, username: str = "") -> None:
         super().__init__()
@@ -196,25 +179,38 @@ class GrantScreen(ModalScreen[tuple[str, str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Grant an admin role", classes="screen-title")
-            yield Input(self.username, placeholder="Username, email or id", id="grant-user")
-            yield Select([(role, role) for role in permissions.ROLES], prompt="Role", id="grant-role")
-            yield Input(placeholder="Reason (recorded in the audit log)", id="grant-reason")
-            yield Label("", id="grant-error")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Grant", id="grant", variant="warning")
+            yield Label("Grant an admin role", classes="dialog-title")
+            user = Input(self.username, placeholder="Username, email or id", id="grant-user", compact=True)
+            yield self.row("User", user)
+            roles = [(role, role) for role in permissions.ROLES]
+            yield self.row("Role", Select(roles, prompt="Role", id="grant-role", compact=True))
+            yield self.row("Reason", Input(placeholder="Recorded in the audit log", id="grant-reason", compact=True))
+            yield Label(classes="dialog-error")
+            yield self.buttons("Grant")
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def on_mount(self) -> None:
+        self.query_one("#grant-user", Input).focus()
 
-    @on(Button.Pressed, "#grant")
-    def action_apply(self) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def action_grant(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
         user = self.query_one("#grant-user", Input).value.strip()
         role = self.query_one("#grant-role", Select).value
         reason = self.query_one("#grant-reason", Input).value.strip()
         if not user or not isinstance(role, str) or not reason:
-            self.query_one("#grant-error", Label).update("A user, a role and a reason are needed.")
+            self.error("A user, a role and a reason are needed.")
             return
-        self.dismiss((user, role, reason))
+        db, actor = self.db, self.actor
+        self.error(None)
+        self.run_store(
+            lambda: admins.grant(db, actor, user, role, reason),
+            lambda _: self.dismiss(user),
+            failed=lambda exc: self.error(error_text(exc)),
+            group="grant",
+            exclusive=True,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 
 from textual import events, work
@@ -20,7 +21,7 @@ from ..widgets.commands import BindingCommands
 from ..widgets.help import show_help
 from ..widgets.type_ahead import TypeAhead
 from .directory import DirectoryScreen
-from .roles import APP_ACTIONS, gate, may, who_text, with_who_bar
+from .roles import may
 
 
 class AdminApp(TypeAhead, App[None]):
@@ -65,7 +66,7 @@ class AdminApp(TypeAhead, App[None]):
     def get_default_screen(self) -> Screen:
         if self.admin is not None:
             return Screen()  # blank under the sign-in gate: nothing of the directory before the gate passes
-        return self._gated(DirectoryScreen())
+        return DirectoryScreen()
 
     def on_mount(self) -> None:
         if self.admin is None and self.actor.kind == "admin":  # opened for an admin signed in elsewhere (--as)
@@ -76,21 +77,15 @@ class AdminApp(TypeAhead, App[None]):
             attempt = Attempt(ip=self.address, user_agent=admins.ADMIN_USER_AGENT)
             self.push_screen(AdminSignInScreen(self.admin, ask_password=self.ask_password, attempt=attempt))
 
-    # ----- roles ------------------------------------------------------------------------------------------
-
-    def _gated(self, screen: Screen) -> Screen:
-        gate(screen, lambda: self.actor)
-        if self.actor.kind == "admin":
-            with_who_bar(screen, who_text(self.actor))
-        return screen
-
-    def push_screen(self, screen, *args, **kwargs):
-        return super().push_screen(self._gated(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
+    # ----- roles: each screen hides what the role may not do (AdminCalls.check_action); the app its own keys --
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        permission = APP_ACTIONS.get(action)
-        # The Admins screen is for people: hidden from in-process (test, screenshot) actors too.
-        return permission is None or (self.actor.kind != "system" and may(self.actor, permission))
+        """The app's bindings, gated by the same table (tui/admin/roles.py) as every screen's.
+
+        The Admins screen is for people: hidden from in-process (test, screenshot) actors too."""
+        if action == "admins" and self.actor.kind == "system":
+            return False
+        return may(self.actor, "AdminApp", action, parameters)  # by name: subclasses (serve, tests) share it
 
     def action_admins(self) -> None:
         from .admins_screen import AdminsScreen
@@ -108,6 +103,9 @@ class AdminApp(TypeAhead, App[None]):
 
     @work(thread=True, exclusive=True, group="admin-liveness", exit_on_error=False)
     def check_still_admin(self) -> None:
+        """A worker of the app itself, like the self-service console's session check (StoreCalls.run_store is
+        the screens' way; this check reports to no screen): a busy database is retried on the next tick, a
+        revoked role or a disabled account ends the console."""
         acting = self.actor
         if acting.kind != "admin" or acting.user_id is None or acting.role is None:
             return
@@ -117,11 +115,16 @@ class AdminApp(TypeAhead, App[None]):
             self.log.error(f"admin check failed: {exc!r}")
             return
         if not current:
-            self.call_from_thread(self.exit, None, 0, self.REVOKED_MESSAGE)
+            with suppress(RuntimeError):  # the console is closing already
+                self.call_from_thread(self.exit, None, 0, self.REVOKED_MESSAGE)
 
     def on_unmount(self) -> None:
+        """End the admin sign-in session; a failure (a busy database) is logged, never a traceback at exit."""
         if self.session_sid is not None:
-            admins.end_sign_in(self.db, self.session_sid, "admin console closed")
+            try:
+                admins.end_sign_in(self.db, self.session_sid, "admin console closed")
+            except Exception as exc:
+                self.log.error(f"ending the admin session failed: {exc!r}")
 
     def action_help(self) -> None:
         show_help(self)

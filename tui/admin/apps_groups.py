@@ -82,7 +82,7 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
     def tab(self) -> str:
         return self.query_one("#ag-tabs", TabbedContent).active or "apps"
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def action_available(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_default", "group_rule"):
             return self.tab == "apps"
         if action == "members":

@@ -265,7 +265,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         else:
             self.set_focus(self.user_list)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def action_available(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # '/' types a slash while searching
         return not (action == "focus_search" and self.focused is not None and self.focused.id == "dir-search")
 

@@ -259,7 +259,7 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
     def action_previous_tab(self) -> None:
         self.show_tab(TAB_IDS[(TAB_IDS.index(self.active_tab) - 1) % len(TAB_IDS)])
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def action_available(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action != "tab_action" or not parameters:
             return True
         name = str(parameters[0])
@@ -281,7 +281,7 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         super().refresh_bindings()
 
     def action_tab_action(self, name: str) -> None:
-        """Every tab-specific key: the active tab's method of that name (check_action shows it only there)."""
+        """Every tab-specific key: the active tab's method of that name (action_available shows it only there)."""
         getattr(self.tab(self.active_tab), name)()
 
     # ----- global actions -----------------------------------------------------------------------
