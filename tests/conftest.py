@@ -55,3 +55,19 @@ def db(tmp_path: pathlib.Path, clock: Clock, config: Config) -> Database:
 @pytest.fixture
 def actor() -> Actor:
     return Actor("tester", "127.0.0.1")
+
+
+@pytest.fixture
+def snap_compare(snap_compare):
+    """pytest-textual-snapshot's snap_compare, taking the picture only once the screen is steady (tests.pilot.steady)."""
+    from tests.pilot import steady
+
+    def compare(app, *args, run_before=None, **kwargs):
+        async def before(pilot) -> None:
+            if run_before is not None:
+                await run_before(pilot)
+            await steady(pilot)
+
+        return snap_compare(app, *args, run_before=before, **kwargs)
+
+    return compare

@@ -32,3 +32,14 @@ def plain(renderable) -> str:
     console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
     console.print(renderable)
     return console.export_text()
+
+
+async def steady(pilot) -> None:
+    """Settled, and the screen redrawn after it: what a picture is taken of.
+
+    Some widgets place things after the next refresh (the Tabs underline is positioned with
+    call_after_refresh); on a loaded machine the picture could be taken before that refresh."""
+    await settle(pilot)
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.1)
+    await pilot.pause()
