@@ -11,7 +11,7 @@ from .audit import Actor
 from .db import Database
 from .errors import NotFound, ValidationError
 from .models import App, AppRule, Group, GroupMember, User, stored_id
-from .users import login_name, require_user
+from .users import audit_user, login_name, require_user
 from .validation import clean_text
 
 POLICIES = ("allow", "deny")
@@ -109,13 +109,12 @@ def add_member(db: Database, actor: Actor, group: str, ref: str, reason: str | N
         if s.get(GroupMember, (grp.id, user.id)):
             return False
         s.add(GroupMember(group_id=stored_id(grp), user_id=stored_id(user)))
-        audit.record(
+        audit_user(
             s,
             actor,
             "group.add_member",
+            user,
             now=db.now(),
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes={"group": [None, grp.name]},
         )
@@ -130,13 +129,12 @@ def remove_member(db: Database, actor: Actor, group: str, ref: str, reason: str 
         if member is None:
             return False
         s.delete(member)
-        audit.record(
+        audit_user(
             s,
             actor,
             "group.remove_member",
+            user,
             now=db.now(),
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes={"group": [grp.name, None]},
         )

@@ -20,13 +20,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from . import audit, auth, mfa, permissions
+from . import auth, mfa, permissions
 from .audit import Actor
 from .db import Database
 from .errors import AuthFailed, NotFound, PermissionDenied, ValidationError
 from .models import AdminKey, AdminRole, User
 from .models import Session as SessionRow
-from .users import login_name, require_user
+from .users import audit_user, login_name, require_user
 
 MIN_RSA_BITS = 3072
 MAX_KEY_LINE = 16_384
@@ -248,13 +248,12 @@ def grant(db: Database, actor: Actor, ref: str, role: str, reason: str | None = 
             current = AdminRole(user_id=user.id or 0)
         current.role, current.granted_at, current.granted_by, current.reason = role, now, actor.label, reason
         s.add(current)
-        audit.record(
+        audit_user(
             s,
             actor,
             "admin.grant",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes={"role": [before, role]},
         )
@@ -274,13 +273,12 @@ def revoke(db: Database, actor: Actor, ref: str, reason: str | None = None) -> s
         guard_last_owner(s, user)
         before = current.role
         s.delete(current)
-        audit.record(
+        audit_user(
             s,
             actor,
             "admin.revoke",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes={"role": [before, None]},
         )
@@ -359,13 +357,12 @@ def add_key(db: Database, actor: Actor, ref: str, openssh_public_key_line: str) 
                 added_at=now,
             )
         )
-        audit.record(
+        audit_user(
             s,
             actor,
             "admin.key_add",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             changes={"key": [None, f"{key_type} {fingerprint}"]},
         )
         return KeyView(login_name(user), fingerprint, key_type, comment, now, None)
@@ -382,13 +379,12 @@ def remove_key(db: Database, actor: Actor, ref: str, fingerprint: str, reason: s
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise NotFound(f"'{login_name(user)}' has no key {fingerprint.strip()}.")
-        audit.record(
+        audit_user(
             s,
             actor,
             "admin.key_remove",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes={"key": [fingerprint.strip(), None]},
         )

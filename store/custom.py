@@ -16,7 +16,7 @@ from .audit import Actor
 from .db import Database
 from .errors import NotFound, ValidationError
 from .models import CustomField, CustomValue, User, stored_id
-from .users import login_name, require_user
+from .users import audit_user, require_user
 from .validation import clean_text
 
 TYPES = ("string", "number", "date", "boolean", "enum")
@@ -178,13 +178,12 @@ def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_
         else:
             s.add(CustomValue(user_id=stored_id(user), field_id=stored_id(field), value=value))
         if before != value:
-            audit.record(
+            audit_user(
                 s,
                 actor,
                 "data.set",
+                user,
                 now=now,
-                target_uid=user.uid,
-                target_label=login_name(user),
                 changes={f"custom.{key}": [before, value]},
             )
         return value

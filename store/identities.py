@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from . import audit, permissions
+from . import permissions
 from .audit import Actor
 from .db import Database
 from .errors import NotFound, ValidationError
 from .models import Identity, stored_id
-from .users import login_name, require_user
+from .users import audit_user, require_user
 from .validation import clean_text
 
 
@@ -34,13 +34,12 @@ def link(db: Database, actor: Actor, ref: str, provider: str, subject: str, *, r
             )
         identity = Identity(user_id=stored_id(user), provider=provider, subject=subject, linked_at=now)
         s.add(identity)
-        audit.record(
+        audit_user(
             s,
             actor,
             "identity.link",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes={f"identity:{provider}": [None, subject]},
         )
@@ -69,13 +68,12 @@ def unlink(
                 )
         for row in rows:
             s.delete(row)
-        audit.record(
+        audit_user(
             s,
             actor,
             "identity.unlink",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes={f"identity:{provider}": [", ".join(r.subject for r in rows), None]},
         )

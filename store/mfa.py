@@ -11,14 +11,14 @@ import pyotp
 from sqlalchemy import CursorResult, delete, func, update
 from sqlmodel import Session, col, select
 
-from . import audit, permissions
+from . import permissions
 from .audit import Actor
 from .db import Database
 from .errors import AuthFailed, ValidationError
 from .models import RecoveryCode, User
 from .notify import notify
 from .sessions import end_user_sessions
-from .users import is_locked, login_name, require_user
+from .users import audit_user, is_locked, login_name, require_user
 
 ISSUER = "Userdesk"
 STEP = 30
@@ -49,13 +49,12 @@ def enroll(db: Database, actor: Actor, ref: str) -> Enrolment:
         user.totp_last_step = 0
         user.version += 1
         s.add(user)
-        audit.record(
+        audit_user(
             s,
             actor,
             "mfa.enroll",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             changes={"mfa_state": [None, "pending"]},
         )
         uri = pyotp.TOTP(secret).provisioning_uri(name=_label(user), issuer_name=ISSUER)
@@ -152,13 +151,12 @@ def confirm(db: Database, actor: Actor, ref: str, code: str) -> list[str]:
         user.version += 1
         s.add(user)
         codes = _replace_recovery_codes(db, s, user)
-        audit.record(
+        audit_user(
             s,
             actor,
             "mfa.confirm",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             changes={"mfa_state": ["pending", "active"], "recovery_codes": [None, RECOVERY_CODES]},
         )
     notify(db, user, "an authenticator app was added", "Two-step verification (TOTP) was turned on for your account.")
@@ -189,13 +187,12 @@ def regenerate_recovery_codes(db: Database, actor: Actor, ref: str) -> list[str]
         if user.mfa_state != "active":
             raise ValidationError("Recovery codes exist only while TOTP is active.")
         codes = _replace_recovery_codes(db, s, user)
-        audit.record(
+        audit_user(
             s,
             actor,
             "mfa.recovery_codes",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             changes={"recovery_codes": [None, RECOVERY_CODES]},
         )
         return codes
@@ -237,13 +234,12 @@ def reset(
         changes: dict[str, list] = {"mfa_state": [before, "none"]}
         if end_sessions:
             changes["sessions_ended"] = [None, ended]
-        audit.record(
+        audit_user(
             s,
             actor,
             action,
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes=changes,
         )

@@ -41,6 +41,29 @@ def login_name(user: User) -> str:
     return user.username or user.email or user.phone or user.uid
 
 
+def audit_user(
+    session: Session,
+    actor: Actor,
+    action: str,
+    user: User,
+    *,
+    now: int,
+    reason: str | None = None,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """One audit entry about `user` (its uid and login name as the target), in the caller's transaction."""
+    audit.record(
+        session,
+        actor,
+        action,
+        now=now,
+        target_uid=user.uid,
+        target_label=login_name(user),
+        reason=reason,
+        changes=changes,
+    )
+
+
 def to_dict(user: User, now: int | None = None) -> dict[str, Any]:
     """The record as plain data, secrets left out (safe for JSON views and audit)."""
     data = {k: v for k, v in user.model_dump().items() if k not in HIDDEN and k != "id"}
@@ -136,13 +159,12 @@ def create_user(
         )
         s.add(user)
         s.flush()
-        audit.record(
+        audit_user(
             s,
             actor,
             "user.create",
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes=audit.diff({}, {k: v for k, v in values.items() if v is not None}),
         )
@@ -198,13 +220,12 @@ def update_user(
         if result.rowcount != 1:
             raise Conflict(CONFLICT_MESSAGE)
         s.refresh(user)
-        audit.record(
+        audit_user(
             s,
             actor,
             action,
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes=audit.diff(before, to_dict(user)),
         )
@@ -245,13 +266,12 @@ def _transition(db: Database, actor: Actor, ref: str, action: str, reason: str |
         changes = audit.diff(before, to_dict(user, now))
         if ended:
             changes["sessions_ended"] = [None, ended]
-        audit.record(
+        audit_user(
             s,
             actor,
             action,
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes=changes,
         )
@@ -338,13 +358,12 @@ def set_password(
         ended = (
             end_user_sessions(s, stored_id(user), now, "password changed", keep=keep_session_id) if end_sessions else 0
         )
-        audit.record(
+        audit_user(
             s,
             actor,
             action,
+            user,
             now=now,
-            target_uid=user.uid,
-            target_label=login_name(user),
             reason=reason,
             changes={"must_change_password": [None, must_change], "sessions_ended": [None, ended]},
         )
