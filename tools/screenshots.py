@@ -52,6 +52,41 @@ def admin_app(db):
     return AdminApp(db, actor=Actor("admin", ADMIN_ADDRESS))
 
 
+def _local_owner():
+    """The local owner (as `userdesk` run by the database's OS account is), with a fixed name for the pictures."""
+    from store import Actor
+
+    return Actor("userdesk", ADMIN_ADDRESS, kind="local", role="owner", key="local")
+
+
+def _with_admins(db):
+    """demo.totp an owner with a key, demo.user a helpdesk admin: what the Admins screen and the gate show."""
+    from store import admins
+
+    if not admins.list_admins(db):
+        admins.grant(db, _local_owner(), "demo.totp", "owner", "first owner")
+        admins.grant(db, _local_owner(), "demo.user", "helpdesk", "service desk")
+        admins.add_key(db, _local_owner(), "demo.totp", DEMO_KEY)
+    return db
+
+
+def admin_gate_app(db):
+    """The console as the SSH server opens it for demo.totp: the TOTP gate first."""
+    from store import admins
+    from tui.admin.app import AdminApp
+
+    identity = admins.identity_of(_with_admins(db), "demo.totp")
+    return AdminApp(db, admin=identity, key="SHA256:shot", address=ADMIN_ADDRESS)
+
+
+def admins_app(db):
+    from tui.admin.app import AdminApp
+
+    return AdminApp(_with_admins(db), actor=_local_owner())
+
+
+DEMO_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl demo@userdesk"
+
 SHOTS: list[Shot] = [
     Shot("admin-directory", admin_app),
     Shot("admin-directory-80x24", admin_app, size=(80, 24)),
@@ -67,6 +102,9 @@ SHOTS: list[Shot] = [
     Shot("admin-audit-log", admin_app, ("l",)),
     Shot("admin-help", admin_app, ("f1",)),
     Shot("admin-palette", admin_app, ("ctrl+p",)),
+    Shot("admin-signin-gate", admin_gate_app, size=(80, 24)),
+    Shot("admin-admins", admins_app, ("A",)),
+    Shot("admin-admins-80x24", admins_app, ("A",), size=(80, 24)),
     Shot("admin-user-detail", admin_app, ("enter",)),
     Shot("admin-user-detail-80x24", admin_app, ("enter",), size=(80, 24)),
     *(
