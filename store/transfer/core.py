@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from .. import audit, custom, passwords, permissions
@@ -384,11 +383,12 @@ class Importer:
     def _owners(self, s: Session, rows: list[_Row]) -> dict[str, dict[Any, int]]:
         """For each unique column, who already holds the values this batch uses: {column: {value: user id}}."""
         owners: dict[str, dict[Any, int]] = {}
+        conn = s.connection()
         for key in (*UNIQUE_FIELDS, "uid"):
             wanted = {row.values.get(key) if key != "uid" else row.record.uid for row in rows} - {None}
-            column: Any = getattr(User, key)
-            query: Any = sa_select(column, User.id)  # type: ignore[call-overload]
-            owners[key] = dict(s.execute(query.where(column.in_(wanted))).all()) if wanted else {}
+            # one indexed lookup per column and batch, the values passed as one JSON array (no ORM query building)
+            sql = f"SELECT {key}, id FROM user WHERE {key} IN (SELECT value FROM json_each(?))"
+            owners[key] = dict(conn.exec_driver_sql(sql, (json.dumps(list(wanted)),)).all()) if wanted else {}
         return owners
 
     def _conflict(self, s: Session, row: _Row, owners: dict[str, dict[Any, int]], user_id: int | None) -> str | None:
@@ -485,7 +485,7 @@ class Importer:
         columns = list(dict.fromkeys(c for r in rows for c in r))
         sql = f"INSERT INTO user ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         conn = s.connection()
-        conn.exec_driver_sql(sql, [tuple(r.get(c) for c in columns) for r in rows])
+        conn.exec_driver_sql(sql, [tuple(map(r.get, columns)) for r in rows])
         ids: dict[str, int] = dict(
             conn.exec_driver_sql(
                 "SELECT uid, id FROM user WHERE uid IN (SELECT value FROM json_each(?))",
