@@ -129,15 +129,13 @@ class _Seen:
         self.conn = sqlite3.connect("")  # "" = a temporary database file, deleted on close
         self.conn.execute("CREATE TABLE seen (k TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID")
 
-    def first_line(self, keys: list[str]) -> int | None:
-        for key in keys:
-            row = self.conn.execute("SELECT line FROM seen WHERE k = ?", (key,)).fetchone()
-            if row:
-                return row[0]
-        return None
+    def lines(self, keys: list[str]) -> dict[str, int]:
+        """The line of each of `keys` already seen (one query for a whole batch)."""
+        sql = "SELECT k, line FROM seen WHERE k IN (SELECT value FROM json_each(?))"
+        return dict(self.conn.execute(sql, (json.dumps(keys),)).fetchall()) if keys else {}
 
-    def add(self, keys: list[str], line: int) -> None:
-        self.conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", [(k, line) for k in keys])
+    def add(self, pairs: list[tuple[str, int]]) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", pairs)
 
     def close(self) -> None:
         self.conn.close()
@@ -245,7 +243,7 @@ class Importer:
         records = list(batch)
         batch.clear()
         self.summary.rows += len(records)
-        rows = [row for row in map(self._validate, records) if row is not None]
+        rows = self._validate_batch(records)
         if self.options.apply:
             with self.db.write() as s:
                 raw = _driver(s) if self.suspend_search else None
@@ -265,18 +263,35 @@ class Importer:
 
     # -- validation (no database writes) -------------------------------------------------------------------------
 
-    def _validate(self, record: Record) -> _Row | None:
-        row = self._normalise(record)
+    def _validate_batch(self, records: list[Record]) -> list[_Row]:
+        """The batch's valid rows. Duplicates are looked up for the whole batch at once: the identifiers seen
+        in earlier batches (one query), then this batch's own, in file order."""
+        normalised = [(record, self._normalise(record)) for record in records]
+        keys = [self._unique_keys(row) if row is not None else [] for _, row in normalised]
+        seen = self.seen.lines([k for row_keys in keys for k in row_keys])
+        new: list[tuple[str, int]] = []
+        rows = []
+        for (record, row), row_keys in zip(normalised, keys, strict=True):
+            valid = self._validate(record, row, row_keys, seen, new)
+            if valid is not None:
+                rows.append(valid)
+        self.seen.add(new)
+        return rows
+
+    def _validate(
+        self, record: Record, row: _Row | None, keys: list[str], seen: dict[str, int], new: list[tuple[str, int]]
+    ) -> _Row | None:
         for issue in record.warnings:
             self._report(issue)
         if row is not None:
-            keys = self._unique_keys(row)
-            line = self.seen.first_line(keys)
+            line = next((seen[k] for k in keys if k in seen), None)
             if line is not None:
                 record.error("user", f"the same user (a unique identifier) is already on line {line} of this file")
                 row = None
             else:
-                self.seen.add(keys, record.line)
+                for key in keys:
+                    seen[key] = record.line
+                    new.append((key, record.line))
         if record.errors:
             self.summary.errors += 1
             for issue in record.errors:
@@ -353,8 +368,9 @@ class Importer:
         keys = [f"{k}\x1f{row.values[k]}" for k in UNIQUE_FIELDS if row.values.get(k)]
         keys += [f"uid\x1f{row.record.uid}"] if row.record.uid else []
         keys += [f"identity\x1f{p}\x1f{s}" for p, s in row.identities]
-        by_id = {f.id: f for f in self.fields.values()}
-        keys += [f"custom\x1f{fid}\x1f{v}" for fid, v in row.custom.items() if by_id[fid].unique]
+        if row.custom:
+            unique = {f.id for f in self.fields.values() if f.unique}
+            keys += [f"custom\x1f{fid}\x1f{v}" for fid, v in row.custom.items() if fid in unique]
         return keys
 
     def _is_test_user(self, row: _Row | None) -> bool:
