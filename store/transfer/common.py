@@ -35,7 +35,18 @@ def is_native(stored: str) -> bool:
     if not stored.startswith(_NATIVE_PREFIX):
         return False
     salt, _, digest = stored[len(_NATIVE_PREFIX) :].partition("$")
-    return len(salt) == _b64_length(HASHER.salt_len) and len(digest) == _b64_length(HASHER.hash_len)
+    return (
+        len(salt) == _b64_length(HASHER.salt_len) and len(digest) == _b64_length(HASHER.hash_len) and "$" not in digest
+    )
+
+
+def _checked_native(value: str) -> str:
+    """A native hash (is_native) after the rest of foreign_hashes' argon2 check: its salt and hash are base64.
+    The parameters need no parsing: is_native matched them character for character."""
+    salt, digest = value.rsplit("$", 2)[-2:]
+    foreign_hashes.b64decode(salt, "argon2 salt")
+    foreign_hashes.b64decode(digest, "argon2 hash")
+    return value
 
 
 def store_hash(record: Record, field_name: str, make: Callable[[], str]) -> None:
@@ -49,7 +60,10 @@ def store_hash(record: Record, field_name: str, make: Callable[[], str]) -> None
 
 
 def hash_from_string(record: Record, field_name: str, value: Any) -> None:
-    store_hash(record, field_name, lambda: foreign_hashes.from_string(value, native=is_native))
+    if isinstance(value, str) and is_native(value.strip()):
+        store_hash(record, field_name, lambda: _checked_native(value.strip()))
+    else:
+        store_hash(record, field_name, lambda: foreign_hashes.from_string(value, native=is_native))
 
 
 def as_dict(value: Any, record: Record, what: str) -> dict[str, Any]:
