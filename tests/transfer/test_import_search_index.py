@@ -104,3 +104,21 @@ def test_a_dry_run_writes_nothing_not_even_the_index(db, actor, tmp_path: pathli
     summary = run_import(db, actor, users_file(tmp_path, 5), ImportOptions(format="userdesk"))
     assert summary.created == 5 and users.count_users(db) == 0
     assert_search_exact(db)
+
+
+def test_the_wal_checkpoints_less_often_only_while_importing(db, actor, tmp_path: pathlib.Path) -> None:
+    from store.transfer.core import DEFAULT_CHECKPOINT_PAGES, IMPORT_CHECKPOINT_PAGES
+
+    during: list[int] = []
+
+    def between_batches(progress: Progress) -> None:
+        with db.writer.connect() as conn:
+            during.append(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+
+    options = ImportOptions(format="userdesk", apply=True, batch_size=10)
+    assert run_import(db, actor, users_file(tmp_path, 25), options, on_progress=between_batches).ok
+    assert during[0] == IMPORT_CHECKPOINT_PAGES
+    with db.writer.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == DEFAULT_CHECKPOINT_PAGES
+    wal = pathlib.Path(f"{db.path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # the import's WAL was copied in and truncated
