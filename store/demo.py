@@ -47,9 +47,10 @@ import pyotp
 
 from .audit import Actor
 from .crypto import Keys
-from .db import SEARCH_SQL, SEARCH_TRIGGERS, Database
+from .db import SEARCH_SQL, Database
 from .errors import DatabaseError, ValidationError
 from .mfa import ISSUER, RECOVERY_CODES, STEP, _code_key
+from .search_index import create_search_triggers, drop_search_triggers, rebuild_search
 
 DEMO_PASSWORD = "violet kettle harbour 88"
 # argon2id (t=3, m=64 MiB, p=4: the store's parameters) of DEMO_PASSWORD, computed once.
@@ -771,18 +772,10 @@ def _build_search_file(path: str, rows: list[tuple]) -> None:
         for sql in SEARCH_SQL:
             conn.execute(sql)
         conn.executemany("INSERT INTO user VALUES (?, ?, ?, ?, ?)", rows)
-        _rebuild_search(conn)
+        rebuild_search(conn)
         conn.execute("COMMIT")
     finally:
         conn.close()
-
-
-def _rebuild_search(conn: sqlite3.Connection) -> None:
-    """Rebuild the search index; without automerge the segments are written once, not merged as they go
-    (a quarter less CPU at 1M users, same query speed). FTS5's default is back on for the final flush."""
-    conn.execute("INSERT INTO user_search(user_search, rank) VALUES ('automerge', 0)")
-    conn.execute("INSERT INTO user_search(user_search) VALUES ('rebuild')")
-    conn.execute("INSERT INTO user_search(user_search, rank) VALUES ('automerge', 4)")
 
 
 def _copy_search(conn: sqlite3.Connection, path: str, users: int) -> None:
@@ -1202,8 +1195,7 @@ def _build(
                 "force",
             )
         say("deleting the existing directory")
-    for name in ("user_search_ai", "user_search_ad", "user_search_au"):
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    drop_search_triggers(conn)
     if force:
         _wipe(conn)
     _remove_leftovers(db.path)
@@ -1246,14 +1238,13 @@ def _build(
             worker.wait_for_search()
             _copy_search(conn, spec.search_path, counts["user"])
         else:
-            _rebuild_search(conn)
+            rebuild_search(conn)
     finally:
         if worker:
             worker.close()
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-    for sql in SEARCH_TRIGGERS:
-        conn.execute(sql)
+    create_search_triggers(conn)
     timings["search"] = time.perf_counter() - mark
     uri = pyotp.TOTP(result["totp_secret"]).provisioning_uri(name=TOTP_USER, issuer_name=ISSUER)
     return DemoSummary(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 import zoneinfo
 from collections.abc import Callable
 from datetime import date
@@ -66,8 +65,11 @@ _UID_SHAPE = re.compile(r"^[0-9a-f]{24}$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # exactly Unicode category Cc (C0, DEL, C1)
+
+
 def _control_chars(value: str) -> list[str]:
-    return [c for c in value if unicodedata.category(c) == "Cc"]
+    return _CONTROL.findall(value)  # a regex: a per-character category lookup was a tenth of an import's time
 
 
 def clean_text(field: str, value: Any, max_len: int = MAX_TEXT) -> str | None:

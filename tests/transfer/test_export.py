@@ -114,3 +114,34 @@ def test_round_trip_keeps_users_fields_groups_identities_passwords_and_totp(
     target.ok("login", "bob", "--password-stdin", "--totp-stdin", input=f"{PASSWORD}\n{totp_code(secret, 30)}\n")
     again = target.ok("import", str(dest), "--format", "userdesk", "--apply", "--match", "username").stdout
     assert "0 created" in again
+
+
+def test_fields_option_chooses_the_profile_and_custom_fields_written(source: Cli, tmp_path: pathlib.Path) -> None:
+    dest = tmp_path / "some.ndjson"
+    source.ok("export", str(dest), "--fields", "username,email,custom.tier")
+    lines = [json.loads(line) for line in dest.read_text().splitlines()]
+    assert [d["key"] for d in lines if d["type"] == "field"] == ["tier"]
+    ann = next(d for d in lines if d.get("username") == "ann")
+    assert ann["email"] == "ann@example.com" and ann["custom"] == {"tier": "gold"}
+    assert "phone" not in ann and "name" not in ann and ann["groups"] == ["staff"] and ann["uid"]
+    assert source.json("audit", "--limit", "1")["audit"][0]["changes"]["fields"][1] == [
+        "username",
+        "email",
+        "custom.tier",
+    ]
+    csv_dest = tmp_path / "some.csv"
+    source.ok("export", str(csv_dest), "--format", "csv", "--fields", "name,badge")
+    header = next(csv.reader(csv_dest.open()))
+    assert header == ["uid", "name", "status", "must_change_password", "groups", "custom.badge"]
+    auth0_dest = tmp_path / "some.json"
+    source.ok("export", str(auth0_dest), "--format", "auth0", "--fields", "name")
+    ann0 = json.loads(auth0_dest.read_text())[0]
+    assert ann0["email"] == "ann@example.com" and "username" not in ann0 and "user_metadata" not in ann0
+
+
+def test_fields_option_refuses_unknown_names_and_writes_nothing(source: Cli, tmp_path: pathlib.Path) -> None:
+    dest = tmp_path / "x.ndjson"
+    for value in ("username,shoe_size", ",", "custom.username"):
+        err = source.refused("export", str(dest), "--fields", value).stderr
+        assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert not dest.exists() and not list(tmp_path.glob(".*.part"))

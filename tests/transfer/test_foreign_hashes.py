@@ -169,3 +169,25 @@ def test_a_fast_foreign_scheme_still_costs_one_argon2_verification(monkeypatch) 
     stored = fh.digest_hash("sha256", hashlib.sha256(PW.encode()).digest(), b"", "prefix")
     assert passwords.verify_password(stored, PW) and not passwords.verify_password(stored, WRONG)
     assert len(calls) == 2
+
+
+def test_is_native_agrees_with_the_hashers_own_rehash_check() -> None:
+    from argon2 import PasswordHasher
+
+    from store.passwords import HASHER
+    from store.transfer.common import is_native
+
+    native = HASHER.hash("x")
+    others = [
+        PasswordHasher(time_cost=2).hash("x"),
+        PasswordHasher(memory_cost=32768).hash("x"),
+        PasswordHasher(salt_len=17).hash("x"),
+        PasswordHasher(hash_len=31).hash("x"),
+        native.replace("$argon2id$", "$argon2i$"),
+        native + "A",
+    ]
+    assert is_native(native)
+    for other in others:
+        assert not is_native(other), other
+        if other.startswith("$argon2id$") and not other.endswith("A"):
+            assert HASHER.check_needs_rehash(other)

@@ -213,6 +213,12 @@ def _failure_text(summary: Any, apply: bool) -> str:
 @click.option("--group")
 @click.option("--field", "field_filter", metavar="KEY=VALUE", help="Custom field value.")
 @click.option("--include-hashes", is_flag=True, help="Also password hashes and TOTP secrets (audited).")
+@click.option(
+    "--fields",
+    metavar="A,B,...",
+    help="Only these profile fields and custom fields (key or custom.key); uid, status, groups and identities "
+    "are always written.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def export_users(
@@ -227,6 +233,7 @@ def export_users(
     group: str | None,
     field_filter: str | None,
     include_hashes: bool,
+    fields: str | None,
     as_json: bool,
 ) -> None:
     """Export the users matching the filters to FILE (created 0600; an existing file is refused).
@@ -262,6 +269,7 @@ def export_users(
             fmt,
             query,
             include_hashes=include_hashes,
+            fields=None if fields is None else fields.split(","),
             on_progress=lambda n: progress.show(n, 0, 0, time.monotonic() - started),
             should_stop=lambda: stop[0],
         )
