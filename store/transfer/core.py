@@ -33,9 +33,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from .. import audit, custom, passwords, permissions
+from ..admins import guard_last_owner
 from ..audit import Actor
 from ..db import Database
-from ..errors import ValidationError
+from ..errors import PermissionDenied, ValidationError
 from ..models import STATUSES, CustomField, CustomValue, Group, GroupMember, Identity, User
 from ..search_index import (
     create_search_triggers,
@@ -44,6 +45,7 @@ from ..search_index import (
     rebuild_stale_search,
     search_is_stale,
 )
+from ..sessions import end_user_sessions
 from ..users import _UID, UNIQUE_FIELDS
 from ..validation import LABELS, clean_text, normalise_field
 from . import auth0, csv_format, firebase, keycloak, userdesk_format
@@ -477,9 +479,27 @@ class Importer:
                 action = "add_hash"
             else:
                 action = "skip"
+            refusal = self._admin_rules(s, action, row, user)
+            if refusal is not None:
+                self.summary.errors += 1
+                self._report(Issue(row.record.line, row.record.identifier, "user", refusal))
+                continue
             plan.append((action, row, user))
             self._count(action, row, user)
         return plan
+
+    def _admin_rules(self, s: Session, action: str, row: _Row, user: User | None) -> str | None:
+        """Why this change of an existing user is refused, or None: an import is an edit like any other, so an
+        admin account is changed only by a strictly higher role or an owner, and the last owner stays active."""
+        if user is None or action == "skip":
+            return None
+        try:
+            permissions.require_over(s, self.actor, "users.edit", user)
+            if action == "update" and row.record.status not in (None, "active"):
+                guard_last_owner(s, user)
+        except PermissionDenied as exc:
+            return str(exc)
+        return None
 
     def _count(self, action: str, row: _Row, user: User | None) -> None:
         if action == "create":
@@ -602,6 +622,8 @@ class Importer:
                 setattr(user, key, value)
             if row.record.status and row.record.status != user.status:
                 user.status, user.status_changed_at = row.record.status, now
+                if user.status != "active" and user.id is not None:  # as a disable or archive does
+                    end_user_sessions(s, user.id, now, f"account {user.status} (import)")
             self._attach(s, row, user.id or 0, now)
         if row.record.password_hash is not None and user.password_hash is None:
             user.password_hash, user.password_last_set_at = row.record.password_hash, now
