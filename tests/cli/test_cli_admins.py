@@ -173,3 +173,9 @@ def test_admin_console_entry_points(run: Cli, monkeypatch: pytest.MonkeyPatch) -
     assert "No user matches 'nobody-here'" in run.refused("admin", "--as", "nobody-here").stderr
     run.ok("user", "create", "--username", "plain")
     assert "'plain' is not an admin" in run.refused("admin", "--as", "plain").stderr
+
+
+def test_only_an_owner_may_start_the_ssh_server_as_an_admin(run: Cli) -> None:
+    secret = make_admin(run, "aud", "auditor")
+    refused = as_admin(run, "aud", secret, "serve", "--print-host-key")
+    assert refused.exit_code == 1 and refused.stderr.strip() == "error: auditor may not change settings"

@@ -41,6 +41,7 @@ READ_COMMANDS: dict[tuple[str, ...], str] = {
     ("init",): "settings",
     ("demo",): "directory.reset",
     ("backup",): "backup",
+    ("serve",): "settings",  # the SSH server acts for every admin: owners only
     ("restore",): "backup",
 }
 
