@@ -377,7 +377,7 @@ def _check_scrypt_cost(log_n: int, r: int, p: int) -> None:
     accepted scrypt hash can always verify (hashlib.scrypt refuses maxmem >= 2^31)."""
     check_cost("scrypt block size r", r)
     check_cost("scrypt parallelization p", p)
-    check_cost("scrypt N x r x p", (1 << min(log_n, 63)) * r * p)
+    check_cost("scrypt N x r x p", (1 << log_n) * r * p)
     check_cost("scrypt memory (bytes)", scrypt_memory(log_n, r, p))
 
 
