@@ -13,7 +13,11 @@ it with the policy's argon2id hash (store.auth does that).
 
 Every constructor here parses and checks what it is given (base64, parameters, lengths), so a hash
 that could never verify is refused at import as a row error, never stored as a user who silently
-cannot sign in. Verification never raises on a bad password: it returns False.
+cannot sign in. The same checks include COST_LIMITS (one table, one line of reasons per limit): an
+imported hash whose cost would make one sign-in run for minutes or hours (bcrypt cost 31, argon2
+t=4e9, pbkdf2 with 2^31 rounds) is refused at import naming the limit, and `verify` re-runs the
+checks before computing, so such a hash already stored is a plain False at once. Verification
+never raises, whatever is stored: any error is False.
 
 Libraries: libpass (the maintained passlib fork, import name `passlib`) for the MCF/PHC/LDAP families,
 `bcrypt`, `argon2-cffi`, and the standard library's pbkdf2_hmac and scrypt. Auth0's `$pbkdf2-<alg>$i=,l=`
@@ -31,6 +35,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeGuard
 
@@ -40,9 +45,55 @@ BCRYPT_MAX_BYTES = 72
 DIGESTS = ("md5", "sha1", "sha256", "sha512")
 PBKDF2_DIGESTS = ("sha1", "sha256", "sha512")
 PASSWORD_ENCODINGS = {"utf8": "utf-8", "utf-8": "utf-8", "utf16le": "utf-16-le", "latin1": "latin-1", "ascii": "ascii"}
-MAX_PBKDF2_ITERATIONS = 10_000_000
-MAX_SCRYPT_LOG_N = 20
-MAX_SCRYPT_R = 32
+
+
+@dataclass(frozen=True)
+class CostLimit:
+    """The most a foreign hash may cost. Limits sit well above what real systems emit, and low enough that one
+    verification stays under about a second on a small shared server (measured on the 2-core dev machine;
+    a password that NFKC-normalisation changes is tried twice)."""
+
+    maximum: int
+    why: str
+
+
+# The one table of cost limits. Keys are the names used in row errors ("bcrypt cost 31 is above the limit of 14").
+COST_LIMITS: dict[str, CostLimit] = {
+    "bcrypt cost": CostLimit(14, "Auth0 and most systems use 10-12; cost 14 is ~1 s here and each step doubles it"),
+    "argon2 memory (KiB)": CostLimit(262_144, "256 MiB; OWASP 19-46 MiB, Keycloak 7 MiB, RFC 9106's 64 MiB"),
+    "argon2 time": CostLimit(10, "passes; OWASP 1-5, Keycloak 5, RFC 9106 3"),
+    "argon2 memory x time (KiB)": CostLimit(524_288, "512 MiB of passes in all (~1.1 s here); 64 MiB x 3 = 192 MiB"),
+    "argon2 parallelism": CostLimit(16, "lanes, one thread each; real systems use 1-4"),
+    "pbkdf2-sha1 iterations": CostLimit(2_000_000, "OWASP 1,300,000; 2M is ~0.5 s here"),
+    "pbkdf2-sha256 iterations": CostLimit(2_000_000, "Keycloak 27,500-600,000, OWASP 600,000; 2M is ~0.7 s"),
+    "pbkdf2-sha512 iterations": CostLimit(1_000_000, "Keycloak 210,000, OWASP 210,000; 1M is ~0.6 s"),
+    "sha256_crypt rounds": CostLimit(1_000_000, "glibc default 5,000, libpass 535,000; 1M is ~0.8 s"),
+    "sha512_crypt rounds": CostLimit(1_000_000, "glibc default 5,000, libpass 656,000; 1M is ~0.8 s"),
+    "phpass rounds (log2)": CostLimit(20, "WordPress and phpBB use 8; 2^20 MD5 rounds is ~1 s"),
+    "scrypt N x r x p": CostLimit(1 << 21, "Firebase 2^14 x 8, Auth0 2^14 x 8; 2^18 x 8 x 1 is ~1 s here"),
+    "scrypt block size r": CostLimit(32, "real systems use 8"),
+    "scrypt parallelization p": CostLimit(16, "real systems use 1"),
+    # hashlib.scrypt refuses maxmem >= 2^31; the work limit above already keeps memory far below this.
+    "scrypt memory (bytes)": CostLimit(512 * 1024 * 1024, "128*r*(N+p+2); 2^18 x 8 needs 256 MiB"),
+}
+# libpass schemes whose cost is their `rounds`, and the limit that applies (the rest have a fixed cost;
+# libpass's scrypt is checked with the scrypt limits).
+LIBPASS_COSTS = {
+    "pbkdf2_sha1": "pbkdf2-sha1 iterations",
+    "pbkdf2_sha256": "pbkdf2-sha256 iterations",
+    "pbkdf2_sha512": "pbkdf2-sha512 iterations",
+    "ldap_pbkdf2_sha1": "pbkdf2-sha1 iterations",
+    "ldap_pbkdf2_sha256": "pbkdf2-sha256 iterations",
+    "ldap_pbkdf2_sha512": "pbkdf2-sha512 iterations",
+    "django_pbkdf2_sha1": "pbkdf2-sha1 iterations",
+    "django_pbkdf2_sha256": "pbkdf2-sha256 iterations",
+    "grub_pbkdf2_sha512": "pbkdf2-sha512 iterations",
+    "sha256_crypt": "sha256_crypt rounds",
+    "sha512_crypt": "sha512_crypt rounds",
+    "bcrypt_sha256": "bcrypt cost",
+    "django_bcrypt_sha256": "bcrypt cost",
+    "phpass": "phpass rounds (log2)",
+}
 
 _BCRYPT = re.compile(r"^\$2[abxy]\$(\d\d)\$[./A-Za-z0-9]{53}$")
 _AUTH0_PBKDF2 = re.compile(
@@ -81,6 +132,18 @@ LIBPASS_SCHEMES = (
 
 class ForeignHashError(ValueError):
     """A hash that cannot be stored: unknown scheme, bad encoding, impossible parameters."""
+
+
+class CostLimitError(ForeignHashError):
+    """A recognised hash whose cost is above COST_LIMITS: its message names the limit, so it is never replaced
+    by a vaguer "unknown scheme" message."""
+
+
+def check_cost(name: str, value: int) -> None:
+    """Refuse `value` above COST_LIMITS[name] (a row error at import, False at verify)."""
+    limit = COST_LIMITS[name].maximum
+    if value > limit:
+        raise CostLimitError(f"{name} {value} is out of range: the limit is {limit} (a sign-in would take too long)")
 
 
 # -- encoding helpers ---------------------------------------------------------------------------------------------------
@@ -132,6 +195,7 @@ def _check_bcrypt(payload: str) -> None:
     match = _BCRYPT.match(payload)
     if not match or not 4 <= int(match.group(1)) <= 31:
         raise ForeignHashError("not a bcrypt hash ($2a$/$2b$/$2y$, cost 04-31, 53 characters)")
+    check_cost("bcrypt cost", int(match.group(1)))
 
 
 def _verify_bcrypt(payload: str, password: str) -> bool:
@@ -157,8 +221,12 @@ def _check_argon2(payload: str) -> None:
     parts = payload.split("$")
     b64decode(parts[-2], "argon2 salt")
     b64decode(parts[-1], "argon2 hash")
-    if params.type not in (Type.ID, Type.I, Type.D) or params.memory_cost > 4 * 1024 * 1024:
+    if params.type not in (Type.ID, Type.I, Type.D):
         raise ForeignHashError("argon2 parameters out of range")
+    check_cost("argon2 memory (KiB)", params.memory_cost)
+    check_cost("argon2 time", params.time_cost)
+    check_cost("argon2 parallelism", params.parallelism)
+    check_cost("argon2 memory x time (KiB)", params.memory_cost * params.time_cost)
 
 
 def _verify_argon2(payload: str, password: str) -> bool:
@@ -181,8 +249,9 @@ def _parse_pbkdf2(payload: str) -> tuple[str, int, int, bytes, bytes]:
         raise ForeignHashError("not a pbkdf2 PHC string ($pbkdf2-sha256$i=ITERATIONS,l=LENGTH$salt$hash)")
     digest, iterations, length = match.group(1), int(match.group(2)), int(match.group(3))
     salt, key = b64decode(match.group(4), "pbkdf2 salt"), b64decode(match.group(5), "pbkdf2 hash")
-    if not 1 <= iterations <= MAX_PBKDF2_ITERATIONS:
+    if iterations < 1:
         raise ForeignHashError(f"pbkdf2 iterations out of range: {iterations}")
+    check_cost(f"pbkdf2-{digest} iterations", iterations)
     if length != len(key):
         raise ForeignHashError(f"pbkdf2 length l={length} does not match the hash ({len(key)} bytes)")
     return digest, iterations, length, salt, key
@@ -211,9 +280,17 @@ def _check_libpass(payload: str) -> None:
     context = _libpass_context()
     try:
         scheme = context.identify(payload)
-        context.handler(scheme).from_string(payload)
-    except (ValueError, TypeError, KeyError):
+        handler = context.handler(scheme)
+        if hasattr(handler, "wrapped"):  # PrefixWrapper (ldap_pbkdf2_*): parse the wrapped hash
+            parsed = handler.wrapped.from_string(handler._unwrap_hash(payload))
+        else:
+            parsed = handler.from_string(payload)
+    except (ValueError, TypeError, KeyError, AttributeError):
         raise ForeignHashError("not a recognised hash (MCF, PHC or LDAP form known to libpass)") from None
+    if scheme == "scrypt":
+        _check_scrypt_cost(int(parsed.rounds), int(parsed.block_size), int(parsed.parallelism))
+    elif scheme in LIBPASS_COSTS:
+        check_cost(LIBPASS_COSTS[scheme], int(parsed.rounds))
 
 
 def _verify_libpass(payload: str, password: str) -> bool:
@@ -284,14 +361,29 @@ def _scrypt_params(data: dict[str, Any]) -> tuple[int, int, int]:
         log_n, r, p = int(data["ln"]), int(data["r"]), int(data["p"])
     except (KeyError, TypeError, ValueError):
         raise ForeignHashError("scrypt needs integer cost, block size and parallelization") from None
-    if not (1 <= log_n <= MAX_SCRYPT_LOG_N and 1 <= r <= MAX_SCRYPT_R and 1 <= p <= 16):
+    if not (1 <= log_n <= 63 and r >= 1 and p >= 1):
         raise ForeignHashError("scrypt parameters out of range")
+    _check_scrypt_cost(log_n, r, p)
     return log_n, r, p
 
 
+def scrypt_memory(log_n: int, r: int, p: int) -> int:
+    """Bytes scrypt needs, as OpenSSL counts them against maxmem: 128*r*p for B plus 128*r*(N+2) for V."""
+    return 128 * r * ((1 << log_n) + p + 2)
+
+
+def _check_scrypt_cost(log_n: int, r: int, p: int) -> None:
+    """Refuse parameters that would take too long or need more memory than verification may use, so an
+    accepted scrypt hash can always verify (hashlib.scrypt refuses maxmem >= 2^31)."""
+    check_cost("scrypt block size r", r)
+    check_cost("scrypt parallelization p", p)
+    check_cost("scrypt N x r x p", (1 << log_n) * r * p)
+    check_cost("scrypt memory (bytes)", scrypt_memory(log_n, r, p))
+
+
 def _scrypt(password: bytes, salt: bytes, log_n: int, r: int, p: int, length: int) -> bytes:
-    n = 1 << log_n
-    return hashlib.scrypt(password, salt=salt, n=n, r=r, p=p, dklen=length, maxmem=256 * r * n * p + (1 << 20))
+    maxmem = scrypt_memory(log_n, r, p) + (1 << 20)
+    return hashlib.scrypt(password, salt=salt, n=1 << log_n, r=r, p=p, dklen=length, maxmem=maxmem)
 
 
 def _check_scrypt(payload: str) -> None:
@@ -390,10 +482,12 @@ def verify(stored: str, password: str) -> bool:
     entry = SCHEMES.get(scheme)
     if entry is None:
         return False
+    check, compute = entry
     try:
-        return entry[1](payload, password)
-    except (ForeignHashError, ValueError, TypeError, KeyError, MemoryError):
-        return False
+        check(payload)  # the import checks, limits included: a too costly hash is refused without computing
+        return compute(payload, password)
+    except Exception:  # whatever was stored (OverflowError, a library's own error): never raise, a sign-in
+        return False  # with an unusable hash is a plain failure, logged like any other
 
 
 def from_string(value: Any, *, native: Callable[[str], bool] | None = None) -> str:
@@ -420,6 +514,8 @@ def from_string(value: Any, *, native: Callable[[str], bool] | None = None) -> s
         return wrap("pbkdf2", value)
     try:
         return wrap("libpass", value)
+    except CostLimitError:
+        raise
     except ForeignHashError:
         raise ForeignHashError("unknown or malformed password hash scheme") from None
 

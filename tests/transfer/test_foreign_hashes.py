@@ -152,7 +152,7 @@ def test_sign_in_with_a_foreign_hash_upgrades_it_to_argon2id(db, actor) -> None:
     assert users.get_user(db, "imported").password_hash == stored  # a failure changes nothing
     assert auth.authenticate(db, "imported", PW).session.token
     upgraded = users.get_user(db, "imported").password_hash
-    assert upgraded.startswith("$argon2id$") and not passwords.needs_rehash(upgraded)
+    assert upgraded is not None and upgraded.startswith("$argon2id$") and not passwords.needs_rehash(upgraded)
     assert auth.authenticate(db, "imported", PW).session.token
 
 
