@@ -311,3 +311,15 @@ async def test_audit_log_pages_with_before_id(db, seeded):
         assert len(screen.entries) == total and screen.exhausted
         assert len({e.id for e in screen.entries}) == total
         assert screen.entries[-1].action == "field.define"  # the oldest entry
+
+
+async def test_audit_log_reading_a_page_does_not_cover_the_screen(db, seeded):
+    """Reading a page is the screen's own `fetching` state, not Textual's `loading` (an overlay taking the keys)."""
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, "l", AuditLogScreen)
+        screen.action_refresh()
+        assert screen.fetching and not screen.loading
+        await settle(pilot)
+        assert not screen.fetching

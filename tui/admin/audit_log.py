@@ -90,7 +90,7 @@ class AuditLogScreen(AdminCalls, Screen[None]):
         self.target_uid = target_uid
         self.entries: list[AuditEntry] = []
         self.exhausted = False
-        self.loading = False
+        self.fetching = False  # a page is being read (not Textual's `loading`, which would cover the screen)
 
     def compose(self) -> ComposeResult:
         yield Label("Audit log", classes="screen-title")
@@ -125,11 +125,11 @@ class AuditLogScreen(AdminCalls, Screen[None]):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        self.loading = False
+        self.fetching = False
         self.show_error(exc)
 
     def _show(self, before_id: int | None, page: list[AuditEntry]) -> None:
-        self.loading = False
+        self.fetching = False
         table = self.query_one("#audit-table", DataTable)
         if before_id is None:
             self.entries = []
@@ -186,13 +186,13 @@ class AuditLogScreen(AdminCalls, Screen[None]):
         detail.update(Text("\n").join([head, reason, changes_text(entry)]))
 
     def action_more(self) -> None:
-        if self.loading or self.exhausted or not self.entries:
+        if self.fetching or self.exhausted or not self.entries:
             return
-        self.loading = True
+        self.fetching = True
         self.load(self.entries[-1].id)
 
     def action_refresh(self) -> None:
-        self.loading = True
+        self.fetching = True
         self.load(None)
 
     def action_back(self) -> None:
