@@ -26,7 +26,6 @@ SORTS = {
     "created": "u.id",
     "last_login": "ifnull(u.last_login_at, 0)",
 }
-STATUS_FILTERS = ("active", "disabled", "archived", "locked")
 COUNT_CAP = 10_000
 SORTABLE_MATCHES = 1_000  # sorting reads each match's row (~5 us apiece at 1M users): at most ~5 ms
 PREFIX_ONLY = 3  # shorter terms match by prefix (the trigram index needs three characters)
@@ -374,5 +373,5 @@ def _count(conn, q: DirectoryQuery, now: int, search: _Search, cap: int) -> tupl
 
 
 def search(db: Database, term: str, limit: int = 50, *, actor: Actor | None = None) -> list[Row]:
-    """Store-level search (used by the CLI and the benchmark)."""
+    """The first page of users matching `term`, in the directory's order (a shorthand for scripts and tests)."""
     return page(db, DirectoryQuery(search=term), limit=limit, actor=actor)

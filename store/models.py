@@ -22,7 +22,6 @@ def stored_id(row: _Stored) -> int:
 
 
 STATUSES = ("active", "disabled", "archived")
-MFA_STATES = ("none", "pending", "active")
 
 
 def _fk(target: str, nullable: bool = False, ondelete: str = "CASCADE") -> Column:
