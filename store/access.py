@@ -102,10 +102,11 @@ def create_group(db: Database, actor: Actor, name: str, description: str = "") -
 
 
 def add_member(db: Database, actor: Actor, group: str, ref: str, reason: str | None = None) -> bool:
-    """Add a user to a group; False if already a member."""
+    """Add a user to a group; False if already a member. A change to the user: the admin-account rule applies."""
     permissions.require(actor, "groups.manage")
     with db.write() as s:
         grp, user = require_group(s, group), require_user(s, ref)
+        permissions.require_over(s, actor, "groups.manage", user)
         if s.get(GroupMember, (grp.id, user.id)):
             return False
         s.add(GroupMember(group_id=stored_id(grp), user_id=stored_id(user)))
@@ -125,6 +126,7 @@ def remove_member(db: Database, actor: Actor, group: str, ref: str, reason: str 
     permissions.require(actor, "groups.manage")
     with db.write() as s:
         grp, user = require_group(s, group), require_user(s, ref)
+        permissions.require_over(s, actor, "groups.manage", user)
         member = s.get(GroupMember, (grp.id, user.id))
         if member is None:
             return False
@@ -161,6 +163,7 @@ def set_rule(
         app = require_app(s, app_name)
         if user_ref is not None:
             user = require_user(s, user_ref)
+            permissions.require_over(s, actor, "apps.manage", user)  # a user's rule changes that user
             kind, subject_id, uid, label = "user", stored_id(user), user.uid, login_name(user)
         else:
             grp = require_group(s, group or "")  # exactly one of user_ref and group is given (checked above)

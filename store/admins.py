@@ -1,10 +1,10 @@
 """Admins: Userdesk users with a role (store/permissions.py) and SSH public keys to sign in with.
 
 Granting, revoking and key registration are owner work (`admins.manage`), audited like every change. The
-SSH server finds an admin by the key a client offered (`find_admin_by_key`) and polls `admin_is_current`
-so a revoked role or a disabled account ends the admin's console within seconds. Local sign-in as a named
-admin (`userdesk --as`, `userdesk admin --as`) goes through store.auth (lockout, login history) and needs
-the admin's password and TOTP: admins must have TOTP.
+SSH server finds an admin by the key a client offered (`find_admin_by_key`, read-only; `mark_key_used` once
+the key is proven) and polls `admin_is_current` so a revoked role or a disabled account ends the admin's
+console within seconds. Local sign-in as a named admin (`userdesk --as`, `userdesk admin --as`) goes through
+store.auth (lockout, login history) and needs the admin's password and TOTP: admins must have TOTP.
 """
 
 from __future__ import annotations
@@ -130,20 +130,45 @@ def _identity(user: User, role: str) -> AdminIdentity:
     return AdminIdentity(user_id=user.id or 0, uid=user.uid, username=login_name(user), role=role)
 
 
-def find_admin_by_key(db: Database, openssh_public_key_line: str) -> AdminIdentity | None:
-    """The admin this key belongs to, or None (unknown key, role revoked, account not active); marks it used."""
+def _admin_row(s: Session, fingerprint: str) -> tuple[AdminKey, User, AdminRole] | None:
+    row = s.exec(
+        select(AdminKey, User, AdminRole)
+        .join(User, col(User.id) == col(AdminKey.user_id))
+        .join(AdminRole, col(AdminRole.user_id) == col(AdminKey.user_id))
+        .where(AdminKey.fingerprint == fingerprint)
+    ).first()
+    return None if row is None or row[1].status != "active" else (row[0], row[1], row[2])
+
+
+def _fingerprint_or_none(openssh_public_key_line: str) -> str | None:
     try:
-        fingerprint = key_fingerprint(openssh_public_key_line)
+        return key_fingerprint(openssh_public_key_line)
     except ValidationError:
         return None
+
+
+def find_admin_by_key(db: Database, openssh_public_key_line: str) -> AdminIdentity | None:
+    """The admin this key belongs to, or None (unknown key, role revoked, account not active).
+
+    Read-only: the SSH server calls this for keys a client merely offers, before any signature is checked, so it
+    must not write (an unproven offer would otherwise touch `last_used_at` and take the write lock pre-auth).
+    """
+    fingerprint = _fingerprint_or_none(openssh_public_key_line)
+    if fingerprint is None:
+        return None
+    with db.read() as s:
+        row = _admin_row(s, fingerprint)
+        return None if row is None else _identity(row[1], row[2].role)
+
+
+def mark_key_used(db: Database, openssh_public_key_line: str) -> AdminIdentity | None:
+    """`find_admin_by_key` for a key whose signature was verified: also stamps its `last_used_at`."""
+    fingerprint = _fingerprint_or_none(openssh_public_key_line)
+    if fingerprint is None:
+        return None
     with db.write() as s:
-        row = s.exec(
-            select(AdminKey, User, AdminRole)
-            .join(User, col(User.id) == col(AdminKey.user_id))
-            .join(AdminRole, col(AdminRole.user_id) == col(AdminKey.user_id))
-            .where(AdminKey.fingerprint == fingerprint)
-        ).first()
-        if row is None or row[1].status != "active":
+        row = _admin_row(s, fingerprint)
+        if row is None:
             return None
         key, user, role = row
         key.last_used_at = db.now()
@@ -197,17 +222,15 @@ def sign_in(
 
 
 def verify_totp(db: Database, identity: AdminIdentity, code: str, attempt: auth.Attempt | None = None) -> None:
-    """The TOTP step for an admin already identified another way (an SSH key): counted, logged, lockout applies."""
+    """The TOTP step for an admin already identified another way (an SSH key): admitted, counted and locked out
+    like sign-in (auth.guarded: reserve before checking, settle after, so the throttle applies here too)."""
     attempt = attempt or auth.Attempt(user_agent=ADMIN_USER_AGENT)
     with db.read() as s:
         user = s.get(User, identity.user_id)
     if user is None or user.mfa_state != "active":
         auth.record_failure(db, identity.user_id, identity.username, attempt, "totp", "admin without TOTP", count=False)
         raise PermissionDenied("admins must have TOTP: enrol an authenticator first (self-service console)")
-    try:
-        mfa.verify_fresh(db, identity.uid, code)
-    except AuthFailed as exc:
-        raise auth.record_failure(db, identity.user_id, identity.username, attempt, "totp", exc.reason) from None
+    auth.guarded(db, identity.user_id, identity.username, attempt, "totp", mfa.fresh_check(db, identity.uid, code))
     auth.record_success(db, identity.user_id, identity.username, attempt, "totp", "admin console")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -262,3 +263,17 @@ def verify_fresh(db: Database, ref: str, code: str) -> None:
             raise AuthFailed("account locked")
         if not check_totp(db, s, user, code, now):
             raise AuthFailed("bad totp")
+
+
+def fresh_check(db: Database, ref: str, code: str, failure: str | None = None) -> Callable[[], str | None]:
+    """`verify_fresh` as a check for auth.guarded (which admits, throttles and counts the attempt around it):
+    None when the code is right, else the reason for login history (`failure` if given)."""
+
+    def check() -> str | None:
+        try:
+            verify_fresh(db, ref, code)
+        except AuthFailed as exc:
+            return failure or exc.reason
+        return None
+
+    return check

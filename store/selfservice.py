@@ -32,6 +32,7 @@ from . import (
     history,
     identities,
     limits,
+    lockout,
     mfa,
     notify,
     passwords,
@@ -501,24 +502,28 @@ def step_up(db: Database, me: Me, code: str, *, totp: bool) -> None:
     label = users.login_name(user)
     if totp:
         method = "totp"
-        try:
-            mfa.verify_fresh(db, me.uid, code)
-        except AuthFailed:
-            auth.record_failure(db, me.user_id, label, me.attempt, method, "step-up: wrong or replayed TOTP code")
-            raise ValidationError(
-                "That code is not valid. Enter the current code from your authenticator app (each code works once).",
-                "code",
-            ) from None
+        check = mfa.fresh_check(db, me.uid, code, "step-up: wrong or replayed TOTP code")
     else:
         contact = _verified_contact(user)
         method = contact[0] if contact else "email_code"
-        try:
-            codes.verify(db, me.user_id, "verify", code)
-        except AuthFailed as exc:
-            auth.record_failure(db, me.user_id, label, me.attempt, method, f"step-up: {exc.reason}")
-            raise ValidationError(_code_message(exc.reason), "code") from None
+        check = _code_check(db, me.user_id, "verify", code, prefix="step-up: ")
+    try:  # admitted, throttled and counted like sign-in (store/lockout.py)
+        auth.guarded(db, me.user_id, label, me.attempt, method, check)
+    except AuthFailed as exc:
+        raise ValidationError(_step_up_message(exc.reason, totp=totp), "code") from None
     auth.record_success(db, me.user_id, label, me.attempt, method, "step-up verification")
     me.fresh_until = db.now() + FRESH_SECONDS
+
+
+def _step_up_message(reason: str, *, totp: bool) -> str:
+    """What the signed-in user is told about a refused step-up (they are known: no need for a constant message)."""
+    if reason == lockout.THROTTLED:
+        return "Too many wrong codes in a row: wait a few seconds, then try again."
+    if reason.startswith(lockout.LOCKED):
+        return "Your account is locked after too many failed attempts. Try again later."
+    if totp:
+        return "That code is not valid. Enter the current code from your authenticator app (each code works once)."
+    return _code_message(reason.removeprefix("step-up: "))
 
 
 def _code_message(reason: str) -> str:

@@ -35,6 +35,22 @@ def test_locked_account_cannot_guess_totp_step_up(db) -> None:
     assert not me.is_fresh(db.now())
 
 
+def test_totp_step_up_is_throttled_like_sign_in(db) -> None:
+    """Quick wrong step-up codes are throttled (store/lockout.py): the right code is refused until the wait ends."""
+    bob, _ = make_bob(db)
+    me = signed_in(db, bob)
+    db.clock.advance(60)
+    for _ in range(2):
+        with pytest.raises(ValidationError, match="not valid"):
+            ss.step_up(db, me, "000000", totp=True)
+    with pytest.raises(ValidationError, match="wait"):
+        ss.step_up(db, me, totp_at(db), totp=True)
+    assert not me.is_fresh(db.now())
+    db.clock.advance(30)
+    ss.step_up(db, me, totp_at(db), totp=True)
+    assert me.is_fresh(db.now())
+
+
 def test_profile_save_is_all_or_nothing(db) -> None:
     alice = make_alice(db)
     custom.define_field(db, ADMIN, "badge", "string", unique=True, user_editable=True)

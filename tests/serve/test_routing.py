@@ -38,6 +38,9 @@ class FakeAdmins:
     def find_by_key(self, line: str) -> Identity | None:
         return self.keys.get(line.split()[1])
 
+    def key_proven(self, line: str) -> Identity | None:
+        return self.find_by_key(line)
+
     def is_current(self, identity: Identity) -> bool:
         return self.current
 

@@ -102,6 +102,8 @@ def test_find_admin_by_key_and_liveness(db, clock) -> None:
     clock.advance(60)
     found = admins.find_admin_by_key(db, line)
     assert found is not None and (found.username, found.role) == ("kai", "user_admin")
+    assert admins.list_keys(db, "kai")[0].last_used_at is None  # a look-up (a key merely offered) writes nothing
+    assert admins.mark_key_used(db, line) == found  # the key was proven: now it counts as used
     assert admins.list_keys(db, "kai")[0].last_used_at == db.now()
     assert admins.admin_is_current(db, found.user_id, "user_admin")
     assert not admins.admin_is_current(db, found.user_id, "owner")
@@ -177,3 +179,35 @@ def test_schema_v4_database_is_migrated_to_admins(tmp_path, config, clock) -> No
         assert [a.username for a in admins.list_admins(db)] == ["after"]
     finally:
         db.close()
+
+
+def test_ssh_totp_gate_is_throttled_and_locked_like_sign_in(db, clock) -> None:
+    """verify_totp reserves the attempt first (store/lockout.py): quick failures are throttled, the right code too."""
+    secret = admin_with_totp(db, "ada", "owner")
+    identity = admins.identity_of(db, "ada")
+    clock.advance(60)
+    for _ in range(2):
+        with pytest.raises(AuthFailed):
+            admins.verify_totp(db, identity, "000000")
+    with pytest.raises(AuthFailed) as refused:  # a 2 s wait after the 2nd failure: not even the right code
+        admins.verify_totp(db, identity, pyotp.TOTP(secret).at(db.now()))
+    assert refused.value.reason == "throttled"
+    for _ in range(db.policy.lockout_threshold - 2):
+        clock.advance(THROTTLE_MAX_SECONDS)
+        with pytest.raises(AuthFailed):
+            admins.verify_totp(db, identity, "000000")  # the last one the threshold allows locks the account
+    clock.advance(THROTTLE_MAX_SECONDS)
+    with pytest.raises(AuthFailed) as refused:
+        admins.verify_totp(db, identity, pyotp.TOTP(secret).at(db.now()))
+    assert refused.value.reason == "account locked"
+    assert users.is_locked(users.get_user(db, "ada"), db.now())
+
+
+def test_ssh_totp_gate_accepts_the_right_code_and_resets_nothing_it_should_not(db, clock) -> None:
+    secret = admin_with_totp(db, "ada", "owner")
+    identity = admins.identity_of(db, "ada")
+    clock.advance(60)
+    with pytest.raises(AuthFailed):
+        admins.verify_totp(db, identity, "000000")
+    admins.verify_totp(db, identity, pyotp.TOTP(secret).at(db.now()))  # one typo: no wait
+    assert users.get_user(db, "ada").failed_attempts == 1  # the reservation was given back, the failure stays

@@ -227,6 +227,28 @@ def test_only_a_higher_role_or_an_owner_changes_an_admin_account(staffed) -> Non
     assert users.get_user(db, "olga2").status == "disabled"
 
 
+def test_groups_and_app_rules_of_an_admin_account_need_a_higher_role(staffed) -> None:
+    """Group membership and a user's app rule are changes to that user: the admin-account rule applies too."""
+    db = staffed
+    access.create_group(db, SETUP, "ops")
+    access.add_member(db, SETUP, "ops", "olga")
+    access.create_app(db, SETUP, "crm")
+    with pytest.raises(PermissionDenied, match="user_admin may not manage groups on an admin account"):
+        access.remove_member(db, as_role("user_admin"), "ops", "olga")
+    with pytest.raises(PermissionDenied, match="user_admin may not manage groups on an admin account"):
+        access.add_member(db, as_role("user_admin"), "ops", "uma")
+    with pytest.raises(PermissionDenied, match="on an admin account"):
+        access.set_rule(db, as_role("user_admin"), "crm", "deny", user_ref="olga")
+    assert access.user_groups(db, admins.identity_of(db, "olga").user_id) == ["ops"]
+    assert [d.allowed for d in access.user_access(db, "olga")] == [True]
+    access.add_member(db, as_role("user_admin"), "ops", "plain")  # a plain user: as before
+    access.add_member(db, as_role("user_admin"), "ops", "hal")  # strictly lower role
+    access.set_rule(db, as_role("user_admin"), "crm", "deny", user_ref="hal")
+    assert access.remove_member(db, as_role("owner"), "ops", "olga")
+    access.set_rule(db, as_role("owner"), "crm", "deny", user_ref="olga")
+    assert [d.allowed for d in access.user_access(db, "olga")] == [False]
+
+
 def test_nobody_grants_a_role_above_their_own(staffed, monkeypatch) -> None:
     with pytest.raises(PermissionDenied, match=r"^user_admin may not manage admins and admin keys$"):
         admins.grant(staffed, as_role("user_admin"), "plain", "helpdesk")

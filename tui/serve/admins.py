@@ -19,8 +19,12 @@ class AdminDirectory:
         self.db = db
 
     def find_by_key(self, openssh_line: str) -> AdminIdentity | None:
-        """The AdminIdentity whose registered key this is, or None."""
+        """The AdminIdentity whose registered key this is, or None (read-only: called for keys merely offered)."""
         return admins.find_admin_by_key(self.db, openssh_line)
+
+    def key_proven(self, openssh_line: str) -> AdminIdentity | None:
+        """`find_by_key` for a key whose signature was verified: also marks it used (a write, so only after proof)."""
+        return admins.mark_key_used(self.db, openssh_line)
 
     def is_current(self, identity: AdminIdentity) -> bool:
         """Still an admin with that role (not revoked, not disabled)?"""

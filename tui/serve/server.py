@@ -14,6 +14,12 @@ were offered. The admin is looked up again from the proven key after authenticat
 
 Limits: connections per address and in total, a per-address rate of new connections (refused with a disconnect
 message before authentication), asyncssh's login timeout, and per session an idle timeout and a maximum length.
+A connection holds its slot from TCP accept, so the timers are per connection too, not only per console: once
+authenticated (as `self` that costs nothing) a client has the login timeout again to open its console, or the
+connection is closed; and the maximum length counts from TCP accept, console or not.
+
+A key is marked used (`last_used_at`, a database write) only once its signature was verified, in `auth_completed`:
+the look-up for a key merely offered is read-only.
 An admin's role is re-checked every few seconds and the connection closed when it is revoked; the self-service
 console exits itself when its session is revoked or the user disabled.
 """
@@ -80,6 +86,7 @@ class Connection(asyncssh.SSHServer):
         self.fingerprint: str | None = None
         self.session: ConsoleSession | None = None
         self.ended: str | None = None
+        self._timers: list[asyncio.TimerHandle] = []
 
     # ------------------------------------------------------------------ admission
 
@@ -89,8 +96,12 @@ class Connection(asyncssh.SSHServer):
         self.address, self.port = str(peer[0]), int(peer[1])
         self.refused = self.gateway.admit(self)
         self.counted = self.refused is None
+        if self.counted:
+            self._close_later(self.gateway.limits.max_session, "maximum session length")
 
     def connection_lost(self, exc: Exception | None) -> None:
+        for timer in self._timers:
+            timer.cancel()
         self.gateway.forget(self)
         if self.session is not None:
             self.session.close("client closed")
@@ -149,19 +160,33 @@ class Connection(asyncssh.SSHServer):
         return False
 
     def auth_completed(self) -> None:
+        self._close_later(self.gateway.limits.login_timeout, "no console opened after authentication")
         if self.route is not None:  # user `self` (no authentication)
             return
         if self._kbdint_ok or self._proven is None:
             self.route = Route("self")
             return
         try:
-            admin = self.gateway.admins.find_by_key(self._proven)
+            admin = self.gateway.admins.key_proven(self._proven)
         except Exception as exc:
             self.gateway.log(f"admin key look-up failed: {exc!r}")
             admin = None
         self.route = Route("admin", admin) if admin is not None else Route("self")
         if admin is not None:
             self.fingerprint = asyncssh.import_public_key(self._proven).get_fingerprint("sha256")
+
+    # ------------------------------------------------------------------ timers of the connection
+
+    def _close_later(self, delay: float, reason: str) -> None:
+        if self.conn is not None:  # (routing unit tests drive a Connection without one, and without a loop)
+            self._timers.append(asyncio.get_running_loop().call_later(delay, self._expire, reason))
+
+    def _expire(self, reason: str) -> None:
+        """A connection timer ran out: close the connection unless its console runs (which has its own timers)."""
+        if self.session is not None or self.conn is None:
+            return
+        self.ended = reason
+        self.conn.close()
 
     # ------------------------------------------------------------------ nothing but the consoles
 
@@ -195,6 +220,7 @@ class Connection(asyncssh.SSHServer):
             admin=identity_fields(self.route.admin) if self.route.admin is not None else None,
         )
         self.session = session = ConsoleSession(process, handoff, self.gateway.limits, spawner=self.gateway.spawner)
+        session.started = self.started  # the maximum length is per connection: counted from TCP accept
         self.gateway.running += 1
         watch = asyncio.create_task(self._watch_admin()) if self.route.kind == "admin" else None
         try:

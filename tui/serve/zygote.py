@@ -64,10 +64,21 @@ def _become_console(slave: int, handoff_fd: int, term: str, sock: socket.socket)
     except BaseException:  # whatever happens, the child must never return into the zygote loop
         code = 1
     finally:
+        _drain_deliveries()
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
+
+
+def _drain_deliveries() -> None:
+    """os._exit skips atexit, where an exec'd console drains its delivery queue: do the same (bounded) wait here,
+    so a code asked for just before the user quit still goes out. Nothing to wait for if the console never
+    imported the queue (then nothing was submitted)."""
+    queue = sys.modules.get("store.delivery_queue")
+    if queue is not None:
+        with contextlib.suppress(BaseException):
+            queue.drain()
 
 
 def serve(sock: socket.socket) -> None:
