@@ -163,3 +163,14 @@ async def test_login_timeout_drops_a_silent_client(tmp_path: Path, live_db) -> N
     finally:
         await served.gateway.close()
     assert any("ended=authentication failed or timed out" in line for line in served.lines)
+
+
+async def test_x11_forwarding_is_refused(tmp_path: Path, live_db) -> None:
+    served = await start_server(tmp_path, live_db)
+    try:
+        async with await connect(served.port) as conn:
+            with pytest.raises(asyncssh.ChannelOpenError, match="X11 forwarding request failed"):
+                await conn.create_process(term_type="xterm", x11_forwarding=True, x11_display="127.0.0.1:0")
+        assert served.gateway.session_pids() == []  # no console was started for it
+    finally:
+        await served.gateway.close()
