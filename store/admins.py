@@ -24,7 +24,7 @@ from . import auth, mfa, permissions
 from .audit import Actor
 from .db import Database
 from .errors import AuthFailed, NotFound, PermissionDenied, ValidationError
-from .models import AdminKey, AdminRole, User
+from .models import AdminKey, AdminRole, User, stored_id
 from .models import Session as SessionRow
 from .users import audit_user, login_name, require_user
 
@@ -127,7 +127,7 @@ def guard_last_owner(session: Session, user: User) -> None:
 
 
 def _identity(user: User, role: str) -> AdminIdentity:
-    return AdminIdentity(user_id=user.id or 0, uid=user.uid, username=login_name(user), role=role)
+    return AdminIdentity(user_id=stored_id(user), uid=user.uid, username=login_name(user), role=role)
 
 
 def _admin_row(s: Session, fingerprint: str) -> tuple[AdminKey, User, AdminRole] | None:
@@ -186,7 +186,7 @@ def admin_is_current(db: Database, user_id: int, role: str) -> bool:
 def identity_of(db: Database, ref: str) -> AdminIdentity:
     with db.read() as s:
         user = require_user(s, ref)
-        role = role_of_user(s, user.id or 0)
+        role = role_of_user(s, stored_id(user))
     if role is None:
         raise NotFound(f"'{login_name(user)}' is not an admin.")
     return _identity(user, role)
@@ -268,7 +268,7 @@ def grant(db: Database, actor: Actor, ref: str, role: str, reason: str | None = 
                 guard_last_owner(s, user)
         before = current.role if current else None
         if current is None:
-            current = AdminRole(user_id=user.id or 0)
+            current = AdminRole(user_id=stored_id(user))
         current.role, current.granted_at, current.granted_by, current.reason = role, now, actor.label, reason
         s.add(current)
         audit_user(
@@ -332,7 +332,7 @@ def list_admins(db: Database, actor: Actor | None = None) -> list[AdminView]:
         keys = _key_views(s, None)
     views = [
         AdminView(
-            user_id=user.id or 0,
+            user_id=stored_id(user),
             uid=user.uid,
             username=login_name(user),
             role=role.role,
@@ -341,7 +341,7 @@ def list_admins(db: Database, actor: Actor | None = None) -> list[AdminView]:
             granted_at=role.granted_at,
             granted_by=role.granted_by,
             reason=role.reason,
-            keys=tuple(keys.get(user.id or 0, [])),
+            keys=tuple(keys.get(stored_id(user), [])),
         )
         for role, user in rows
     ]
@@ -352,7 +352,7 @@ def list_keys(db: Database, ref: str | None = None, actor: Actor | None = None) 
     if actor is not None:
         permissions.require(actor, "admins.read")
     with db.read() as s:
-        ids = [require_user(s, ref).id or 0] if ref else None
+        ids = [stored_id(require_user(s, ref))] if ref else None
         return [view for views in _key_views(s, ids).values() for view in views]
 
 
@@ -364,7 +364,7 @@ def add_key(db: Database, actor: Actor, ref: str, openssh_public_key_line: str) 
     now = db.now()
     with db.write() as s:
         user = require_user(s, ref)
-        if role_of_user(s, user.id or 0) is None:
+        if role_of_user(s, stored_id(user)) is None:
             raise ValidationError(f"'{login_name(user)}' is not an admin: grant a role first.", "user")
         permissions.require_over(s, actor, "admins.manage", user)
         if s.exec(select(AdminKey.id).where(AdminKey.fingerprint == fingerprint)).first() is not None:
@@ -372,7 +372,7 @@ def add_key(db: Database, actor: Actor, ref: str, openssh_public_key_line: str) 
         public = f"{key_type} {base64.b64encode(blob).decode('ascii')}"
         s.add(
             AdminKey(
-                user_id=user.id or 0,
+                user_id=stored_id(user),
                 fingerprint=fingerprint,
                 key_type=key_type,
                 public_key=public,

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from . import permissions
 from .audit import Actor
 from .db import Database
-from .models import App, AuditEntry, LoginEvent
+from .models import App, AuditEntry, LoginEvent, stored_id
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def login_history(
         rows = s.exec(query).all()
     return [
         HistoryRow(
-            id=e.id or 0,  # rows read back always have an id
+            id=stored_id(e),
             ts=e.ts,
             identifier=e.identifier,
             app=app,

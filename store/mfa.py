@@ -16,7 +16,7 @@ from . import permissions
 from .audit import Actor
 from .db import Database
 from .errors import AuthFailed, ValidationError
-from .models import RecoveryCode, User
+from .models import RecoveryCode, User, stored_id
 from .notify import notify
 from .sessions import end_user_sessions
 from .users import audit_user, is_locked, login_name, require_user
@@ -231,7 +231,7 @@ def reset(
         user.version += 1
         s.add(user)
         s.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
-        ended = end_user_sessions(s, user.id, now, "MFA reset") if end_sessions and user.id is not None else 0
+        ended = end_user_sessions(s, stored_id(user), now, "MFA reset") if end_sessions else 0
         changes: dict[str, list] = {"mfa_state": [before, "none"]}
         if end_sessions:
             changes["sessions_ended"] = [None, ended]

@@ -37,7 +37,7 @@ from ..admins import guard_last_owner
 from ..audit import Actor
 from ..db import Database
 from ..errors import PermissionDenied, ValidationError
-from ..models import STATUSES, CustomField, CustomValue, Group, GroupMember, Identity, User
+from ..models import STATUSES, CustomField, CustomValue, Group, GroupMember, Identity, User, stored_id
 from ..search_index import (
     create_search_triggers,
     drop_search_triggers,
@@ -612,7 +612,7 @@ class Importer:
                 s.add(group)
                 s.flush()
                 self.summary.groups_created += 1
-            self.groups[name] = group.id or 0
+            self.groups[name] = stored_id(group)
         return self.groups[name]
 
     def _update(self, s: Session, row: _Row, user: User, now: int, *, profile: bool) -> None:
@@ -622,9 +622,9 @@ class Importer:
                 setattr(user, key, value)
             if row.record.status and row.record.status != user.status:
                 user.status, user.status_changed_at = row.record.status, now
-                if user.status != "active" and user.id is not None:  # as a disable or archive does
-                    end_user_sessions(s, user.id, now, f"account {user.status} (import)")
-            self._attach(s, row, user.id or 0, now)
+                if user.status != "active":  # as a disable or archive does
+                    end_user_sessions(s, stored_id(user), now, f"account {user.status} (import)")
+            self._attach(s, row, stored_id(user), now)
         if row.record.password_hash is not None and user.password_hash is None:
             user.password_hash, user.password_last_set_at = row.record.password_hash, now
         user.updated_at = now
