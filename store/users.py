@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, delete, func, or_, update
 from sqlmodel import Session, col, select
@@ -37,8 +37,22 @@ def display_status(user: User, now: int) -> str:
     return "locked" if user.status == "active" and is_locked(user, now) else user.status
 
 
-def login_name(user: User) -> str:
-    return user.username or user.email or user.phone or user.uid
+class Named(Protocol):
+    """Anything with the four ways a user is known (a User, a directory Row, a session view's user)."""
+
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def uid(self) -> str: ...
+
+
+def login_name(record: Named) -> str:
+    """The name an admin knows a user by: username, else email, else phone, else the uid."""
+    return record.username or record.email or record.phone or record.uid
 
 
 def audit_user(

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from store import access, sessions, users
 from store.directory import Row
+from store.users import login_name
 
-from ..common.formatting import login_name, plural
+from ..common.formatting import plural
 
 if TYPE_CHECKING:
     from store import Database

@@ -14,9 +14,9 @@ from textual.widgets import Button, Checkbox, Input, Label
 
 from store import users
 from store.errors import ValidationError
+from store.users import login_name
 from store.validation import LABELS, normalise_field
 
-from ..common.formatting import login_name
 from ..common.store_calls import error_text
 from ..widgets.footer import Footer
 from ..widgets.form_row import FormRow

@@ -22,8 +22,9 @@ from textual.widgets import Input, Label, Static
 from store import access, custom
 from store import directory as store_directory
 from store.directory import DirectoryQuery, Row
+from store.users import login_name
 
-from ..common.formatting import login_name, optional, plural, status_text
+from ..common.formatting import optional, plural, status_text
 from ..common.store_calls import error_text
 from ..text import fmt_ago
 from ..widgets.confirm import ConfirmDialog

@@ -5,7 +5,7 @@ Time formats live with the literal-text path in `tui.text` (the CLI uses them to
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from rich.text import Text
 
@@ -18,24 +18,6 @@ STATUS_STYLES: dict[str, tuple[str, str]] = {
     "disabled": ("bold red", "bold white on red"),
     "archived": ("dim", "bold white on grey37"),
 }
-
-
-class Named(Protocol):
-    """Anything with the four ways a user is known (a User, a directory Row, a session view's user)."""
-
-    @property
-    def username(self) -> str | None: ...
-    @property
-    def email(self) -> str | None: ...
-    @property
-    def phone(self) -> str | None: ...
-    @property
-    def uid(self) -> str: ...
-
-
-def login_name(record: Named) -> str:
-    """The name an admin knows a user by: username, else email, else phone, else the uid."""
-    return record.username or record.email or record.phone or record.uid
 
 
 def status_text(status: str) -> Text:

@@ -12,8 +12,9 @@ from textual.widgets import Checkbox, Input, Select, Static, Switch, TabbedConte
 
 from store import Database, access, custom, identities, mfa, sessions, users
 from store.errors import NotFound
+from store.users import login_name
 
-from ...common.formatting import login_name, status_badge
+from ...common.formatting import status_badge
 from ...text import literal
 from ...widgets.footer import Footer
 from ..calls import AdminCalls

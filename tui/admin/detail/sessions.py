@@ -10,8 +10,8 @@ from textual.widgets import Static
 
 from store import sessions
 from store.sessions import SessionView
+from store.users import login_name
 
-from ...common.formatting import login_name
 from ...text import fmt_ago, fmt_time
 from ...widgets.record_table import RecordTable
 from .base import DetailTab, cell
