@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from . import audit, permissions
 from .audit import Actor
@@ -225,3 +225,152 @@ def require_field(db: Database, key: str) -> CustomField:
     if field is None:
         raise NotFound(f"No custom field '{key}'.")
     return field
+
+
+# ---------------------------------------------------------------- editing and deleting a field
+#
+# Decision (options removed while users hold them): refuse by default and say how many users hold each
+# removed option; with `clear_removed=True` those values are cleared in the same transaction. Keycloak keeps
+# values that no longer validate (the next save of that user then fails on a field they never touched) and
+# Auth0 has no enums at all; neither silently keeping invalid data nor silently dropping it is what an
+# admin means, so the admin chooses, knowing the count. Key and type stay immutable (values are typed by them).
+
+
+@dataclass(frozen=True)
+class FieldImpact:
+    """What an edit or a delete of a field would remove: values held, per removed option."""
+
+    key: str
+    values: int  # users holding any value for the field
+    removed_in_use: dict[str, int]  # removed enum option -> users holding it
+
+    @property
+    def cleared(self) -> int:
+        return sum(self.removed_in_use.values())
+
+
+def _require_field(s: Any, key: str) -> CustomField:
+    field = s.exec(select(CustomField).where(CustomField.key == key)).first()
+    if field is None:
+        raise NotFound(f"No custom field '{key}'.")
+    return field
+
+
+def _impact(s: Any, field: CustomField, new_options: list[str] | None) -> FieldImpact:
+    from sqlalchemy import func
+
+    fid = stored_id(field)
+    values = s.exec(select(func.count()).select_from(CustomValue).where(CustomValue.field_id == fid)).one()
+    removed = [o for o in options_of(field) if new_options is not None and o not in new_options]
+    in_use: dict[str, int] = {}
+    for option in removed:
+        held = s.exec(
+            select(func.count())
+            .select_from(CustomValue)
+            .where(CustomValue.field_id == fid, CustomValue.value == option)
+        ).one()
+        if held:
+            in_use[option] = held
+    return FieldImpact(field.key, values, in_use)
+
+
+def _clean_options(field: CustomField, options: list[str] | None) -> list[str] | None:
+    if options is None:
+        return None
+    if field.type != "enum":
+        raise ValidationError("Options apply only to enum fields.", "options")
+    opts = [o for o in (clean_text("options", o, 64) for o in options) if o]
+    if not opts:
+        raise ValidationError("An enum field needs at least one option.", "options")
+    if len(set(opts)) != len(opts):
+        raise ValidationError("Enum options must be distinct.", "options")
+    return opts
+
+
+def field_impact(
+    db: Database, key: str, options: list[str] | None = None, *, actor: Actor | None = None
+) -> FieldImpact:
+    """The preview: how many users hold a value for `key`, and how many hold each option `options` drops."""
+    if actor is not None:
+        permissions.require(actor, "fields.read")
+    with db.read() as s:
+        field = _require_field(s, key)
+        return _impact(s, field, _clean_options(field, options))
+
+
+def in_use_text(impact: FieldImpact) -> str:
+    """'gold' (3 users), 'silver' (1 user): the removed options still held, for refusals and previews."""
+    return ", ".join(f"'{o}' ({n:,} user{'' if n == 1 else 's'})" for o, n in impact.removed_in_use.items())
+
+
+def edit_field(
+    db: Database,
+    actor: Actor,
+    key: str,
+    *,
+    label: str | None = None,
+    options: list[str] | None = None,
+    clear_removed: bool = False,
+    reason: str | None = None,
+) -> FieldImpact:
+    """Change a field's label and/or enum options. Removing an option users hold is refused unless
+    `clear_removed`, which clears those values too (see the decision above). Returns what was cleared."""
+    permissions.require(actor, "fields.define")
+    new_label = None if label is None else clean_text("label", label, 64)
+    if label is not None and not new_label:
+        raise ValidationError("The label must not be empty.", "label")
+    now = db.now()
+    with db.write() as s:
+        field = _require_field(s, key)
+        opts = _clean_options(field, options)
+        impact = _impact(s, field, opts)
+        if impact.removed_in_use and not clear_removed:
+            raise ValidationError(
+                f"Options still in use: {in_use_text(impact)}. Keep them, or clear those values as well.", "options"
+            )
+        changes: dict[str, Any] = {}
+        if new_label is not None and new_label != field.label:
+            changes["label"] = [field.label, new_label]
+            field.label = new_label
+        if opts is not None and opts != options_of(field):
+            changes["options"] = [options_of(field), opts]
+            field.options = json.dumps(opts)
+        if not changes:
+            raise ValidationError("Nothing to change: the label and options are as they were.", "label")
+        if impact.removed_in_use:
+            from sqlalchemy import delete
+
+            s.execute(
+                delete(CustomValue).where(
+                    col(CustomValue.field_id) == field.id, col(CustomValue.value).in_(list(impact.removed_in_use))
+                )
+            )
+            changes["values_cleared"] = [impact.cleared, 0]
+        s.add(field)
+        audit.record(
+            s, actor, "field.edit", now=now, target_type="field", target_label=key, reason=reason, changes=changes
+        )
+    return impact
+
+
+def delete_field(db: Database, actor: Actor, key: str, reason: str | None = None) -> FieldImpact:
+    """Delete a field and every user's value for it; returns how many values went."""
+    permissions.require(actor, "fields.define")
+    with db.write() as s:
+        field = _require_field(s, key)
+        impact = _impact(s, field, None)
+        from sqlalchemy import delete
+
+        s.execute(delete(CustomValue).where(col(CustomValue.field_id) == field.id))
+        s.delete(field)
+        audit.record(
+            s,
+            actor,
+            "field.delete",
+            now=db.now(),
+            target_type="field",
+            target_label=key,
+            reason=reason,
+            changes={"type": [field.type, None], "label": [field.label, None], "values": [impact.values, 0]},
+        )
+    return impact

@@ -86,7 +86,19 @@ def _v5(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_admin_key_user ON admin_key (user_id)")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v7(conn: Connection) -> None:
+    """Indexes for the global audit log's filters (store/history.py filtered_audit_log): by actor, action and
+    target label (each with id, for newest-first keyset pages) and by time (a date range becomes an id range)."""
+    for name, columns in (
+        ("ix_audit_actor", "actor, id"),
+        ("ix_audit_action", "action, id"),
+        ("ix_audit_target_label", "target_label, id"),
+        ("ix_audit_ts", "ts, id"),
+    ):
+        conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON audit ({columns})")
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
