@@ -5,6 +5,7 @@ its own process."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -12,7 +13,7 @@ from sqlmodel import col, select
 from . import delivery
 from .db import Database
 from .errors import AuthFailed, ValidationError
-from .models import OneTimeCode
+from .models import OneTimeCode, stored_id
 
 PURPOSES = {
     "signin": "your sign-in code",
@@ -42,6 +43,26 @@ def channel_of(destination: str) -> str:
 
 def issue(db: Database, user_id: int, purpose: str, destination: str) -> int:
     """Create and send a code; returns its expiry. Raises ValidationError if asked again too soon."""
+    prepared = prepare(db, user_id, purpose, destination)
+    deliver(db, prepared)
+    return prepared.expires_at
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A code stored but not sent yet (`deliver` sends it, e.g. on the delivery queue)."""
+
+    row_id: int
+    code: str
+    purpose: str
+    destination: str
+    expires_at: int
+
+
+def prepare(db: Database, user_id: int, purpose: str, destination: str, *, dead: bool = False) -> Prepared:
+    """Store a code (the resend limit applies) without sending it. `dead`: store one that no entry can ever
+    match (its hash is of a 128-bit secret, not of six digits): the same write and the same resend limit as a
+    real code, for a request that must look like one (self-service, an address held by another account)."""
     if purpose not in PURPOSES:
         raise ValueError(purpose)
     now = db.now()
@@ -69,22 +90,29 @@ def issue(db: Database, user_id: int, purpose: str, destination: str) -> int:
             user_id=user_id,
             purpose=purpose,
             destination=destination,
-            code_hash=_hash(db, user_id, purpose, code),
+            code_hash=_hash(db, user_id, purpose, secrets.token_hex(16) if dead else code),
             created_at=now,
             expires_at=now + policy.code_ttl_minutes * 60,
         )
         s.add(row)
+        s.flush()
+        return Prepared(stored_id(row), code, purpose, destination, row.expires_at)
+
+
+def deliver(db: Database, prepared: Prepared) -> None:
+    """Send a prepared code; on a delivery failure the code is voided (it could never arrive) and it raises."""
+    ttl = db.policy.code_ttl_minutes
+    code, destination = prepared.code, prepared.destination
     body = (
-        f"Your Userdesk code is {code}. It is {PURPOSES[purpose]} and expires in {policy.code_ttl_minutes} minutes.\n"
+        f"Your Userdesk code is {code}. It is {PURPOSES[prepared.purpose]} and expires in {ttl} minutes.\n"
         "If you did not ask for it, ignore this message and tell your administrator."
     )
     try:
         delivery.send(db.config.delivery, channel_of(destination), destination, f"Userdesk code: {code}", body)
     except delivery.DeliveryError:
         with db.write() as s:
-            s.execute(update(OneTimeCode).where(col(OneTimeCode.id) == row.id).values(used_at=now))
+            s.execute(update(OneTimeCode).where(col(OneTimeCode.id) == prepared.row_id).values(used_at=db.now()))
         raise
-    return row.expires_at
 
 
 def verify(db: Database, user_id: int, purpose: str, code: str) -> str:

@@ -407,7 +407,11 @@ def save_profile(
         if key not in editable:
             raise ValidationError(f"'{key}' can only be changed by an administrator.", key)
         value = custom.parse_value(editable[key], raw)  # all checked before anything is saved
-        custom.ensure_unique(db, editable[key], value, me.user_id)
+        _refuse_if_held(db, me, key, editable[key].label, _custom_value_holder(db, me, editable[key], value))
+    for field in changes:
+        if field in users.UNIQUE_FIELDS:
+            value = normalise_field(field, changes[field])
+            _refuse_if_held(db, me, field, LABELS[field], _user_field_holder(db, me, field, value))
     if changes:
         user = users.update_user(
             db,
@@ -422,6 +426,39 @@ def save_profile(
     for key, raw in custom_changes.items():
         custom.set_value(db, me.actor, me.uid, key, raw, self_service=True)
     return load_profile(db, me)
+
+
+CANNOT_USE = "{label}: this value cannot be used; choose a different one."
+
+
+def _refuse_if_held(db: Database, me: Me, field: str, label: str, holder: str | None) -> None:
+    """A value another account holds: the neutral CANNOT_USE message (no other account named or implied) and
+    an audit entry for admins naming the holder. The lookup before it is the same query whoever holds it."""
+    if holder is not None:
+        _record_conflict(db, me, field, f"held by {holder}")
+        raise ValidationError(CANNOT_USE.format(label=label), field)
+
+
+def _user_field_holder(db: Database, me: Me, field: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    with db.read() as s:
+        other = s.exec(select(User).where(getattr(User, field) == value, col(User.id) != me.user_id)).first()
+        return None if other is None else users.login_name(other)
+
+
+def _custom_value_holder(db: Database, me: Me, field: Any, value: str | None) -> str | None:
+    if value is None or not field.unique:
+        return None
+    from .models import CustomValue
+
+    with db.read() as s:
+        other = s.exec(
+            select(User)
+            .join(CustomValue, col(CustomValue.user_id) == col(User.id))
+            .where(CustomValue.field_id == field.id, CustomValue.value == value, col(User.id) != me.user_id)
+        ).first()
+        return None if other is None else users.login_name(other)
 
 
 # ---------------------------------------------------------------- password
@@ -611,10 +648,61 @@ def start_contact_change(db: Database, me: Me, kind: str, value: str) -> str:
     if new != getattr(user, kind) and me.pending_change != (kind, new):
         _require_fresh(db, me)  # a new address needs the account holder verified first (ASVS 7.5.1/7.5.3)
         me.pending_change = (kind, new)
-    if new != getattr(user, kind) and users.exists(db, **{kind: new}):
-        raise ValidationError(f"{label} '{new}' is already used by another account.", kind)
-    _send_code(db, me.user_id, f"change_{kind}", new)
+    holder = _holder(db, kind, new, me.user_id)
+    # The same work on both paths (issue 13 item 11): one code row written (the resend limit applies alike),
+    # one job on the delivery queue; the answer is the same. Only the job differs: the code to the new address,
+    # or a notice to the account that holds it plus an audit entry for admins; the dead code matches nothing.
+    prepared = codes.prepare(db, me.user_id, f"change_{kind}", new, dead=holder is not None)
+    if holder is None:
+        send_later(lambda: _deliver_change_code(db, me, kind, prepared))
+    else:
+        send_later(lambda: _contact_conflict(db, me, kind, new, holder))
     return mask(new)
+
+
+def _holder(db: Database, kind: str, value: str, my_id: int) -> User | None:
+    """The other account that holds `value` as its email or phone, if any."""
+    with db.read() as s:
+        query = select(User).where(getattr(User, kind) == value, col(User.id) != my_id)
+        return s.exec(query).first()
+
+
+def _deliver_change_code(db: Database, me: Me, kind: str, prepared: codes.Prepared) -> None:
+    try:
+        codes.deliver(db, prepared)
+    except delivery.DeliveryError as exc:
+        method = "email_code" if kind == "email" else "phone_code"
+        auth.record_failure(
+            db,
+            me.user_id,
+            me.username or me.uid,
+            me.attempt,
+            method,
+            f"change {kind}: code not delivered: {exc}",
+            count=False,
+        )
+
+
+def _contact_conflict(db: Database, me: Me, kind: str, value: str, holder: User) -> None:
+    """Someone asked for an address another account holds: that account's owner is told (through their own
+    verified address), and admins see the attempt in the audit log; the asking user learns nothing."""
+    label = LABELS[kind].lower()
+    notify.notify(
+        db,
+        holder,
+        f"someone tried to use your {label}",
+        f"Someone signed in to another Userdesk account asked to use your {label} {mask(value)} for it.\n"
+        "Nothing was changed on your account and no code was sent.",
+    )
+    _record_conflict(db, me, kind, f"{label} {value} is held by {users.login_name(holder)}")
+
+
+def _record_conflict(db: Database, me: Me, field: str, why: str) -> None:
+    """An audit entry for admins: a self-service value refused because another account holds it."""
+    with db.write() as s:
+        user = s.get(User, me.user_id)
+        if user is not None:
+            users.audit_user(s, me.actor, "self.value_conflict", user, now=db.now(), reason=f"{field}: {why}")
 
 
 def confirm_contact_change(db: Database, me: Me, kind: str, code: str) -> None:
@@ -629,6 +717,7 @@ def confirm_contact_change(db: Database, me: Me, kind: str, code: str) -> None:
         method = "email_code" if kind == "email" else "phone_code"
         auth.record_failure(db, me.user_id, users.login_name(user), me.attempt, method, f"change {kind}: {exc.reason}")
         raise ValidationError(_code_message(exc.reason), "code") from None
+    _refuse_if_held(db, me, kind, LABELS[kind], _user_field_holder(db, me, kind, new))  # taken meanwhile
     users.update_user(
         db,
         me.actor,
@@ -723,6 +812,15 @@ def unlink_identity(db: Database, me: Me, provider: str) -> int:
     return identities.unlink(db, me.actor, me.uid, provider, keep_a_way_in=True)
 
 
-def my_apps(db: Database, me: Me) -> list[access.Decision]:
+@dataclass(frozen=True)
+class AppAvailability:
+    """An app as the user sees it: available or not. The policy behind it ("default: deny", a group rule)
+    is the admins' business (issue 13 item 11): it would tell the user how access is organised."""
+
+    app: str
+    available: bool
+
+
+def my_apps(db: Database, me: Me) -> list[AppAvailability]:
     _guard(db, me)
-    return access.user_access(db, me.uid)
+    return [AppAvailability(d.app, d.allowed) for d in access.user_access(db, me.uid)]

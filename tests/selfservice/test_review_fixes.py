@@ -57,7 +57,7 @@ def test_profile_save_is_all_or_nothing(db) -> None:
     users.create_user(db, ADMIN, {"username": "zoe"})
     custom.set_value(db, ADMIN, "zoe", "badge", "B-1")
     me = signed_in(db, alice)
-    with pytest.raises(ValidationError, match="already used"):
+    with pytest.raises(ValidationError, match="this value cannot be used"):
         ss.save_profile(db, me, {"nickname": "Ally"}, {"badge": "B-1"}, users.get_user(db, "alice").version)
     assert users.get_user(db, "alice").nickname is None
 

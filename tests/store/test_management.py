@@ -179,7 +179,10 @@ def test_audit_filters_by_actor_action_target_and_dates(db, clock, people):
     ]
     prefix = history.filtered_audit_log(db, history.AuditFilter(action="group."))
     assert [e.action for e in prefix] == ["group.create"]
-    assert [e.actor for e in history.filtered_audit_log(db, history.AuditFilter(target=people[1].uid))] == ["omar", "tester"]
+    assert [e.actor for e in history.filtered_audit_log(db, history.AuditFilter(target=people[1].uid))] == [
+        "omar",
+        "tester",
+    ]
     assert [e.actor for e in history.filtered_audit_log(db, history.AuditFilter(target="staff"))] == ["nina"]
     window = history.AuditFilter(since=start + 1800, until=start + 5400)
     assert [e.target_label for e in history.filtered_audit_log(db, window)] == ["u1"]
@@ -217,7 +220,9 @@ def test_audit_filters_use_indexes(db):
         assert captured, flt
         with db.read() as s:
             for statement, params in captured:
-                plan = " ".join(str(r[-1]) for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+                plan = " ".join(
+                    str(r[-1]) for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
+                )
                 assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (flt, plan)
                 assert "SCAN audit" not in plan.replace("USING", "|USING").split("|")[0] or "INDEX" in plan, plan
     assert sqlite  # the dialect the plans above are for
@@ -248,7 +253,7 @@ def test_ip_filter_refuses_bad_input_with_one_message(typed):
 
 def test_login_history_by_subnet_and_ipv6_prefix(db, people):
     uid = people[0].id
-    for i, ip in enumerate(["10.0.0.1", "10.20.0.1", "192.168.1.9", "2001:db8::5", "2001:db9::1", "10.15.3.3"]):
+    for ip in (["10.0.0.1", "10.20.0.1", "192.168.1.9", "2001:db8::5", "2001:db9::1", "10.15.3.3"]):
         auth.authenticate(db, "u0", PASSWORD, attempt=auth.Attempt(ip=ip))
         db.clock.advance(1)
 

@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from store import selfservice
-from store.access import Decision
+from store.selfservice import AppAvailability
 
 from ..text import fmt_time, literal
 from ..widgets.confirm import ConfirmDialog
@@ -25,7 +25,7 @@ class IdentitiesScreen(AccountScreen):
     HELP_TITLE = "Apps and linked accounts"
     HELP = (
         "Linked accounts are outside identities (e.g. a company login) tied to yours. The apps list says "
-        "where you may sign in, and why."
+        "where you may sign in: available or not (your administrator decides)."
     )
     BINDINGS = [
         Binding("u", "unlink", "Unlink", tooltip="Unlink the selected outside identity", id="unlink-identity"),
@@ -44,7 +44,7 @@ class IdentitiesScreen(AccountScreen):
         yield identities
         yield Static("Apps you may use", classes="section-title")
         apps = RecordTable(id="apps")
-        apps.add_columns("App", "Access", "Why")
+        apps.add_columns("App", "Access")
         yield apps
 
     def on_mount(self) -> None:
@@ -53,11 +53,11 @@ class IdentitiesScreen(AccountScreen):
     def action_refresh(self) -> None:
         self.call_store(self._load, done=self._show, busy="")
 
-    def _load(self) -> tuple[list, list[Decision]]:
+    def _load(self) -> tuple[list, list[AppAvailability]]:
         db, me = self.ss_app.db, self.me
         return selfservice.my_identities(db, me), selfservice.my_apps(db, me)
 
-    def _show(self, loaded: tuple[list, list[Decision]]) -> None:
+    def _show(self, loaded: tuple[list, list[AppAvailability]]) -> None:
         links, decisions = loaded
         table = self.query_one("#identities", DataTable)
         table.clear()
@@ -69,11 +69,11 @@ class IdentitiesScreen(AccountScreen):
             table.add_row(Text("none", style="dim"), "", "")
         apps = self.query_one("#apps", DataTable)
         apps.clear()
-        for decision in decisions:
-            access = Text("allowed", style="green") if decision.allowed else Text("not allowed", style="red")
-            apps.add_row(literal(decision.app), access, literal(decision.why))
+        for app in decisions:
+            access = Text("available", style="green") if app.available else Text("not available", style="red")
+            apps.add_row(literal(app.app), access)
         if not decisions:
-            apps.add_row(Text("none", style="dim"), "", "")
+            apps.add_row(Text("none", style="dim"), "")
         self.refresh_bindings()
         table.focus()
 
