@@ -26,6 +26,14 @@ from .models import App, AppRule, Group, GroupMember, User, stored_id
 from .users import login_name
 
 
+BUILT_IN_APP = "self-service"  # store.selfservice.SELF_SERVICE_APP: found by name, so never renamed or deleted
+
+
+def _not_built_in(name: str) -> None:
+    if name == BUILT_IN_APP:
+        raise ValidationError(f"'{name}' is built in (the self-service console): it cannot be renamed or deleted.")
+
+
 @dataclass(frozen=True)
 class Member:
     uid: str
@@ -149,6 +157,7 @@ def rename_app(db: Database, actor: Actor, app: str, new_name: str, reason: str 
     new = _name("App", new_name)
     with db.write() as s:
         found = require_app(s, app)
+        _not_built_in(found.name)
         if new == found.name:
             raise ValidationError(f"The app is already called '{new}'.", "name")
         if s.exec(select(App.id).where(App.name == new)).first():
@@ -174,6 +183,7 @@ def delete_app(db: Database, actor: Actor, app: str, reason: str | None = None) 
     permissions.require(actor, "apps.manage")
     with db.write() as s:
         found = require_app(s, app)
+        _not_built_in(found.name)
         aid = stored_id(found)
         rules = s.exec(select(func.count()).select_from(AppRule).where(AppRule.app_id == aid)).one()
         gone = DeletePreview(found.name, 0, rules)

@@ -253,7 +253,7 @@ def test_ip_filter_refuses_bad_input_with_one_message(typed):
 
 def test_login_history_by_subnet_and_ipv6_prefix(db, people):
     uid = people[0].id
-    for ip in (["10.0.0.1", "10.20.0.1", "192.168.1.9", "2001:db8::5", "2001:db9::1", "10.15.3.3"]):
+    for ip in ["10.0.0.1", "10.20.0.1", "192.168.1.9", "2001:db8::5", "2001:db9::1", "10.15.3.3"]:
         auth.authenticate(db, "u0", PASSWORD, attempt=auth.Attempt(ip=ip))
         db.clock.advance(1)
 
@@ -269,3 +269,16 @@ def test_login_history_by_subnet_and_ipv6_prefix(db, people):
     first = history.login_history(db, uid, history.HistoryFilter(ip="10.0.0.0/8"), limit=1)
     rest = history.login_history(db, uid, history.HistoryFilter(ip="10.0.0.0/8"), before=first[-1].cursor)
     assert [r.ip for r in rest] == ["10.20.0.1", "10.0.0.1"]
+
+
+def test_the_self_service_app_is_built_in(db, actor):
+    from store import selfservice
+
+    assert apps_groups.BUILT_IN_APP == selfservice.SELF_SERVICE_APP
+    selfservice.ensure_app(db)
+    for call in (
+        lambda: apps_groups.rename_app(db, actor, "self-service", "portal"),
+        lambda: apps_groups.delete_app(db, actor, "self-service"),
+    ):
+        with pytest.raises(ValidationError, match="built in"):
+            call()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -12,7 +13,7 @@ from store.audit import actor_label, actor_of
 from store.errors import NotFound
 from tui.text import fmt_time
 
-from .context import State, pass_state
+from .context import Failure, State, pass_state
 from .output import emit_json, table
 
 
@@ -26,16 +27,56 @@ def _target_uid(db: Database, ref: str) -> str:
         return ref.strip()
 
 
+def utc_seconds(text: str, what: str) -> int:
+    """YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC) as Unix seconds; one clear error otherwise."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Failure(f"{what} must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM), in UTC: {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
 @click.command()
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--user", "ref", metavar="ID|LOGIN", help="Only entries about this user (a uid works after deletion).")
+@click.option("--actor", "by", metavar="NAME", help="Only entries by this actor (e.g. nina, self:bob).")
+@click.option("--action", metavar="ACTION", help="Only this action (user.disable), or a prefix ending in '.' (user.).")
+@click.option("--target", metavar="NAME", help="Only entries about this target: a user's uid, or a label (group, app).")
+@click.option("--since", metavar="DATE", help="From this UTC date or time (inclusive).")
+@click.option("--until", metavar="DATE", help="Up to this UTC date or time (exclusive).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def audit(state: State, limit: int, ref: str | None, as_json: bool) -> None:
-    """The audit log, newest first."""
+def audit(
+    state: State,
+    limit: int,
+    ref: str | None,
+    by: str | None,
+    action: str | None,
+    target: str | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+) -> None:
+    """The audit log, newest first; filter by actor, action, target and dates."""
     db = state.db()
     uid = _target_uid(db, ref) if ref else None
-    entries = store_history.audit_log(db, target_uid=uid, limit=limit)
+    flt = store_history.AuditFilter(
+        actor=by,
+        action=action,
+        target=target,
+        since=utc_seconds(since, "--since") if since else None,
+        until=utc_seconds(until, "--until") if until else None,
+    )
+    if flt.active and uid is not None:
+        if target:
+            raise click.UsageError("give --user or --target, not both")
+        flt = store_history.AuditFilter(flt.actor, flt.action, uid, flt.since, flt.until)
+    if flt.active:
+        entries = store_history.filtered_audit_log(db, flt, limit=limit)
+    else:
+        entries = store_history.audit_log(db, target_uid=uid, limit=limit)
     if as_json:
         emit_json(
             {

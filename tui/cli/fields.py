@@ -74,6 +74,46 @@ def field_list(state: State, as_json: bool) -> None:
     )
 
 
+@field_group.command("edit")
+@click.argument("key")
+@click.option("--label", help="The new label.")
+@click.option("--options", help="The enum options, comma-separated (the whole new list).")
+@click.option(
+    "--clear-removed", is_flag=True, help="Clear the values of users holding an option removed from --options."
+)
+@click.option("--reason")
+@pass_state
+def field_edit(
+    state: State, key: str, label: str | None, options: str | None, clear_removed: bool, reason: str | None
+) -> None:
+    """Change a field's label or enum options (key and type cannot change).
+
+    Removing an option that users hold is refused, with how many hold it, unless --clear-removed."""
+    if label is None and options is None:
+        raise click.UsageError("give --label and/or --options")
+    opts = custom.parse_options(options) if options is not None else None
+    impact = custom.edit_field(
+        state.db(), actor(), key, label=label, options=opts, clear_removed=clear_removed, reason=reason
+    )
+    cleared = f"; cleared {impact.cleared:,} value(s): {custom.in_use_text(impact)}" if impact.cleared else ""
+    say(f"Changed field {v(key)}{cleared}")
+
+
+@field_group.command("delete")
+@click.argument("key")
+@click.option("--reason")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def field_delete(state: State, key: str, reason: str | None, yes: bool) -> None:
+    """Delete a field and every user's value for it (says how many first)."""
+    db = state.db()
+    impact = custom.field_impact(db, key)
+    if not yes:
+        click.confirm(f"Delete field {v(key)} and {impact.values:,} user value(s)?", abort=True, err=True)
+    gone = custom.delete_field(db, actor(), key, reason)
+    say(f"Deleted field {v(key)} and {gone.values:,} value(s)")
+
+
 @click.group()
 def data() -> None:
     """A user's custom data values."""

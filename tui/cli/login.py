@@ -91,13 +91,18 @@ def login(
 @click.argument("ref", metavar="ID|LOGIN")
 @click.option("--failed", is_flag=True, help="Only failed attempts.")
 @click.option("--app", metavar="NAME", help="Only attempts on this app.")
+@click.option(
+    "--ip", metavar="ADDRESS|PREFIX|CIDR", help="Only from this address, prefix (10.0.) or subnet (10.0.0.0/8)."
+)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def history(state: State, ref: str, failed: bool, app: str | None, limit: int, as_json: bool) -> None:
+def history(state: State, ref: str, failed: bool, app: str | None, ip: str | None, limit: int, as_json: bool) -> None:
     """A user's sign-in attempts, newest first."""
     db = state.db()
-    flt = store_history.HistoryFilter(success=False if failed else None, app=app)
+    if ip is not None:
+        store_history.parse_ip_filter(ip)  # a bad filter is refused before anything is read
+    flt = store_history.HistoryFilter(success=False if failed else None, app=app, ip=ip)
     rows = store_history.login_history(db, user_id(db, ref), flt, limit=limit)
     if as_json:
         emit_json(
