@@ -25,7 +25,6 @@ from .errors import ValidationError
 from .models import App, AppRule, Group, GroupMember, User, stored_id
 from .users import login_name
 
-
 BUILT_IN_APP = "self-service"  # store.selfservice.SELF_SERVICE_APP: found by name, so never renamed or deleted
 
 
