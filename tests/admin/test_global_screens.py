@@ -266,14 +266,14 @@ async def test_create_app_and_group_and_set_a_group_rule(db, seeded):
         assert screen.query_one("#rules-table").row_count == 1
 
 
-async def test_enter_on_a_group_lists_its_members_in_the_directory(db, seeded):
+async def test_o_on_a_group_lists_its_members_in_the_directory(db, seeded):
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await open_screen(pilot, "a", AppsGroupsScreen)
         await pilot.press("2")
         await settle(pilot)
-        await pilot.press("down", "enter")  # engineering, sales (by name): sales
+        await pilot.press("down", "o")  # engineering, sales (by name): sales; o lists them in the directory
         await settle(pilot)
         assert isinstance(app.screen, DirectoryScreen)
         assert sorted(r.username for r in app.screen.user_list.rows) == ["alice", "bob", "grace"]

@@ -9,16 +9,21 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 
-from store import access
+from store import access, apps_groups
 
 from ..common.formatting import plural
 from ..text import literal
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import Footer
-from ..widgets.record_table import RecordTable
+from ..widgets.record_table import Col, RecordTable
 from .calls import AdminCalls
+from .group_members import GroupMembersScreen
 from .group_rule import GroupRuleScreen
 from .new_name import NewNameScreen
+
+APP_COLUMNS = (Col("App", 16, 0, grow=True), Col("Default policy", 14, 0), Col("Rules", 5, 1))
+RULE_COLUMNS = (Col("Subject", 7, 1), Col("Name", 16, 0, grow=True), Col("Effect", 6, 0))
+GROUP_COLUMNS = (Col("Group", 16, 0), Col("Members", 9, 0), Col("Description", 16, 1, grow=True))
 
 AppLine = tuple[str, str, int]
 GroupLine = tuple[str, int, str]
@@ -35,14 +40,19 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
     HELP = (
         "Apps: each has a default policy (allow or deny everyone) and rules that override it for a group or a\n"
         "user (a user rule beats group rules; among groups a deny beats an allow). p sets a group's rule on the\n"
-        "highlighted app; user rules are set on a user's Apps tab. Groups: Enter lists the group's members in\n"
-        "the directory; membership is changed from the directory (g) or a user's account."
+        "highlighted app; user rules are set on a user's Apps tab. Groups: m lists the members (x removes one,\n"
+        "with a reason), o lists them in the directory; members are added from the directory (g). e renames\n"
+        "the highlighted app or group, x deletes it (first saying how many memberships and rules go with it).\n"
+        "Enter shows the highlighted row in full."
     )
     BINDINGS = [
         Binding("n", "new", "New app/group"),
         Binding("d", "toggle_default", "Change default"),
         Binding("p", "group_rule", "Group rule"),
-        Binding("m", "members", "Members", tooltip="List the highlighted group's members in the directory (or Enter)"),
+        Binding("e", "rename", "Rename", tooltip="Rename the highlighted app or group (rules and members stay)"),
+        Binding("x", "delete", "Delete", tooltip="Delete the highlighted app or group, with its rules and memberships"),
+        Binding("m", "members", "Members", tooltip="The highlighted group's members; remove one with a reason"),
+        Binding("o", "in_directory", "In directory", tooltip="List the highlighted group's members in the directory"),
         Binding("1", "tab('apps')", "Apps tab", show=False),
         Binding("2", "tab('groups')", "Groups tab", show=False),
         Binding("r,f5", "refresh", "Refresh", show=False),
@@ -59,22 +69,14 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
         yield Label("Apps and groups", classes="screen-title")
         with TabbedContent(initial="apps", id="ag-tabs"):
             with TabPane("1: Apps", id="apps"):
-                yield RecordTable(id="apps-table")
+                yield RecordTable(id="apps-table", columns=APP_COLUMNS, detail_title="App")
                 yield Static("", id="rules-title", classes="section-title")
-                yield RecordTable(id="rules-table")
+                yield RecordTable(id="rules-table", columns=RULE_COLUMNS, detail_title="App rule")
             with TabPane("2: Groups", id="groups"):
-                yield RecordTable(id="groups-table")
+                yield RecordTable(id="groups-table", columns=GROUP_COLUMNS, detail_title="Group")
         yield Footer()
 
     def on_mount(self) -> None:
-        # Fixed widths: auto widths are settled on idle, so a snapshot (or a slow terminal) could catch them short.
-        for table, columns in (
-            ("#apps-table", (("App", 24), ("Default policy", 14), ("Rules", 6))),
-            ("#rules-table", (("Subject", 8), ("Name", 32), ("Effect", 8))),
-            ("#groups-table", (("Group", 24), ("Members", 9), ("Description", 40))),
-        ):
-            for label, width in columns:
-                self.query_one(table, DataTable).add_column(label, width=width)
         self.query_one("#apps-table", DataTable).focus()
         self.load()
 
@@ -85,7 +87,7 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
     def action_available(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_default", "group_rule"):
             return self.tab == "apps"
-        if action == "members":
+        if action in ("members", "in_directory"):
             return self.tab == "groups"
         return True
 
@@ -107,17 +109,10 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
 
     def _show(self, lists: tuple[list[AppLine], list[GroupLine]]) -> None:
         apps, groups = self.apps, self.groups = lists
-        table = self.query_one("#apps-table", DataTable)
-        current = self.current_app()
-        table.clear()
-        for name, policy, rules in apps:
-            table.add_row(literal(name, "bold"), effect_text(policy), Text(str(rules)), key=name)
-        if current in [a[0] for a in apps]:
-            table.move_cursor(row=[a[0] for a in apps].index(current))
-        gtable = self.query_one("#groups-table", DataTable)
-        gtable.clear()
-        for name, members, description in groups:
-            gtable.add_row(literal(name, "bold"), Text(f"{members:,}"), literal(description or ""), key=name)
+        table = self.query_one("#apps-table", RecordTable)
+        table.refill([(n, [literal(n, "bold"), effect_text(p), Text(str(r))]) for n, p, r in apps])
+        gtable = self.query_one("#groups-table", RecordTable)
+        gtable.refill([(n, [literal(n, "bold"), Text(f"{m:,}"), literal(d or "")]) for n, m, d in groups])
         tabs = self.query_one("#ag-tabs", TabbedContent)
         tabs.get_tab("apps").label = f"1: Apps ({len(apps)})"
         tabs.get_tab("groups").label = f"2: Groups ({len(groups)})"
@@ -166,10 +161,13 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
                     " (none: the default applies to everyone)" if not rules else "",
                 )
             )
-        table = self.query_one("#rules-table", DataTable)
-        table.clear()
-        for rule in rules:
-            table.add_row(Text(rule.subject_type), literal(rule.subject), effect_text(rule.effect))
+        table = self.query_one("#rules-table", RecordTable)
+        table.refill(
+            [
+                (f"{r.subject_type}:{r.subject}", [Text(r.subject_type), literal(r.subject), effect_text(r.effect)])
+                for r in rules
+            ]
+        )
 
     # ----- actions ----------------------------------------------------------------------------------------
 
@@ -182,14 +180,68 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
     def action_tab(self, tab: str) -> None:
         self.query_one("#ag-tabs", TabbedContent).active = tab
 
-    @on(DataTable.RowSelected, "#groups-table")
-    def _group_selected(self) -> None:
-        self.action_members()
-
     def action_members(self) -> None:
         group = self.current_group()
         if group:
+            self.app.push_screen(GroupMembersScreen(group), lambda _changed: self.load())
+
+    def action_in_directory(self) -> None:
+        group = self.current_group()
+        if group:
             self.dismiss(group)
+
+    def _subject(self) -> tuple[str, str | None]:
+        return ("app", self.current_app()) if self.tab == "apps" else ("group", self.current_group())
+
+    def action_rename(self) -> None:
+        kind, name = self._subject()
+        if name is None:
+            self.notify(f"No {kind} selected.", severity="warning")
+            return
+
+        def renamed(new: str | None) -> None:
+            if new:
+                self._saved(f"Renamed {kind} '{name}' to '{new}'.")
+
+        self.app.push_screen(NewNameScreen(kind, rename=name), renamed)
+
+    def action_delete(self) -> None:
+        kind, name = self._subject()
+        if name is None:
+            self.notify(f"No {kind} selected.", severity="warning")
+            return
+        preview = apps_groups.app_delete_preview if kind == "app" else apps_groups.group_delete_preview
+        self.run_store(
+            lambda: preview(self.db, name, actor=self.actor),
+            lambda found: self._confirm_delete(kind, found),
+            group="apps-write",
+            exclusive=True,
+        )
+
+    def _confirm_delete(self, kind: str, preview: apps_groups.DeletePreview) -> None:
+        name = preview.name
+        if kind == "app":
+            detail = (
+                f"Goes with it: {preview.summary()}. Sessions and login history stay (without the app's name);\n"
+                "sign-ins naming this app will find no app."
+            )
+        else:
+            detail = (
+                f"Goes with it: {preview.summary()}. The users stay; they lose what this group's rules\n"
+                "allowed or denied at their next sign-in."
+            )
+        delete = apps_groups.delete_app if kind == "app" else apps_groups.delete_group
+
+        def confirmed(reason: str | None) -> None:
+            if reason is not None:
+                self.run_store(
+                    lambda: delete(self.db, self.actor, name, reason),
+                    lambda gone: self._saved(f"Deleted {kind} '{name}' with its {gone.summary()}."),
+                    group="apps-write",
+                    exclusive=True,
+                )
+
+        self.app.push_screen(ConfirmDialog(f"Delete {kind} '{name}'?", detail, confirm_label="Delete"), confirmed)
 
     def action_new(self) -> None:
         kind = "app" if self.tab == "apps" else "group"

@@ -9,6 +9,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from store import custom
 from store.errors import ValidationError
+from store.models import CustomField
 
 from ..common.store_calls import error_text
 from .form_dialog import FormDialog, YesNoBox
@@ -85,3 +86,61 @@ class DefineFieldDialog(FormDialog):
         where = {"key": "#key", "type": "#type", "options": "#options", "unique": "#unique", "label": "#label"}
         field = exc.field if isinstance(exc, ValidationError) else None
         self.error(error_text(exc), where.get(field or ""))
+
+
+class EditFieldDialog(FormDialog):
+    """Change a field's label and (enum) options -> (label, options or None) or None on Esc.
+
+    It only collects the change: the field list then shows what it would clear (store.custom.field_impact)
+    and asks for the confirmation and reason, so the count is read just before the admin decides."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything"),
+        Binding("ctrl+s", "save", "Next", tooltip="Review the change (how many values it clears) and confirm"),
+    ]
+
+    def __init__(self, field: CustomField) -> None:
+        super().__init__()
+        self.field = field
+
+    def compose(self) -> ComposeResult:
+        enum = self.field.type == "enum"
+        with Vertical():
+            yield Label(f"Edit field {self.field.key} ({self.field.type})", classes="dialog-title")
+            yield Static(
+                "Key and type cannot change. Removing an option says how many users hold it.", classes="dialog-hint"
+            )
+            yield self.row("Label", Input(self.field.label, id="label", compact=True))
+            options = ", ".join(custom.options_of(self.field)) if enum else ""
+            hint = "comma-separated: gold, silver" if enum else "only enum fields have options"
+            yield self.row("Options", Input(options, placeholder=hint, id="options", disabled=not enum, compact=True))
+            yield Label(classes="dialog-error")
+            yield self.buttons("Next")
+
+    def on_mount(self) -> None:
+        self.query_one("#label", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        label = self.query_one("#label", Input).value.strip()
+        if not label:
+            self.error("The label must not be empty.", "#label")
+            return
+        options = None
+        if self.field.type == "enum":
+            options = custom.parse_options(self.query_one("#options", Input).value)
+            if not options:
+                self.error("An enum field needs at least one option.", "#options")
+                return
+            if options == custom.options_of(self.field):
+                options = None
+        if label == self.field.label and options is None:
+            self.error("Nothing changed.", "#label")
+            return
+        self.dismiss((label if label != self.field.label else None, options))

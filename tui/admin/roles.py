@@ -51,8 +51,15 @@ ACTIONS: dict[str, dict[str, str]] = {
         "tab_action:unlink": "identities.manage",
         "tab:8": "audit.read",  # the Audit tab's key (its tab header stays; the store is the gate for reads)
     },
-    "AppsGroupsScreen": {"new": "apps.manage", "toggle_default": "apps.manage", "group_rule": "apps.manage"},
-    "FieldsScreen": {"define": "fields.define"},
+    "AppsGroupsScreen": {
+        "new": "apps.manage",
+        "toggle_default": "apps.manage",
+        "group_rule": "apps.manage",
+        "rename": "apps.manage",  # groups.manage for a group: the same roles (MANAGERS); the store checks each
+        "delete": "apps.manage",
+    },
+    "GroupMembersScreen": {"remove": "groups.manage"},
+    "FieldsScreen": {"define": "fields.define", "edit": "fields.define", "delete": "fields.define"},
     "AdminsScreen": {"grant": "admins.manage", "revoke": "admins.manage"},
 }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -13,7 +12,7 @@ from store.audit import actor_label, actor_of
 from store.errors import NotFound
 from tui.text import fmt_time
 
-from .context import Failure, State, pass_state
+from .context import State, pass_state
 from .output import emit_json, table
 
 
@@ -25,17 +24,6 @@ def _target_uid(db: Database, ref: str) -> str:
         if not users._UID.match(ref.strip()):
             raise
         return ref.strip()
-
-
-def utc_seconds(text: str, what: str) -> int:
-    """YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC) as Unix seconds; one clear error otherwise."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise Failure(f"{what} must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM), in UTC: {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
 
 
 @click.command()
@@ -66,8 +54,8 @@ def audit(
         actor=by,
         action=action,
         target=target,
-        since=utc_seconds(since, "--since") if since else None,
-        until=utc_seconds(until, "--until") if until else None,
+        since=store_history.parse_when(since, "--since") if since else None,
+        until=store_history.parse_when(until, "--until") if until else None,
     )
     if flt.active and uid is not None:
         if target:

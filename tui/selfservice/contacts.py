@@ -50,7 +50,7 @@ class ContactsScreen(AccountScreen):
 
     def compose_body(self) -> Iterator[Widget]:
         yield Static("Email and phone", classes="section-title")
-        table = RecordTable(id="contacts")
+        table = RecordTable(id="contacts", detail=False)  # Enter changes the address
         table.add_columns("", "Address", "Status")
         yield table
         yield Static(

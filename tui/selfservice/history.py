@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from store import selfservice
 from store.history import HistoryRow
 
 from ..text import fmt_when, literal
-from ..widgets.record_table import RecordTable
+from ..widgets.record_table import Col, RecordTable
 from .base import AccountScreen, account_bindings
 
 PAGE = 50
@@ -48,9 +48,17 @@ class HistoryScreen(AccountScreen):
 
     def compose_body(self) -> Iterator[Widget]:
         yield Static("", id="history-title", classes="section-title")
-        table = RecordTable(id="history")
-        table.add_columns("When (UTC)", "Result", "App", "From")
-        yield table
+        yield RecordTable(
+            id="history",
+            detail_title="Sign-in attempt",
+            columns=(
+                Col("When (UTC)", 12, 0),
+                Col("Result", 16, 0),
+                Col("From", 15, 1),
+                Col("App", 12, 2),
+                Col("Device", 16, 3, grow=True),
+            ),
+        )
 
     def on_mount(self) -> None:
         self._load()
@@ -60,15 +68,18 @@ class HistoryScreen(AccountScreen):
 
     def _show(self, rows: list[HistoryRow]) -> None:
         self.rows = rows
-        table = self.query_one("#history", DataTable)
-        table.clear()
+        table = self.query_one("#history", RecordTable)
+        records = []
         now = self.ss_app.db.now()
         for row in rows:
             how = METHODS.get(row.method, row.method)
             if row.reason:  # success notes, e.g. "step-up verification" (failure reasons are never given here)
                 how += " (check)" if row.reason.startswith("step-up") else " (reset)" if "reset" in row.reason else ""
             result = Text("\u2713 " + how, style="green") if row.success else Text("\u2717 " + how, style="bold red")
-            table.add_row(fmt_when(row.ts, now), result, literal(row.app or "\u2014"), literal(row.ip or "local"))
+            device = literal(row.user_agent or "\u2014")
+            cells = [fmt_when(row.ts, now), result, literal(row.ip or "local"), literal(row.app or "\u2014"), device]
+            records.append((str(row.id), cells))
+        table.refill(records)
         page = len(self.pages)
         if rows:
             title = f"Sign-in attempts \u00b7 page {page}"

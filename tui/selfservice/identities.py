@@ -14,7 +14,7 @@ from store.selfservice import AppAvailability
 
 from ..text import fmt_time, literal
 from ..widgets.confirm import ConfirmDialog
-from ..widgets.record_table import RecordTable
+from ..widgets.record_table import Col, RecordTable
 from .base import AccountScreen, account_bindings
 from .step_up import with_fresh_verification
 
@@ -39,13 +39,13 @@ class IdentitiesScreen(AccountScreen):
 
     def compose_body(self) -> Iterator[Widget]:
         yield Static("Linked accounts", classes="section-title")
-        identities = RecordTable(id="identities")
-        identities.add_columns("Provider", "Account id", "Linked (UTC)")
-        yield identities
+        yield RecordTable(
+            id="identities",
+            detail_title="Linked account",
+            columns=(Col("Provider", 12, 0), Col("Account id", 16, 0, grow=True), Col("Linked (UTC)", 16, 1)),
+        )
         yield Static("Apps you may use", classes="section-title")
-        apps = RecordTable(id="apps")
-        apps.add_columns("App", "Access")
-        yield apps
+        yield RecordTable(id="apps", detail_title="App", columns=(Col("App", 16, 0, grow=True), Col("Access", 13, 0)))
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -59,21 +59,24 @@ class IdentitiesScreen(AccountScreen):
 
     def _show(self, loaded: tuple[list, list[AppAvailability]]) -> None:
         links, decisions = loaded
-        table = self.query_one("#identities", DataTable)
-        table.clear()
-        self.providers = []
-        for link in links:
-            self.providers.append(link.provider)
-            table.add_row(literal(link.provider), literal(link.subject), fmt_time(link.linked_at))
-        if not links:
-            table.add_row(Text("none", style="dim"), "", "")
-        apps = self.query_one("#apps", DataTable)
-        apps.clear()
-        for app in decisions:
-            access = Text("available", style="green") if app.available else Text("not available", style="red")
-            apps.add_row(literal(app.app), access)
-        if not decisions:
-            apps.add_row(Text("none", style="dim"), "")
+        table = self.query_one("#identities", RecordTable)
+        self.providers = [link.provider for link in links]
+        rows = [
+            (link.provider, [literal(link.provider), literal(link.subject), fmt_time(link.linked_at)]) for link in links
+        ]
+        table.refill(rows or [("", [Text("none", style="dim"), "", ""])])
+        apps = self.query_one("#apps", RecordTable)
+        shown = [
+            (
+                a.app,
+                [
+                    literal(a.app),
+                    Text("available", style="green") if a.available else Text("not available", style="red"),
+                ],
+            )
+            for a in decisions
+        ]
+        apps.refill(shown or [("", [Text("none", style="dim"), ""])])
         self.refresh_bindings()
         table.focus()
 

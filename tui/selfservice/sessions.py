@@ -14,7 +14,7 @@ from store.sessions import SessionView
 
 from ..text import fmt_ago, fmt_time, fmt_when, literal
 from ..widgets.confirm import ConfirmDialog
-from ..widgets.record_table import RecordTable
+from ..widgets.record_table import Col, RecordTable
 from .base import AccountScreen, account_bindings
 from .step_up import with_fresh_verification
 
@@ -43,9 +43,17 @@ class SessionsScreen(AccountScreen):
 
     def compose_body(self) -> Iterator[Widget]:
         yield Static("Where you are signed in", classes="section-title")
-        table = RecordTable(id="sessions")
-        table.add_columns("", "Since (UTC)", "Active", "App", "From")
-        yield table
+        yield RecordTable(
+            id="sessions",
+            detail_title="Session",
+            columns=(
+                Col("", 4, 0, key="this"),
+                Col("Since (UTC)", 12, 1),
+                Col("Active", 9, 0),
+                Col("App", 12, 2),
+                Col("From", 15, 1, grow=True),
+            ),
+        )
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -56,19 +64,14 @@ class SessionsScreen(AccountScreen):
     def _show(self, views: list[SessionView]) -> None:
         me = self.me
         self.views = sorted(views, key=lambda v: v.sid != me.sid)  # this console first
-        table = self.query_one("#sessions", DataTable)
-        table.clear()
+        table = self.query_one("#sessions", RecordTable)
         now = self.ss_app.db.now()
+        rows = []
         for view in self.views:
             this = Text("this", style="bold green") if view.sid == me.sid else Text("")
-            table.add_row(
-                this,
-                fmt_when(view.created_at, now),
-                fmt_ago(view.last_seen_at, now),
-                literal(view.app or "\u2014"),
-                literal(view.ip or "local"),
-                key=view.sid,
-            )
+            cells = [this, fmt_when(view.created_at, now), fmt_ago(view.last_seen_at, now)]
+            rows.append((view.sid, [*cells, literal(view.app or "\u2014"), literal(view.ip or "local")]))
+        table.refill(rows)
         self.refresh_bindings()
         table.focus()
 
