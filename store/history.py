@@ -214,6 +214,23 @@ class AuditFilter:
         return ", ".join(parts)
 
 
+def parse_when(text: str, what: str = "date") -> int:
+    """What an admin typed as a date: YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] (or with a T), UTC unless an offset is
+    given, as Unix seconds; anything else is one ValidationError."""
+    from datetime import UTC, datetime
+
+    raw = (text or "").strip()
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(
+            f"{what} must be a date (YYYY-MM-DD) or a time (YYYY-MM-DD HH:MM), in UTC: '{raw[:40]}'", what
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
 def filtered_audit_log(
     db: Database,
     flt: AuditFilter,
