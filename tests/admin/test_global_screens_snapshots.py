@@ -69,3 +69,35 @@ def test_audit_log(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_help(snap_compare, app, size):
     assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("f1"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_audit_log_entry_detail(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("l", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_audit_log_filter(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("l", "f", "type:#flt-action=user."))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_audit_log_filtered(snap_compare, app, size):
+    run = steps("l", "f", "type:#flt-action=user.", "type:#flt-actor=admin", "ctrl+s")
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_group_members(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("a", "2", "down", "m"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_delete_group_preview(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=steps("a", "2", "down", "x"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_edit_field_preview(snap_compare, app, size):
+    run = steps("c", "e", "type:#options=sales, support", "ctrl+s")
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run)

@@ -46,13 +46,20 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
         "Enter shows the highlighted row in full."
     )
     BINDINGS = [
-        Binding("n", "new", "New app/group"),
-        Binding("d", "toggle_default", "Change default"),
-        Binding("p", "group_rule", "Group rule"),
+        # Footer labels kept short: both tabs' keys fit 80 columns (o is in F1 help and the palette).
+        Binding("n", "new", "New", tooltip="Create an app (Apps tab) or a group (Groups tab)"),
+        Binding("d", "toggle_default", "Default", tooltip="Change the highlighted app's default policy (a reason)"),
+        Binding("p", "group_rule", "Rule", tooltip="Set or remove a group's rule on the highlighted app"),
         Binding("e", "rename", "Rename", tooltip="Rename the highlighted app or group (rules and members stay)"),
         Binding("x", "delete", "Delete", tooltip="Delete the highlighted app or group, with its rules and memberships"),
         Binding("m", "members", "Members", tooltip="The highlighted group's members; remove one with a reason"),
-        Binding("o", "in_directory", "In directory", tooltip="List the highlighted group's members in the directory"),
+        Binding(
+            "o",
+            "in_directory",
+            "In directory",
+            show=False,
+            tooltip="List the highlighted group's members in the directory",
+        ),
         Binding("1", "tab('apps')", "Apps tab", show=False),
         Binding("2", "tab('groups')", "Groups tab", show=False),
         Binding("r,f5", "refresh", "Refresh", show=False),
@@ -222,12 +229,12 @@ class AppsGroupsScreen(AdminCalls, Screen[str | None]):
         name = preview.name
         if kind == "app":
             detail = (
-                f"Goes with it: {preview.summary()}. Sessions and login history stay (without the app's name);\n"
+                f"Goes with it: {preview.summary()}. Sessions and login history stay (without the app's name); "
                 "sign-ins naming this app will find no app."
             )
         else:
             detail = (
-                f"Goes with it: {preview.summary()}. The users stay; they lose what this group's rules\n"
+                f"Goes with it: {preview.summary()}. The users stay; they lose what this group's rules "
                 "allowed or denied at their next sign-in."
             )
         delete = apps_groups.delete_app if kind == "app" else apps_groups.delete_group
