@@ -63,7 +63,7 @@ class HistoryTab(DetailTab):
         with Horizontal(id="history-filters", classes="filters"):
             yield Select(RESULTS, value="all", allow_blank=False, id="history-result", compact=True)
             yield Input(placeholder="app", id="history-app", compact=True)
-            yield Input(placeholder="IP", id="history-ip", compact=True)
+            yield Input(placeholder="IP/subnet", id="history-ip", compact=True)
             yield Input(placeholder="from YYYY-MM-DD", id="history-from", compact=True)
             yield Input(placeholder="to YYYY-MM-DD", id="history-to", compact=True)
         yield Label(id="history-error", classes="field-error")
@@ -98,11 +98,17 @@ class HistoryTab(DetailTab):
         if since is not None and until is not None and since >= until:
             self._filter_error("The 'from' date is after the 'to' date.")
             return None
+        ip = self.query_one("#history-ip", Input).value.strip() or None
+        try:
+            history.parse_ip_filter(ip) if ip else None  # an address, a prefix (10.0.) or a subnet (CIDR)
+        except ValidationError as exc:
+            self._filter_error(str(exc))
+            return None
         self._filter_error(None)
         return HistoryFilter(
             success={"ok": True, "failed": False}.get(str(result)),
             app=self.query_one("#history-app", Input).value.strip() or None,
-            ip=self.query_one("#history-ip", Input).value.strip() or None,
+            ip=ip,
             since=since,
             until=until,
         )
