@@ -18,17 +18,18 @@ from ..common.store_calls import error_text
 from ..text import fmt_time, literal
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import Footer
-from ..widgets.record_table import RecordTable
+from ..widgets.record_detail import Field
+from ..widgets.record_table import Col, RecordTable
 from .calls import AdminCalls
 from .form_dialog import FormDialog
 
-COLUMNS = (  # 80 columns wide in all (with the cells' padding): nothing cut at 80x24
-    ("User", "user", 14),
-    ("Role", "role", 10),
-    ("Status", "status", 8),
-    ("TOTP", "totp", 4),
-    ("Granted", "granted", 10),
-    ("By", "by", 22),
+COLUMNS = (  # by priority: who and what role first; "By" takes the spare width and goes first when narrow
+    Col("User", 14, 0, key="user"),
+    Col("Role", 10, 0, key="role"),
+    Col("Status", 8, 1, key="status"),
+    Col("TOTP", 4, 1, key="totp"),
+    Col("Granted", 10, 2, key="granted"),
+    Col("By", 12, 3, grow=True, key="by"),
 )
 
 
@@ -88,15 +89,17 @@ class AdminsScreen(AdminCalls, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label("Admins", classes="screen-title")
         yield Static("loading…", id="admins-status", classes="screen-status")
-        yield RecordTable(id="admins-table", zebra_stripes=True)
+        yield RecordTable(id="admins-table", zebra_stripes=True, columns=COLUMNS, detail_title="Admin")
         yield Static("", id="admins-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#admins-table", RecordTable)
-        for label, key, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+        self.query_one("#admins-table", RecordTable).detail_fields = self._detail_fields
         self.load()
+
+    def _detail_fields(self, key: str | None, fields: list[Field]) -> list[Field]:
+        view = next((v for v in self.views if v.uid == key), None)
+        return fields if view is None else [*fields, ("Keys", keys_text(view))]
 
     def load(self) -> None:
         self.run_store(
