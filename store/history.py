@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import tuple_
+from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 
 from . import permissions
@@ -248,13 +250,10 @@ def filtered_audit_log(
     query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if flt.actor:
         query = query.where(col(AuditEntry.actor) == flt.actor.strip())
-    if flt.action:
-        action = flt.action.strip()
-        if action.endswith(("*", ".")):
-            head = action.rstrip("*")
-            query = query.where(col(AuditEntry.action) >= head, col(AuditEntry.action) < head + "\U0010ffff")
-        else:
-            query = query.where(col(AuditEntry.action) == action)
+    action = (flt.action or "").strip()
+    prefix = action.endswith(("*", "."))
+    if action and not prefix:
+        query = query.where(col(AuditEntry.action) == action)
     if flt.target:
         target = flt.target.strip()
         query = query.where((col(AuditEntry.target_uid) == target) | (col(AuditEntry.target_label) == target))
@@ -272,7 +271,32 @@ def filtered_audit_log(
                 query = query.where(col(AuditEntry.id) < end)
         if before_id is not None:
             query = query.where(col(AuditEntry.id) < before_id)
-        return list(s.exec(query).all())
+        if not prefix:
+            return list(s.exec(query).all())
+        # A prefix ('user.') spans several actions: one (action, id) index range per action, newest first, merged.
+        # A single range query would have to sort every matching entry (0.5 s at 1M entries).
+        pages = [list(s.exec(query.where(col(AuditEntry.action) == name)).all()) for name in _actions(s, action)]
+        merged = heapq.merge(*pages, key=lambda e: -stored_id(e))
+        return list(itertools.islice(merged, limit))
+
+
+def _actions(s: Any, prefix: str) -> list[str]:
+    """The distinct actions starting with `prefix` (its '*' dropped), by seeks on the action index (a loose index
+    scan: one probe per action, however many entries each has)."""
+    head = prefix.rstrip("*")
+    found: list[str] = []
+    current = head
+    while True:
+        name = s.exec(
+            select(func.min(AuditEntry.action)).where(
+                col(AuditEntry.action) >= current if not found else col(AuditEntry.action) > current,
+                col(AuditEntry.action) < head + "\U0010ffff",
+            )
+        ).first()
+        if name is None:
+            return found
+        found.append(name)
+        current = name
 
 
 def _first_id_at(s: Any, ts: int) -> int | None:
