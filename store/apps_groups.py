@@ -132,6 +132,7 @@ def delete_group(db: Database, actor: Actor, group: str, reason: str | None = No
     with db.write() as s:
         grp = require_group(s, group)
         gid = stored_id(grp)
+        _may_change_admin_members(s, actor, gid)
         members = s.exec(select(func.count()).select_from(GroupMember).where(GroupMember.group_id == gid)).one()
         gone = DeletePreview(grp.name, members, _group_rules(s, gid))
         s.execute(delete(AppRule).where(col(AppRule.subject_type) == "group", col(AppRule.subject_id) == gid))
@@ -148,6 +149,21 @@ def delete_group(db: Database, actor: Actor, group: str, reason: str | None = No
             changes={"name": [gone.name, None], "members": [gone.memberships, 0], "rules": [gone.rules, 0]},
         )
     return gone
+
+
+def _may_change_admin_members(s: Session, actor: Actor, group_id: int) -> None:
+    """Deleting a group removes every membership: an admin account among the members needs the same higher
+    role as removing them one by one (permissions.require_over)."""
+    from .models import AdminRole
+
+    admins = s.exec(
+        select(User)
+        .join(GroupMember, col(GroupMember.user_id) == col(User.id))
+        .join(AdminRole, col(AdminRole.user_id) == col(User.id))
+        .where(col(GroupMember.group_id) == group_id)
+    ).all()
+    for user in admins:
+        permissions.require_over(s, actor, "groups.manage", user)
 
 
 def rename_app(db: Database, actor: Actor, app: str, new_name: str, reason: str | None = None) -> str:
