@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, tuple_
 from sqlmodel import Session, col, select
 
 from . import audit, permissions
@@ -39,6 +39,11 @@ class Member:
     login: str
     name: str | None
     status: str
+    sort_name: str = ""
+
+    @property
+    def cursor(self) -> tuple[str, str]:
+        return (self.sort_name, self.uid)
 
 
 @dataclass(frozen=True)
@@ -58,24 +63,30 @@ class DeletePreview:
 
 
 def group_members(
-    db: Database, group: str, *, after: str | None = None, limit: int = 200, actor: Actor | None = None
+    db: Database,
+    group: str,
+    *,
+    after: tuple[str, str] | None = None,
+    limit: int = 200,
+    actor: Actor | None = None,
 ) -> list[Member]:
-    """One page of a group's members by login name order of uid (keyset: pass the last uid as `after`)."""
+    """One page of a group's members by login name (keyset: pass the last member's `cursor` as `after`)."""
     if actor is not None:
         permissions.require(actor, "access.read")
+    name = func.coalesce(col(User.username), col(User.email), col(User.phone), "")
     with db.read() as s:
         grp = require_group(s, group)
         query = (
             select(User)
             .join(GroupMember, col(GroupMember.user_id) == col(User.id))
             .where(col(GroupMember.group_id) == grp.id)
-            .order_by(col(User.uid))
+            .order_by(name, col(User.uid))
             .limit(limit)
         )
         if after is not None:
-            query = query.where(col(User.uid) > after)
+            query = query.where(tuple_(name, col(User.uid)) > tuple_(*after))
         users = s.exec(query).all()
-    return [Member(u.uid, login_name(u), u.name, u.status) for u in users]
+    return [Member(u.uid, login_name(u), u.name, u.status, u.username or u.email or u.phone or "") for u in users]
 
 
 def _group_rules(s: Session, group_id: int) -> int:

@@ -33,7 +33,8 @@ def test_group_members_are_paged_and_removal_is_audited(db, actor, people):
     for p in people:
         access.add_member(db, actor, "staff", p.username)
     first = apps_groups.group_members(db, "staff", limit=2)
-    rest = apps_groups.group_members(db, "staff", after=first[-1].uid, limit=2)
+    rest = apps_groups.group_members(db, "staff", after=first[-1].cursor, limit=2)
+    assert [m.login for m in first + rest] == ["u0", "u1", "u2"]  # by login name
     assert {m.uid for m in first + rest} == {p.uid for p in people}
     assert access.remove_member(db, actor, "staff", "u1", reason="left the team")
     entry = last_audit(db)

@@ -22,7 +22,7 @@ COLUMNS = (Col("Login", 16, 0), Col("Name", 16, 1, grow=True), Col("Status", 8, 
 
 
 class GroupMembersScreen(AdminCalls, Screen[bool]):
-    """Members by user id order, a page at a time; x removes the highlighted one. Dismisses True if any went."""
+    """Members by login name, a page at a time; x removes the highlighted one. Dismisses True if any went."""
 
     HELP_TITLE = "Group members"
     HELP = (
@@ -58,7 +58,7 @@ class GroupMembersScreen(AdminCalls, Screen[bool]):
             return bool(self.members) or None
         return True
 
-    def load(self, after: str | None) -> None:
+    def load(self, after: tuple[str, str] | None) -> None:
         self.run_store(
             lambda: apps_groups.group_members(self.db, self.group, after=after, limit=PAGE, actor=self.actor),
             lambda page: self._show(after, page),
@@ -66,7 +66,7 @@ class GroupMembersScreen(AdminCalls, Screen[bool]):
             exclusive=True,
         )
 
-    def _show(self, after: str | None, page: list[apps_groups.Member]) -> None:
+    def _show(self, after: tuple[str, str] | None, page: list[apps_groups.Member]) -> None:
         table = self.query_one("#members-table", RecordTable)
         if after is None:
             self.members = []
@@ -84,7 +84,7 @@ class GroupMembersScreen(AdminCalls, Screen[bool]):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if not self.exhausted and self.members and event.cursor_row >= len(self.members) - 10:
             self.exhausted = True  # one page at a time: set again by _show
-            self.load(self.members[-1].uid)
+            self.load(self.members[-1].cursor)
 
     def current(self) -> apps_groups.Member | None:
         row = self.query_one("#members-table", RecordTable).cursor_row
