@@ -234,3 +234,23 @@ async def test_audit_filter_by_action_and_a_bad_date(db):
         assert "filter: action group." in status and len(status) <= 80
         await press(pilot, "x")
         assert not screen.filter.active and len({e.action for e in screen.entries}) > 2
+
+
+async def test_new_actions_are_in_the_palette_and_help(db):
+    from tui.widgets.commands import palette_entries
+
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "a", "2")
+        titles = {e.title for e in palette_entries(app.screen)}
+        assert {"Rename", "Delete", "Members", "In directory"} <= titles, titles
+        await press(pilot, "m")
+        assert "Remove member" in {e.title for e in palette_entries(app.screen)}
+        await press(pilot, "escape", "escape", "c")
+        assert {"Edit", "Delete"} <= {e.title for e in palette_entries(app.screen)}
+        await press(pilot, "escape", "l")
+        assert {"Filter"} <= {e.title for e in palette_entries(app.screen)}
+        await press(pilot, "f1")
+        help_text = plain(app.screen.query_one("#help-keys").content)
+        assert "Filter by actor, action, target and date range" in help_text
