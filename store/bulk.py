@@ -120,7 +120,10 @@ def run_bulk(
         raise ValidationError("A reason is required for a bulk action (it goes to the audit log).", "reason")
     group_id = _group_id(db, group) if spec.needs_group else None
     report = BulkReport(action, dry_run, group if spec.needs_group else None)
-    for chunk in _batches(db, uids, query, batch):
+    for chunk, missing in _batches(db, uids, query, batch):
+        for uid in missing:  # deleted since the console listed them
+            report.considered += 1
+            _count(report, Planned(uid, uid, skip="no longer exists"))
         with db.read() as s:
             planned = _plan(s, db.now(), action, chunk, group_id)
         for user, plan in zip(chunk, planned, strict=True):
@@ -140,14 +143,17 @@ def _group_id(db: Database, group: str | None) -> int:
         return access.require_group(s, group).id or 0
 
 
-def _batches(db: Database, uids: Sequence[str] | None, query: DirectoryQuery | None, size: int) -> Iterator[list[User]]:
-    """Users in batches: the named uids (in the order given), or the query's matches in id order."""
+def _batches(
+    db: Database, uids: Sequence[str] | None, query: DirectoryQuery | None, size: int
+) -> Iterator[tuple[list[User], list[str]]]:
+    """Users in batches, each with the named uids no longer found: the named uids (in the order given), or the
+    query's matches in id order."""
     if uids is not None:
         for start in range(0, len(uids), size):
             wanted = list(uids[start : start + size])
             with db.read() as s:
                 found = {u.uid: u for u in s.exec(select(User).where(col(User.uid).in_(wanted))).all()}
-            yield [found[uid] for uid in wanted if uid in found]  # a user deleted meanwhile is simply gone
+            yield [found[uid] for uid in wanted if uid in found], [uid for uid in wanted if uid not in found]
         return
     assert query is not None
     walk = replace(query, sort="created", descending=False)
@@ -158,7 +164,7 @@ def _batches(db: Database, uids: Sequence[str] | None, query: DirectoryQuery | N
             return
         with db.read() as s:
             by_id = {u.id: u for u in s.exec(select(User).where(col(User.id).in_([r.id for r in rows]))).all()}
-        yield [by_id[r.id] for r in rows if r.id in by_id]
+        yield [by_id[r.id] for r in rows if r.id in by_id], []
         if len(rows) < size:
             return
         after = cursor_of(rows[-1])
