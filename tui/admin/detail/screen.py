@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +19,10 @@ from ...common.formatting import status_badge
 from ...text import literal
 from ...widgets.footer import Footer
 from ..calls import AdminCalls
+
+if TYPE_CHECKING:
+    from textual.css.query import QueryType
+    from textual.widget import Widget
 from .apps import AppsTab
 from .audit import AuditTab
 from .base import DetailTab, UserSnapshot
@@ -164,6 +169,17 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
 
     def focus_tabs(self) -> None:
         self.query_one(TabbedContent).query_one(Tabs).focus()
+
+    def focus_next(self, selector: str | type[QueryType] = "*") -> Widget | None:
+        """Tab goes round the shown tab's content only, never onto the tab bar (1-9 switch tabs): otherwise the
+        next Tab after a table lands on the bar, and typing what was meant for a filter switches tabs."""
+        widget = super().focus_next(selector)
+        return super().focus_next(selector) if isinstance(widget, Tabs) else widget
+
+    def focus_previous(self, selector: str | type[QueryType] = "*") -> Widget | None:
+        """Shift+Tab likewise skips the tab bar."""
+        widget = super().focus_previous(selector)
+        return super().focus_previous(selector) if isinstance(widget, Tabs) else widget
 
     # ----- loading ------------------------------------------------------------------------------
     def refresh_all(self) -> None:
