@@ -50,16 +50,16 @@ COLUMNS = (
     Column("last_login", "Signed in", 13, priority=2),
 )
 
-# The selection bar: (action, parameter, text); each shown only when the role may do it.
-BAR_KEYS = (
-    ("bulk", "disable", "d disable"),
-    ("bulk", "enable", "e enable"),
-    ("bulk", "unlock", "k unlock"),
-    ("bulk", "sign_out", "x sign out"),
-    ("bulk", "add_group", "g +group"),
-    ("bulk", "remove_group", "G -group"),
-    ("bulk", "archive", "z archive"),
-    ("bulk", "delete", "del delete"),
+# The selection bar's keys, each shown only when the role may do it: (bulk action, text). Two lines of at most 78
+# characters (the bar's padding): group keys go with the selection, the state changes on the second line.
+GROUP_KEYS = (("add_group", "g/G +/- group"),)
+ACTION_KEYS = (
+    ("disable", "d disable"),
+    ("enable", "e enable"),
+    ("unlock", "k unlock"),
+    ("sign_out", "x sign out"),
+    ("archive", "z archive"),
+    ("delete", "del delete"),
 )
 
 
@@ -289,10 +289,13 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         bar.display = keys.display = selecting
         if not selecting:
             return
-        extra = "* cancel" if self.all_matching is not None else "* all matching · u clear"
-        bar.update(Text(f"{self.selection_text()} · {extra}"))
-        shown = [text for action, param, text in BAR_KEYS if self.check_action(action, (param,))]
-        keys.update(Text(" · ".join(shown) if shown else "Your role has no bulk actions."))
+        line = [self.selection_text(), *self._keys(GROUP_KEYS)]
+        line += ["* cancel"] if self.all_matching is not None else ["* all matching", "u clear"]
+        bar.update(Text(" · ".join(line)))
+        keys.update(Text(" · ".join(self._keys(ACTION_KEYS)) or "Your role has no bulk actions."))
+
+    def _keys(self, table: tuple[tuple[str, str], ...]) -> list[str]:
+        return [text for key, text in table if self.check_action("bulk", (key,))]
 
     # ----- search -----------------------------------------------------------------------------------------
 
