@@ -132,7 +132,7 @@ async def test_bulk_archive_previews_what_it_removes(db):
         await settle(pilot)
         text = detail(app)
         assert "1 user selected; 1 will be archived." in text
-        assert "Archiving removes 2 group memberships." in text
+        assert "it removes 2 group memberships (enable does not bring those back)." in text
         assert "grace  (removes 2 group memberships)" in text
         await confirm(pilot, "left")
         grace = users.get_user(db, "grace")

@@ -42,9 +42,7 @@ BULK_ACTIONS = {
 }
 
 NOTES = {
-    "archive": "Archiving refuses sign-in, ends sessions and keeps the record; it also removes the users' group "
-    "memberships and their own app rules (enable does not bring those back).",
-    "delete": "Deleting cannot be undone: the accounts and what hangs off them go; login history is kept, detached.",
+    "delete": "Deleting cannot be undone (login history is kept, detached).",
 }
 
 
@@ -65,8 +63,13 @@ def preview(
     if report.skipped:
         head += f" ({unchanged_text(report)})"
     lines = [head + "."]
-    if action.key == "archive" and (report.removed_memberships or report.removed_rules):
-        lines.append(f"Archiving {resign_note(report.removed_memberships, report.removed_rules)}.")
+    if action.key == "archive":
+        removes = resign_note(report.removed_memberships, report.removed_rules)
+        lines.append(
+            f"Archiving ends sessions and keeps the record; it {removes} (enable does not bring those back)."
+            if removes
+            else "Archiving ends sessions and keeps the record; no group memberships or app rules to remove."
+        )
     if action.key in NOTES:
         lines.append(NOTES[action.key])
     for planned in report.sample[:PREVIEW_LIMIT]:

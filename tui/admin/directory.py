@@ -38,13 +38,13 @@ from .group_picker import GroupPicker
 
 SEARCH_DEBOUNCE = 0.02
 
-# Priority 1 always shows; higher numbers give way first when the width runs short (at 80 columns: username,
-# name, email, status and MFA; phone and the last sign-in join from about 100 columns).
+# Priority 1 always shows; higher numbers give way first when the columns do not fit at their narrowest: at 80
+# columns username, name, email, status and MFA; the last sign-in joins from 82 columns and the phone from 99.
 COLUMNS = (
-    Column("username", "Username", 12, weight=4, min_width=8, priority=1),
-    Column("name", "Name", 10, weight=3, min_width=8, priority=1),
-    Column("email", "Email", 16, weight=4, min_width=12, priority=1),
-    Column("phone", "Phone", 13, priority=3),
+    Column("username", "Username", 12, weight=4, min_width=12, priority=1),
+    Column("name", "Name", 14, weight=3, min_width=14, priority=1),
+    Column("email", "Email", 24, weight=4, min_width=24, priority=1),
+    Column("phone", "Phone", 16, priority=3),  # E.164: up to 15 digits and the +
     Column("status", "Status", 8, priority=1),
     Column("mfa", "MFA", 3, priority=1),
     Column("last_login", "Signed in", 13, priority=2),
@@ -469,7 +469,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             return
         action = BULK_ACTIONS[key]
         if self.all_matching is not None:
-            scope = Scope(None, self.all_matching, f"All users matching {self._matching_words()}", {})
+            scope = Scope(None, self.all_matching, self._matching_words(), {})
         else:
             rows = self.targets()
             if not rows:
@@ -483,12 +483,13 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.run_preview(action, scope, None)
 
     def _matching_words(self) -> str:
+        """'All users matching 'smith' and status active', or 'All users in the directory'."""
         q = self.all_matching or self.query_spec
         parts = [f"'{q.search.strip()}'"] if q.search.strip() else []
         filters = describe_filters(q)
         if filters:
             parts.append(filters)
-        return " and ".join(parts) if parts else "(no search or filter: the whole directory)"
+        return f"All users matching {' and '.join(parts)}" if parts else "All users in the directory"
 
     def pick_group(self, action: BulkAction, scope: Scope) -> None:
         self.run_store(
