@@ -19,9 +19,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
-from store import access, bulk, custom
+from store import access, bulk, custom, demo_notice
 from store import directory as store_directory
 from store.bulk import BulkReport
+from store.demo_notice import DemoNotice
 from store.directory import DirectoryQuery, Row
 from store.users import login_name
 
@@ -188,6 +189,22 @@ class DirectoryScreen(AdminCalls, Screen[None]):
     def on_mount(self) -> None:
         self.user_list.focus()
         self.apply_query(self.query_spec)
+        self.run_store(
+            lambda: demo_notice.read(self.db),
+            self._demo_notice,
+            failed=lambda exc: self.app.log.error(f"demo notice: {exc!r}"),  # a notice never stands in the way
+            group="demo-notice",
+        )
+
+    def _demo_notice(self, notice: DemoNotice | None) -> None:
+        """On a demo database: the sign-in facts `userdesk demo` printed, in a notice now and in F1 help."""
+        if notice is None:
+            return
+        lines = "\n".join(f"- {line}" for line in notice.lines())
+        self.HELP = f"{type(self).HELP}\n\nDemo directory:\n{lines}"
+        from .demo_notice import DemoNoticeScreen
+
+        self.app.push_screen(DemoNoticeScreen(notice))
 
     def render_row(self, row: Row) -> list[Text]:
         mfa = Text("on", style="green") if row.mfa else Text("off", style="dim")
