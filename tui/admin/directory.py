@@ -85,7 +85,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             "Search",
             key_display="/",
             priority=True,
-            tooltip="Search username, email, phone and name (Enter or Down: to the list; Esc clears)",
+            tooltip="Search username, email, phone and name (Enter or Down: to the list; Esc clears, Esc again: to the list)",
         ),
         Binding("f", "filters", "Filter", tooltip="Filter by status, lock, MFA, sign-in, group or custom field"),
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by username, created or last sign-in"),
