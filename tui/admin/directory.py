@@ -160,6 +160,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.busy: str | None = None
         self._search_timer: Timer | None = None
         self._reload_on_resume = False
+        self.help_notes = ""  # added to F1 help (tui.widgets.help): the demo directory's sign-in facts
         self.all_matching: DirectoryQuery | None = None  # "select all matching": the query whose users are selected
 
     # ----- layout -----------------------------------------------------------------------------------------
@@ -201,7 +202,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         if notice is None:
             return
         lines = "\n".join(f"- {line}" for line in notice.lines())
-        self.HELP = f"{type(self).HELP}\n\nDemo directory:\n{lines}"
+        self.help_notes = f"Demo directory:\n{lines}"
         from .demo_notice import DemoNoticeScreen
 
         self.app.push_screen(DemoNoticeScreen(notice))
