@@ -85,3 +85,22 @@ async def test_the_cursor_row_reads_without_colour(db, monkeypatch):
         await pilot.press("slash")
         line = lst.render_line(1)
         assert line.text.startswith(" ▷") and not any(seg.style and seg.style.reverse for seg in line)
+
+
+async def test_a_long_status_line_wraps_instead_of_being_cut(db):
+    """Issue 13 item 2: a broad search with filters at 80 columns: every word of the status line is on screen."""
+    from dataclasses import replace
+
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen: DirectoryScreen = app.screen
+        q = replace(screen.query_spec, search="example", status="active", mfa=False, dormant_days=30, group="sales")
+        screen.apply_query(q)
+        await settle(pilot)
+        status = screen.query_one("#dir-status")
+        text = str(status.render())
+        assert "filters: status active, MFA off, no sign-in for 30d, group sales" in text
+        assert len(text) > status.content_region.width and status.content_region.height >= 2
+        lines = [line.text for line in status.render_lines(status.content_region.reset_offset)]
+        assert "group sales" in lines[-1]  # the end of the line is on screen: wrapped, not cut

@@ -276,9 +276,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         q = self.query_spec
         arrow = "↓" if q.descending else "↑"
         order = (
-            "creation order (search too broad to sort; type more)"
-            if self.broad
-            else f"sort: {SORT_LABELS[q.sort]} {arrow}"
+            "creation order (too broad to sort: type more)" if self.broad else f"sort: {SORT_LABELS[q.sort]} {arrow}"
         )
         parts = [self.count_text(), order]
         filters = describe_filters(q)
