@@ -104,3 +104,24 @@ async def test_a_long_status_line_wraps_instead_of_being_cut(db):
         assert len(text) > status.content_region.width and status.content_region.height >= 2
         lines = [line.text for line in status.render_lines(status.content_region.reset_offset)]
         assert "group sales" in lines[-1]  # the end of the line is on screen: wrapped, not cut
+
+
+async def test_focused_select_and_tab_bar_read_without_colour(db, monkeypatch):
+    """NO_COLOR: the filter screen's focused Select, and the account's tab bar, in reverse video."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FilterScreen)
+        focused = app.focused
+        assert focused is not None and type(focused).__name__ == "Select"
+        assert focused.query_one("SelectCurrent").styles.text_style.reverse
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.focused, Tabs)
+        active = app.focused.query_one("Tab.-active")
+        assert active.styles.text_style.reverse

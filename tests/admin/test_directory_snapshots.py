@@ -64,10 +64,15 @@ def test_select_all_matching_bar(snap_compare, app, size):
     assert snap_compare(app, terminal_size=SIZES[size], run_before=keys("asterisk"))
 
 
-@pytest.mark.parametrize("focus", ["list", "search"])
+@pytest.mark.parametrize("focus", ["list", "search", "filters", "account"])
 def test_focus_without_colour(snap_compare, seeded_db, monkeypatch, focus):
     """Issue 13 item 4: with NO_COLOR the focused list row is in reverse video with a solid marker; in the search
-    box the cursor shows and the list's marker is hollow."""
+    box the cursor shows and the list's marker is hollow; a focused Select and the account's tab bar are reversed."""
     monkeypatch.setenv("NO_COLOR", "1")
-    presses = ("slash", "type:#dir-search=ali") if focus == "search" else ("down",)
+    presses = {
+        "list": ("down",),
+        "search": ("slash", "type:#dir-search=ali"),
+        "filters": ("f",),
+        "account": ("enter",),
+    }[focus]
     assert snap_compare(make_app(seeded_db), terminal_size=(80, 24), run_before=keys(*presses))
