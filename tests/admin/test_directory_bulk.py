@@ -89,6 +89,12 @@ async def test_select_all_matching_is_cancelled_by_a_new_search_or_a_second_star
         await pilot.press("asterisk")
         await search(pilot, "grace")
         assert screen.all_matching is None  # a different set of users: never act on one not shown
+        await pilot.press("asterisk")
+        await settle(pilot)
+        assert screen.all_matching is not None  # (clearing the selection first did not cancel it)
+        await pilot.press("space")
+        await settle(pilot)
+        assert screen.all_matching is None and len(screen.user_list.selected) == 1  # one by one replaces it
 
 
 async def test_preview_counts_no_ops_add_to_group(db):

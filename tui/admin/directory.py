@@ -364,6 +364,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
 
     @on(VirtualList.SelectionChanged, "#dir-list")
     def _selection_changed(self) -> None:
+        if self.all_matching is not None and self.user_list.selected:
+            self._set_all_matching(None)  # picking users one by one replaces "all matching"
         self._update_bulk_bar()
 
     @on(VirtualList.Opened, "#dir-list")
