@@ -276,8 +276,9 @@ def _transition(db: Database, actor: Actor, ref: str, action: str, reason: str |
         ended = 0
         if values.get("status") in ("disabled", "archived"):
             ended = end_user_sessions(s, stored_id(user), now, f"account {values['status']}")
+        resigned = _resign(s, user) if values.get("status") == "archived" else {}
         s.flush()
-        changes = audit.diff(before, to_dict(user, now))
+        changes = audit.diff(before, to_dict(user, now)) | resigned
         if ended:
             changes["sessions_ended"] = [None, ended]
         audit_user(
@@ -290,6 +291,31 @@ def _transition(db: Database, actor: Actor, ref: str, action: str, reason: str |
             changes=changes,
         )
         return user
+
+
+def _resign(s: Session, user: User) -> dict[str, Any]:
+    """Archiving retires the account as GenAuth's "resign" does: its group memberships and its own app rules go
+    too (a later enable does not bring them back). Returns the audit changes naming what was removed."""
+    from .models import App, Group, GroupMember
+
+    groups = s.exec(
+        select(Group.name)
+        .join(GroupMember, col(GroupMember.group_id) == col(Group.id))
+        .where(col(GroupMember.user_id) == user.id)
+    ).all()
+    rules = s.exec(
+        select(App.name, AppRule.effect)
+        .join(AppRule, col(AppRule.app_id) == col(App.id))
+        .where(col(AppRule.subject_type) == "user", col(AppRule.subject_id) == user.id)
+    ).all()
+    s.execute(delete(GroupMember).where(col(GroupMember.user_id) == user.id))
+    s.execute(delete(AppRule).where(col(AppRule.subject_type) == "user", col(AppRule.subject_id) == user.id))
+    changes: dict[str, Any] = {}
+    if groups:
+        changes["groups"] = [sorted(groups), None]
+    if rules:
+        changes["app_rules"] = [dict(sorted(rules)), None]
+    return changes
 
 
 def disable_user(db: Database, actor: Actor, ref: str, reason: str | None = None) -> User:

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 from textual import events
 
-from store import Database, directory, history, sessions, users
+from store import Actor, Database, directory, history, sessions, users
 from store.errors import DatabaseError
 from store.models import AuditEntry, GroupMember, User
 from tests.admin.directory_seed import ADMIN, ESCAPE_NAME, MARKUP_NAME, bulk_users, make_app, seeded_uids, type_into
@@ -212,7 +212,7 @@ async def test_bulk_disable_previews_asks_for_a_reason_and_reports(db, seeded):
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
         preview = str(dialog.query_one("#confirm-detail").render())
-        assert "alice" in preview and "carol" in preview and "2 will be affected" in preview
+        assert "alice" in preview and "carol" in preview and "2 users selected; 2 will be disabled." in preview
         await pilot.press("enter")  # no reason yet: refused
         assert app.screen is dialog
         await type_into(pilot, "#confirm-reason", "offboarding")
@@ -236,7 +236,7 @@ async def test_escape_on_the_bulk_confirmation_changes_nothing(db, seeded):
         await settle(pilot)
         before = len(history.audit_log(db, limit=500))
         await pilot.press("space", "space")
-        await pilot.press("x")
+        await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         await type_into(pilot, "#confirm-reason", "typed a reason")
@@ -368,17 +368,23 @@ async def test_errors_become_notifications_not_tracebacks(db, seeded, monkeypatc
         assert any("database is locked" in n for n in app.notes)
 
 
-async def test_bulk_reports_failures_per_user(db, seeded):
-    app = make_app(db)
+async def test_bulk_reports_users_gone_and_failures_per_user(db, seeded):
+    from store import admins
+
+    admins.grant(db, ADMIN, "carol", "owner")  # a user_admin may not disable an owner's account
+    app = make_app(db, actor=Actor("uma", kind="admin", role="user_admin", key="local"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("space", "space")  # alice, bob
+        await pilot.press("space", "space", "space")  # alice, bob, carol
         with db.write() as s:  # alice disappears after the list was loaded
             s.delete(s.exec(select(User).where(User.username == "alice")).one())
-        await pilot.press("d")  # bob is already disabled (skipped); alice fails
+        await pilot.press("d")  # bob is already disabled (skipped); alice is gone; carol fails
         await settle(pilot)
+        preview = str(app.screen.query_one("#confirm-detail").render())
+        assert "3 users selected; 1 will be disabled (1 no longer exists, 1 already disabled)." in preview
+        assert "alice  (no longer exists: unchanged)" in preview
         await type_into(pilot, "#confirm-reason", "audit")
         await pilot.press("enter")
         await settle(pilot)
         messages = " ".join(n for n in app.notes)
-        assert "Failed: 1" in messages and "alice" in messages
+        assert "Failed: 1" in messages and "carol" in messages and "no longer exists" in messages

@@ -51,3 +51,28 @@ def test_filter_screen(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_bulk_disable_preview(snap_compare, app, size):
     assert snap_compare(app, terminal_size=SIZES[size], run_before=keys("space", "down", "down", "space", "d"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_select_all_matching_archive_preview(snap_compare, app, size):
+    """Issue 13 items 5 and 6: every match selected; the preview counts real changes and what archiving removes."""
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=keys("asterisk", "z"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_select_all_matching_bar(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=keys("asterisk"))
+
+
+@pytest.mark.parametrize("focus", ["list", "search", "filters", "account"])
+def test_focus_without_colour(snap_compare, seeded_db, monkeypatch, focus):
+    """Issue 13 item 4: with NO_COLOR the focused list row is in reverse video with a solid marker; in the search
+    box the cursor shows and the list's marker is hollow; a focused Select and the account's tab bar are reversed."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    presses = {
+        "list": ("down",),
+        "search": ("slash", "type:#dir-search=ali"),
+        "filters": ("f",),
+        "account": ("enter",),
+    }[focus]
+    assert snap_compare(make_app(seeded_db), terminal_size=(80, 24), run_before=keys(*presses))

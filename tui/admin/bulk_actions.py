@@ -1,77 +1,93 @@
-"""Bulk actions on the directory's selection: what each does to one user, and the preview shown before it."""
+"""Bulk actions of the directory: how each is named, and the words of its preview and of its report.
+
+What an action does, and what it would change, is the store's (`store.bulk.run_bulk`): the preview is that
+function's dry run, so the confirmation can never promise something the run does not do. This module only
+turns its `BulkReport` into text.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from store import access, sessions, users
-from store.directory import Row
-from store.users import login_name
+from store.bulk import BulkReport, resign_note
 
 from ..common.formatting import plural
-
-if TYPE_CHECKING:
-    from store import Database
-
 
 PREVIEW_LIMIT = 40
 
 
 @dataclass(frozen=True)
 class BulkAction:
-    """One thing to do to many users: how to describe it and how to do it to one."""
+    """How one bulk action is shown: its key, its question, button and the words for what it did."""
 
-    key: str
+    key: str  # store.bulk.ACTIONS key
     question: str  # "Disable {users}?" ({users}: "3 users", {group}: the group)
     button: str  # the confirm button
-    past: str  # "Disabled"
-    skip_status: str | None  # rows already in this state are skipped
-    run: Callable[[Database, object, Row, str, str | None], str | None]  # returns a note or None
-
-    def skipped(self, row: Row) -> bool:
-        return self.skip_status is not None and row.status == self.skip_status
-
-
-def _disable(db, actor, row: Row, reason: str, _extra: str | None) -> None:
-    users.disable_user(db, actor, row.uid, reason)
-
-
-def _enable(db, actor, row: Row, reason: str, _extra: str | None) -> None:
-    users.enable_user(db, actor, row.uid, reason)
-
-
-def _sign_out(db, actor, row: Row, reason: str, _extra: str | None) -> str | None:
-    ended = sessions.revoke_all(db, actor, row.id, reason)
-    return None if ended else "no live sessions"
-
-
-def _add_to_group(db, actor, row: Row, reason: str, group: str | None) -> str | None:
-    added = access.add_member(db, actor, group or "", row.uid, reason)
-    return None if added else "already a member"
+    done: str  # "disabled": "1 will be disabled", "Disabled: 2 users"
+    destructive: bool = True
 
 
 BULK_ACTIONS = {
-    "disable": BulkAction("disable", "Disable {users}?", "Disable", "Disabled", "disabled", _disable),
-    "enable": BulkAction("enable", "Enable {users}?", "Enable", "Enabled", "active", _enable),
-    "sign_out": BulkAction(
-        "sign_out", "Force sign-out of {users} (end all their sessions)?", "Sign out", "Signed out", None, _sign_out
-    ),
-    "add_group": BulkAction(
-        "add_group", "Add {users} to group '{group}'?", "Add", "Added to group", None, _add_to_group
-    ),
+    a.key: a
+    for a in (
+        BulkAction("disable", "Disable {users}?", "Disable", "disabled"),
+        BulkAction("enable", "Enable {users}?", "Enable", "enabled", destructive=False),
+        BulkAction("unlock", "Unlock {users}?", "Unlock", "unlocked", destructive=False),
+        BulkAction("sign_out", "Force sign-out of {users} (end all their sessions)?", "Sign out", "signed out"),
+        BulkAction("archive", "Archive {users}?", "Archive", "archived"),
+        BulkAction("delete", "Delete {users} for good?", "Delete", "deleted"),
+        BulkAction("add_group", "Add {users} to group '{group}'?", "Add", "added", destructive=False),
+        BulkAction("remove_group", "Remove {users} from group '{group}'?", "Remove", "removed"),
+    )
+}
+
+NOTES = {
+    "delete": "Deleting cannot be undone (login history is kept, detached).",
 }
 
 
-def preview(action: BulkAction, rows: Sequence[Row], group: str | None = None) -> tuple[str, str]:
-    """Title and body of the confirmation: how many, and exactly who (skips marked)."""
-    acting = [r for r in rows if not action.skipped(r)]
-    title = action.question.format(users=plural(len(acting), "user"), group=group or "")
-    lines = [f"{plural(len(rows), 'user')} selected; {len(acting):,} will be affected:"]
-    for row in list(rows)[:PREVIEW_LIMIT]:
-        note = f"  (already {row.status}, skipped)" if action.skipped(row) else f"  ({row.display_status})"
-        lines.append(f"  {login_name(row)}{note}")
-    if len(rows) > PREVIEW_LIMIT:
-        lines.append(f"  … and {len(rows) - PREVIEW_LIMIT:,} more")
+def unchanged_text(report: BulkReport) -> str:
+    """'1 already a member, 2 not locked' (most common first)."""
+    return ", ".join(f"{n:,} {why}" for why, n in report.unchanged.most_common())
+
+
+def preview(
+    action: BulkAction, report: BulkReport, scope: str, labels: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """Title and body of the confirmation, from the dry run: how many really change, and who.
+
+    `scope` says which users were asked for ("2 users selected", "All users matching ..."); `labels` names
+    users by uid as the list showed them (a user deleted meanwhile is known to the store only by its uid)."""
+    title = action.question.format(users=plural(report.changed, "user"), group=report.group or "")
+    head = f"{scope}; {report.changed:,} will be {action.done}"
+    if report.skipped:
+        head += f" ({unchanged_text(report)})"
+    lines = [head + "."]
+    if action.key == "archive":
+        removes = resign_note(report.removed_memberships, report.removed_rules)
+        lines.append(
+            f"Archiving ends sessions and keeps the record; it {removes} (enable does not bring those back)."
+            if removes
+            else "Archiving ends sessions and keeps the record; no group memberships or app rules to remove."
+        )
+    if action.key in NOTES:
+        lines.append(NOTES[action.key])
+    for planned in report.sample[:PREVIEW_LIMIT]:
+        note = planned.change if planned.change else "" if planned.skip is None else f"{planned.skip}: unchanged"
+        label = (labels or {}).get(planned.uid, planned.label)
+        lines.append(f"  {label}" + (f"  ({note})" if note else ""))
+    if report.considered > len(report.sample[:PREVIEW_LIMIT]):
+        lines.append(f"  … and {report.considered - len(report.sample[:PREVIEW_LIMIT]):,} more")
     return title, "\n".join(lines)
+
+
+def outcome(action: BulkAction, report: BulkReport) -> str:
+    """The notification after a run: 'Disabled: 2 users. Unchanged: 1 (already disabled). Failed: ...'."""
+    target = f" '{report.group}'" if report.group else ""
+    message = f"{action.done.capitalize()}{target}: {plural(report.changed, 'user')}."
+    if report.skipped:
+        message += f" Unchanged: {report.skipped:,} ({unchanged_text(report)})."
+    if report.failures:
+        shown = "; ".join(report.failed[:5])
+        message += f" Failed: {report.failures:,} — {shown}{'…' if report.failures > 5 else ''}"
+    return message

@@ -7,8 +7,8 @@ most, fetched in thread workers as the cursor moves, so a million users open as 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass, replace
+from typing import cast
 
 from rich.text import Text
 from textual import on
@@ -19,36 +19,48 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
-from store import access, custom
+from store import access, bulk, custom, demo_notice
 from store import directory as store_directory
+from store.bulk import BulkReport
+from store.demo_notice import DemoNotice
 from store.directory import DirectoryQuery, Row
 from store.users import login_name
 
 from ..common.formatting import optional, plural, status_text
-from ..common.store_calls import error_text
 from ..text import fmt_ago
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import Footer
 from ..widgets.virtual_list import Column, VirtualList
-from .bulk_actions import BULK_ACTIONS, BulkAction, preview
+from .bulk_actions import BULK_ACTIONS, BulkAction, outcome, preview, unchanged_text
 from .calls import AdminCalls
 from .directory_query import SORT_LABELS, SORT_ORDER, DirectorySource, describe_filters
 from .filter_screen import FilterScreen
 from .group_picker import GroupPicker
 
-if TYPE_CHECKING:
-    pass
-
 SEARCH_DEBOUNCE = 0.02
 
+# Priority 1 always shows; higher numbers give way first when the columns do not fit at their narrowest: at 80
+# columns username, name, email, status and MFA; the last sign-in joins from 82 columns and the phone from 99.
 COLUMNS = (
-    Column("username", "Username", 12, weight=4, min_width=6),
-    Column("name", "Name", 10, weight=3, min_width=4),
-    Column("email", "Email", 14, weight=4, min_width=6),
-    Column("phone", "Phone", 10, weight=1, min_width=4),
-    Column("status", "Status", 8),
-    Column("mfa", "MFA", 3),
-    Column("last_login", "Signed in", 9),
+    Column("username", "Username", 12, weight=4, min_width=12, priority=1),
+    Column("name", "Name", 14, weight=3, min_width=14, priority=1),
+    Column("email", "Email", 24, weight=4, min_width=24, priority=1),
+    Column("phone", "Phone", 16, priority=3),  # E.164: up to 15 digits and the +
+    Column("status", "Status", 8, priority=1),
+    Column("mfa", "MFA", 3, priority=1),
+    Column("last_login", "Signed in", 13, priority=2),
+)
+
+# The selection bar's keys, each shown only when the role may do it: (bulk action, text). Two lines of at most 78
+# characters (the bar's padding): group keys go with the selection, the state changes on the second line.
+GROUP_KEYS = (("add_group", "g/G +/- group"),)
+ACTION_KEYS = (
+    ("disable", "d disable"),
+    ("enable", "e enable"),
+    ("unlock", "k unlock"),
+    ("sign_out", "x sign out"),
+    ("archive", "z archive"),
+    ("delete", "del delete"),
 )
 
 
@@ -60,9 +72,11 @@ class DirectoryScreen(AdminCalls, Screen[None]):
     HELP = (
         "Every user in the directory, as one list fetched a page at a time (it stays fast with millions).\n"
         "Type / to search username, email, phone and name; f filters (status, locked, MFA, sign-in, group,\n"
-        "custom field); s changes the sort and S reverses it. Enter opens a user. Space selects users; with a\n"
-        "selection (or on the highlighted user) d disables, e enables, x forces sign-out and g adds to a group;\n"
-        "each shows who is affected and asks for a reason, recorded in the audit log."
+        "custom field); s changes the sort and S reverses it. Enter opens a user. Space selects users, * selects\n"
+        "every user matching the search and filters (not just those on screen). With a selection (or on the\n"
+        "highlighted user) d disables, e enables, k unlocks, x forces sign-out, g adds to and G removes from a\n"
+        "group, z archives (also removing group memberships and app rules) and Delete deletes. Each first shows\n"
+        "how many users will really change and who is left unchanged, then asks for a reason (audit log)."
     )
     BINDINGS = [
         Binding(
@@ -71,7 +85,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             "Search",
             key_display="/",
             priority=True,
-            tooltip="Search username, email, phone and name (Enter or Down: to the list; Esc clears)",
+            tooltip="Search username, email, phone and name (Enter or Down: to the list; Esc clears, Esc again: to the list)",
         ),
         Binding("f", "filters", "Filter", tooltip="Filter by status, lock, MFA, sign-in, group or custom field"),
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by username, created or last sign-in"),
@@ -97,6 +111,39 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             show=False,
             tooltip="Add the selected users (or the highlighted one) to a group",
         ),
+        Binding(
+            "k", "bulk('unlock')", "Unlock", show=False, tooltip="Unlock the selected users (or the highlighted one)"
+        ),
+        Binding(
+            "G",
+            "bulk('remove_group')",
+            "Remove from group",
+            show=False,
+            tooltip="Remove the selected users (or the highlighted one) from a group",
+        ),
+        Binding(
+            "z",
+            "bulk('archive')",
+            "Archive",
+            show=False,
+            tooltip="Archive the selected users (or the highlighted one); removes group memberships and app rules",
+        ),
+        Binding(
+            "delete",
+            "bulk('delete')",
+            "Delete",
+            show=False,
+            key_display="del",
+            tooltip="Delete the selected users (or the highlighted one) for good",
+        ),
+        Binding(
+            "asterisk",
+            "select_all_matching",
+            "Select all matching",
+            show=False,
+            key_display="*",
+            tooltip="Select every user matching the search and filters, not just those loaded (again: cancel)",
+        ),
         Binding("u", "clear_selection", "Clear selection", show=False, tooltip="Clear the selection"),
         Binding("a", "apps_groups", "Apps", tooltip="Apps and groups"),
         Binding("c", "custom_fields", "Fields", tooltip="Custom field definitions"),
@@ -113,6 +160,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.busy: str | None = None
         self._search_timer: Timer | None = None
         self._reload_on_resume = False
+        self.help_notes = ""  # added to F1 help (tui.widgets.help): the demo directory's sign-in facts
+        self.all_matching: DirectoryQuery | None = None  # "select all matching": the query whose users are selected
 
     # ----- layout -----------------------------------------------------------------------------------------
 
@@ -131,6 +180,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             empty_text="No users match. Press / to change the search or f for filters.",
         )
         yield Static("", id="dir-bulk")
+        yield Static("", id="dir-bulk-keys")
         yield Footer(compact=True, show_command_palette=False)
 
     @property
@@ -140,6 +190,22 @@ class DirectoryScreen(AdminCalls, Screen[None]):
     def on_mount(self) -> None:
         self.user_list.focus()
         self.apply_query(self.query_spec)
+        self.run_store(
+            lambda: demo_notice.read(self.db),
+            self._demo_notice,
+            failed=lambda exc: self.app.log.error(f"demo notice: {exc!r}"),  # a notice never stands in the way
+            group="demo-notice",
+        )
+
+    def _demo_notice(self, notice: DemoNotice | None) -> None:
+        """On a demo database: the sign-in facts `userdesk demo` printed, in a notice now and in F1 help."""
+        if notice is None:
+            return
+        lines = "\n".join(f"- {line}" for line in notice.lines())
+        self.help_notes = f"Demo directory:\n{lines}"
+        from .demo_notice import DemoNoticeScreen
+
+        self.app.push_screen(DemoNoticeScreen(notice))
 
     def render_row(self, row: Row) -> list[Text]:
         mfa = Text("on", style="green") if row.mfa else Text("off", style="dim")
@@ -161,6 +227,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
 
         The count waits for the page so the two never compete for the CPU while results are due.
         """
+        if self.all_matching is not None and q != self.all_matching:
+            self._set_all_matching(None)  # a different search or filter: a different set of users
         self.query_spec = q
         self.total = None
         self.broad = False
@@ -208,9 +276,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         q = self.query_spec
         arrow = "↓" if q.descending else "↑"
         order = (
-            "creation order (search too broad to sort; type more)"
-            if self.broad
-            else f"sort: {SORT_LABELS[q.sort]} {arrow}"
+            "creation order (too broad to sort: type more)" if self.broad else f"sort: {SORT_LABELS[q.sort]} {arrow}"
         )
         parts = [self.count_text(), order]
         filters = describe_filters(q)
@@ -223,16 +289,29 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.query_one("#dir-keys-hint").display = len(text) + 26 <= self.size.width  # room for the status first
         self._update_bulk_bar()
 
+    def selection_text(self) -> str:
+        """'3 users selected' or 'All 1,234 matching selected' (the count as far as it is known)."""
+        if self.all_matching is not None:
+            if self.total is None:
+                return "All matching users selected"
+            n, capped = self.total
+            return f"All {n:,}{'+' if capped else ''} matching selected"
+        return f"{plural(len(self.user_list.selected), 'user')} selected"
+
     def _update_bulk_bar(self) -> None:
-        n = len(self.user_list.selected)
-        bar = self.query_one("#dir-bulk", Static)
-        bar.display = n > 0
-        if n:
-            bar.update(
-                Text(
-                    f"{plural(n, 'user')} selected · d disable · e enable · x force sign-out · g add to group · u clear"
-                )
-            )
+        """Two short lines, so nothing is cut at 80 columns: what is selected, then the keys for it."""
+        selecting = self.all_matching is not None or bool(self.user_list.selected)
+        bar, keys = self.query_one("#dir-bulk", Static), self.query_one("#dir-bulk-keys", Static)
+        bar.display = keys.display = selecting
+        if not selecting:
+            return
+        line = [self.selection_text(), *self._keys(GROUP_KEYS)]
+        line += ["* cancel"] if self.all_matching is not None else ["* all matching", "u clear"]
+        bar.update(Text(" · ".join(line)))
+        keys.update(Text(" · ".join(self._keys(ACTION_KEYS)) or "Your role has no bulk actions."))
+
+    def _keys(self, table: tuple[tuple[str, str], ...]) -> list[str]:
+        return [text for key, text in table if self.check_action("bulk", (key,))]
 
     # ----- search -----------------------------------------------------------------------------------------
 
@@ -262,7 +341,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         event.stop()
         event.prevent_default()
         if event.key == "escape" and search.value:
-            search.value = ""  # Esc clears the search first, then returns to the list
+            search.value = ""  # the first Esc clears the search; the next one (or Esc on an empty box) leaves it
         else:
             self.set_focus(self.user_list)
 
@@ -285,6 +364,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
 
     @on(VirtualList.SelectionChanged, "#dir-list")
     def _selection_changed(self) -> None:
+        if self.all_matching is not None and self.user_list.selected:
+            self._set_all_matching(None)  # picking users one by one replaces "all matching"
         self._update_bulk_bar()
 
     @on(VirtualList.Opened, "#dir-list")
@@ -323,7 +404,22 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.apply_query(replace(self.query_spec, descending=not self.query_spec.descending))
 
     def action_clear_selection(self) -> None:
+        self._set_all_matching(None)
         self.user_list.clear_selection()
+
+    def action_select_all_matching(self) -> None:
+        """Toggle: every user matching the current search and filters (the store walks them; none are loaded)."""
+        if self.all_matching is not None:
+            self._set_all_matching(None)
+            return
+        self.user_list.clear_selection()
+        self._set_all_matching(self.query_spec)
+
+    def _set_all_matching(self, q: DirectoryQuery | None) -> None:
+        self.all_matching = q
+        self.user_list.all_selected = q is not None
+        self.user_list.refresh()
+        self._update_bulk_bar()
 
     def action_filters(self) -> None:
         self.load_filter_choices()
@@ -389,88 +485,129 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         if self.busy:
             self.notify("A bulk action is still running.", severity="warning")
             return
-        rows = self.targets()
-        if not rows:
-            self.notify("No user selected.", severity="warning")
-            return
         action = BULK_ACTIONS[key]
-        if key == "add_group":
-            self.pick_group(rows)
+        if self.all_matching is not None:
+            scope = Scope(None, self.all_matching, self._matching_words(), {})
+        else:
+            rows = self.targets()
+            if not rows:
+                self.notify("No user selected.", severity="warning")
+                return
+            labels = {r.uid: login_name(r) for r in rows}
+            scope = Scope([r.uid for r in rows], None, f"{plural(len(rows), 'user')} selected", labels)
+        if bulk.ACTIONS[key].needs_group:
+            self.pick_group(action, scope)
             return
-        self._confirm(action, rows)
+        self.run_preview(action, scope, None)
 
-    def pick_group(self, rows: list[Row]) -> None:
+    def _matching_words(self) -> str:
+        """'All users matching 'smith' and status active', or 'All users in the directory'."""
+        q = self.all_matching or self.query_spec
+        parts = [f"'{q.search.strip()}'"] if q.search.strip() else []
+        filters = describe_filters(q)
+        if filters:
+            parts.append(filters)
+        return f"All users matching {' and '.join(parts)}" if parts else "All users in the directory"
+
+    def pick_group(self, action: BulkAction, scope: Scope) -> None:
         self.run_store(
             lambda: [g.name for g, _n in access.list_groups(self.db)],
-            lambda groups: self._pick_group(rows, groups),
+            lambda groups: self._pick_group(action, scope, groups),
             group="directory-groups",
             exclusive=True,
         )
 
-    def _pick_group(self, rows: list[Row], groups: list[str]) -> None:
+    def _pick_group(self, action: BulkAction, scope: Scope, groups: list[str]) -> None:
         if not groups:
             self.notify("There are no groups yet. Create one on the Apps & groups screen (a).", severity="warning")
             return
 
         def chosen(group: str | None) -> None:
             if group:
-                self._confirm(BULK_ACTIONS["add_group"], rows, group)
+                self.run_preview(action, scope, group)
 
-        self.app.push_screen(GroupPicker(groups, len(rows)), chosen)
+        verb = "Add" if action.key == "add_group" else "Remove"
+        self.app.push_screen(GroupPicker(groups, scope.words, verb=verb), chosen)
 
-    def _confirm(self, action: BulkAction, rows: list[Row], group: str | None = None) -> None:
-        title, detail = preview(action, rows, group)
-        acting = [r for r in rows if not action.skipped(r)]
-        if not acting:
-            self.notify(f"Nothing to do: every selected user is already {action.skip_status}.", severity="warning")
-            return
-
-        def confirmed(reason: str | None) -> None:
-            if reason is not None:
-                self.run_bulk(action, acting, reason, group)
-
-        self.app.push_screen(ConfirmDialog(title, detail, confirm_label=action.button), confirmed)
-
-    def run_bulk(self, action: BulkAction, rows: list[Row], reason: str, group: str | None) -> None:
+    def run_preview(self, action: BulkAction, scope: Scope, group: str | None) -> None:
+        """The store's dry run of the action (in a worker, with progress for a large 'all matching')."""
+        self._progress(f"previewing {action.key.replace('_', ' ')}…")
         self.run_store(
-            lambda: self._bulk(action, rows, reason, group),
-            lambda outcome: self._bulk_done(action, *outcome, group),
+            lambda: self._run(action, scope, group, None),
+            lambda report: self._confirm(action, scope, report),
+            failed=self._bulk_failed,
             group="directory-bulk",
             exclusive=True,
         )
 
-    def _bulk(
-        self, action: BulkAction, rows: list[Row], reason: str, group: str | None
-    ) -> tuple[list[str], list[str], list[str]]:
-        """In the worker: act on each row; one failure does not stop the rest. Returns (done, notes, failed)."""
-        done: list[str] = []
-        notes: list[str] = []
-        failed: list[str] = []
-        for i, row in enumerate(rows, 1):
-            if i == 1 or i % 25 == 0:
-                self.from_worker(self._progress, f"{action.past.lower()} {i - 1:,}/{len(rows):,}…")
-            try:
-                note = action.run(self.db, self.actor, row, reason, group)
-            except Exception as exc:
-                failed.append(f"{login_name(row)}: {error_text(exc)}")
-                continue
-            (notes if note else done).append(f"{login_name(row)}: {note}" if note else login_name(row))
-        return done, notes, failed
+    def _run(self, action: BulkAction, scope: Scope, group: str | None, reason: str | None) -> BulkReport:
+        """In the worker: preview (reason None) or apply, reporting progress by batch."""
+        verb = "previewing" if reason is None else f"{action.button.lower()}:"
 
-    def _progress(self, text: str) -> None:
+        def progress(n: int) -> None:
+            self.from_worker(self._progress, f"{verb} {n:,}…")
+
+        return bulk.run_bulk(
+            self.db,
+            self.actor,
+            action.key,
+            uids=scope.uids,
+            query=scope.query,
+            group=group,
+            reason=reason,
+            dry_run=reason is None,
+            progress=progress,
+        )
+
+    def _confirm(self, action: BulkAction, scope: Scope, report: BulkReport) -> None:
+        self._progress(None)
+        if not report.changed:
+            self.say(
+                f"Nothing to do: {scope.words}; none would be {action.done} ({unchanged_text(report) or 'no users'}).",
+                severity="warning",
+            )
+            return
+        title, detail = preview(action, report, scope.words, scope.labels)
+
+        def confirmed(reason: str | None) -> None:
+            if reason is not None:
+                self.run_bulk(action, scope, report.group, reason)
+
+        dialog = ConfirmDialog(title, detail, confirm_label=action.button, destructive=action.destructive)
+        self.app.push_screen(dialog, confirmed)
+
+    def run_bulk(self, action: BulkAction, scope: Scope, group: str | None, reason: str) -> None:
+        self._progress(f"{action.button.lower()}…")
+        self.run_store(
+            lambda: self._run(action, scope, group, reason),
+            lambda report: self._bulk_done(action, report),
+            failed=self._bulk_failed,
+            group="directory-bulk",
+            exclusive=True,
+        )
+
+    def _progress(self, text: str | None) -> None:
         self.busy = text
         self.update_status()
 
-    def _bulk_done(
-        self, action: BulkAction, done: list[str], notes: list[str], failed: list[str], group: str | None
-    ) -> None:
-        self.busy = None
-        target = f" '{group}'" if group else ""
-        message = f"{action.past}{target}: {plural(len(done), 'user')}."
-        if notes:
-            message += f" Unchanged: {len(notes):,} ({'; '.join(notes[:5])}{'…' if len(notes) > 5 else ''})."
-        if failed:
-            message += f" Failed: {len(failed):,} — {'; '.join(failed[:5])}{'…' if len(failed) > 5 else ''}"
-        self.say(message, severity="error" if failed else "information", timeout=8 if failed else 5)
+    def _bulk_failed(self, exc: BaseException) -> None:
+        self._progress(None)
+        self.show_error(exc)
+
+    def _bulk_done(self, action: BulkAction, report: BulkReport) -> None:
+        self._progress(None)
+        failed = bool(report.failures)
+        self.say(outcome(action, report), severity="error" if failed else "information", timeout=8 if failed else 5)
+        self._set_all_matching(None)
         self.user_list.clear_selection()
         self.action_refresh()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which users a bulk action is for: named uids, or every user matching a query; and how to say so."""
+
+    uids: list[str] | None
+    query: DirectoryQuery | None
+    words: str
+    labels: dict[str, str]  # uid -> the name the list showed

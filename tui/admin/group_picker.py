@@ -1,4 +1,4 @@
-"""The dialog that picks the group a bulk 'add to group' adds the selected users to."""
+"""The dialog that picks the group a bulk 'add to group' or 'remove from group' acts on."""
 
 from __future__ import annotations
 
@@ -9,23 +9,26 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select
 
-from ..common.formatting import plural
 from ..text import literal
 
 
 class GroupPicker(ModalScreen[str | None]):
-    """Choose the group to add the selected users to."""
+    """Choose the group to add the selected users to (or remove them from)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, groups: list[str], count: int) -> None:
+    def __init__(self, groups: list[str], who: str, *, verb: str = "Add") -> None:
+        """`who` names the users ('3 users selected', 'All users matching ...')."""
         super().__init__()
         self.groups = groups
-        self.count = count
+        self.who = who
+        self.verb = verb
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Add {plural(self.count, 'user')} to which group?", style="bold"))
+            where = "to" if self.verb == "Add" else "from"
+            yield Label(Text(f"{self.verb} {where} which group?", style="bold"))
+            yield Label(literal(self.who), id="group-who")
             yield Select([(literal(g), g) for g in self.groups], prompt="Group", id="group-choice", allow_blank=False)
             with Horizontal():
                 yield Button("Cancel", id="cancel")

@@ -19,6 +19,7 @@ import click
 from .admins import admin_group, sign_in_as
 from .apps import app, group
 from .audit import audit
+from .bulk import user_bulk
 from .consoles import demo, init, open_admin, self_service
 from .context import Failure, Root, State, actor, pass_state, read_secret
 from .fields import data, field_group
@@ -66,6 +67,8 @@ def cli(ctx: click.Context, target: str | None, as_admin: str | None) -> None:
     if ctx.invoked_subcommand is None:
         open_admin(ctx.obj)
 
+
+user.add_command(user_bulk)  # `user bulk`: its own module (the console's bulk actions, scripted)
 
 for _command in (
     init,

@@ -21,6 +21,7 @@ from store.auth import Attempt
 from store.errors import PermissionDenied
 from tui.text import fmt_time
 
+from .consoles import print_demo_notice
 from .context import COMMAND_WORDS_KEY, Failure, State, actor, pass_state, read_secret
 from .output import emit_json, say, table
 
@@ -108,6 +109,7 @@ def admin_group(ctx: click.Context, state: State, as_admin: str | None) -> None:
         AdminApp(state.db(), admin=identity, ask_password=True, address=ssh_client_address()).run()
     else:
         AdminApp(state.db(), actor=actor()).run()
+    print_demo_notice(state.db())  # what `demo` printed before the console covered it
 
 
 @admin_group.command("grant")

@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 import click
 
-from store import Database, access
+from store import Database, access, demo_notice
 from store import config as cfg
 from store import demo as demo_builder
 
@@ -22,7 +22,22 @@ def open_admin(state: State) -> None:
     """Run the admin console (also what `userdesk` with no command does)."""
     from tui.admin.app import AdminApp
 
-    AdminApp(state.db(), actor=actor()).run()
+    db = state.db()
+    AdminApp(db, actor=actor()).run()
+    print_demo_notice(db)
+
+
+def print_demo_notice(db: Database) -> None:
+    """On a demo database, once the console has given the screen back: how to sign in (what `demo` printed
+    before the console covered it). Best effort: a busy database must not turn a clean exit into an error."""
+    try:
+        notice = demo_notice.read(db)
+    except Exception:  # the console already closed normally; the notice is only a reminder
+        return
+    if notice is not None:
+        say("Demo directory:")
+        for line in notice.lines():
+            say(f"  {line}")
 
 
 @click.command("self-service")

@@ -1,7 +1,7 @@
 """F1 help generated from the bindings in force: the app's, the screen's and its widgets'. Both consoles use it.
 
 Generic on purpose (no console imports): any Textual screen gets a help page for free. A screen may set
-`HELP_TITLE` and `HELP` (a short intro, plain text) and widgets may set `HELP_GROUP` (a heading; it also
+`HELP_TITLE` and `HELP` (a short intro, plain text; an instance's `help_notes` is added to it) and widgets may set `HELP_GROUP` (a heading; it also
 makes their bindings listed when they are not focused). A binding's `tooltip` is its help line.
 `collect_bindings` is the binding metadata the command palette (`tui.widgets.commands`) reads too, so
 the keys, the help and the palette can never disagree.
@@ -139,6 +139,8 @@ def collect_bindings(screen: Screen) -> list[HelpEntry]:
 def intro_of(screen: Screen) -> str:
     """The screen's HELP (or its own docstring); single line breaks are re-flowed, blank lines and '- ' kept."""
     text = getattr(screen, "HELP", "") or type(screen).__dict__.get("__doc__") or ""
+    notes = getattr(screen, "help_notes", "")  # known only at run time (the demo directory's sign-in facts)
+    text = f"{inspect.cleandoc(text)}\n\n{notes}" if notes else text
     if not text:
         return ""
     return re.sub(r"(?<!\n)\n(?![\n-])", " ", inspect.cleandoc(text))

@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 T = TypeVar("T")
+REVERSE = Style(reverse=True)
 
 
 class WindowSource(Protocol[T]):
@@ -43,19 +44,46 @@ class WindowSource(Protocol[T]):
 
 @dataclass(frozen=True)
 class Column:
-    """A column: `weight` 0 keeps it at `width`; a positive weight shares the spare width."""
+    """A column: `weight` 0 keeps it at `width`; a positive weight shares the spare width.
+
+    `priority` 1 always shows; when the columns do not fit at their `min_width` (flexible ones) and `width`
+    (fixed ones), the highest priority number gives way first (width 0), so what is shown is never cut."""
 
     key: str
     label: str
     width: int
     weight: int = 0
     min_width: int = 3
+    priority: int = 1
+
+
+def visible_columns(columns: Sequence[Column], available: int, gap: int = 1) -> list[bool]:
+    """Which columns fit: drop the least important (highest priority number, rightmost first) until the rest
+    fit at their narrowest (flexible columns at min_width, fixed ones at their width)."""
+    shown = [True] * len(columns)
+
+    def need() -> int:
+        kept = [c for c, on in zip(columns, shown, strict=True) if on]
+        return sum(c.min_width if c.weight else c.width for c in kept) + gap * max(0, len(kept) - 1)
+
+    while need() > available:
+        droppable = [i for i, c in enumerate(columns) if shown[i] and c.priority > 1]
+        if not droppable:
+            break
+        shown[max(droppable, key=lambda i: (columns[i].priority, i))] = False
+    return shown
 
 
 def layout_columns(columns: Sequence[Column], available: int, gap: int = 1) -> list[int]:
-    """Widths that fit `available` cells: fixed columns first, flexible ones share the rest."""
+    """Widths that fit `available` cells: columns that give way get 0, fixed ones their width, flexible ones
+    share the rest."""
     if not columns:
         return []
+    shown = visible_columns(columns, available, gap)
+    if not all(shown):
+        kept = [c for c, on in zip(columns, shown, strict=True) if on]
+        fitted = iter(layout_columns(kept, available, gap))
+        return [next(fitted) if on else 0 for on in shown]
     room = max(0, available - gap * (len(columns) - 1))
     widths = [c.width for c in columns]
     spare = room - sum(widths)
@@ -178,6 +206,8 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self.fetches = 0
         self._generation = 0
         self._widths: list[int] = []
+        self._laid_out_for: tuple[int, tuple[Column, ...]] = (0, ())
+        self.all_selected = False  # every row of the source is selected (the owner tracks which query)
 
     # ----- data -------------------------------------------------------------------------------------------
 
@@ -417,16 +447,21 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self.refresh()
 
     def _column_widths(self, width: int) -> list[int]:
-        if not self._widths or sum(self._widths) + len(self._widths) + 1 != width:
+        if not self._widths or self._laid_out_for != (width, tuple(self.columns)):
             self._widths = layout_columns(self.columns, width - 2)
+            self._laid_out_for = (width, tuple(self.columns))
         return self._widths
 
     def _line(self, cells: Sequence[Text], width: int, marker: str) -> Text:
         widths = self._column_widths(width)
         line = Text(marker, no_wrap=True, end="")
-        for i, (cell, w) in enumerate(zip(cells, widths, strict=False)):
-            if i:
+        first = True
+        for cell, w in zip(cells, widths, strict=False):
+            if not w:
+                continue  # a column that gave way to narrower widths
+            if not first:
                 line.append(" ")
+            first = False
             part = cell.copy() if isinstance(cell, Text) else Text(str(cell))
             part.no_wrap = True
             part.truncate(w, overflow="ellipsis", pad=True)
@@ -457,9 +492,11 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
                 return self._strip(Text("  Loading more…"), width, style)
             return Strip([Segment(" " * width, base)], width)
         row = self.rows[index]
-        chosen = self.key(row) in self.selected
+        chosen = self.all_selected or self.key(row) in self.selected
         here = index == self.cursor
-        marker = ("✓" if chosen else " ") + ("▶" if here else " ")
+        # The cursor reads without colour (NO_COLOR, a monochrome terminal): a solid arrow when the list has
+        # focus, a hollow one when it does not, and reverse video on the focused row.
+        marker = ("✓" if chosen else " ") + (("▶" if self.has_focus else "▷") if here else " ")
         text = self._line(self.render_row(row), width, marker)
         style = base
         if chosen:
@@ -467,6 +504,8 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         if here:
             name = "virtual-list--cursor" if self.has_focus else "virtual-list--cursor-blurred"
             style = style + self.get_component_rich_style(name)
+            if self.has_focus and self.app.no_color:
+                style = style + REVERSE  # without colour, the cursor's background would vanish
         return self._strip(text, width, style)
 
     def on_focus(self) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
 
@@ -18,6 +20,12 @@ from ...common.formatting import status_badge
 from ...text import literal
 from ...widgets.footer import Footer
 from ..calls import AdminCalls
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from textual.css.query import QueryType
+    from textual.widget import Widget
 from .apps import AppsTab
 from .audit import AuditTab
 from .base import DetailTab, UserSnapshot
@@ -164,6 +172,23 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
 
     def focus_tabs(self) -> None:
         self.query_one(TabbedContent).query_one(Tabs).focus()
+
+    def focus_next(self, selector: str | type[QueryType] = "*") -> Widget | None:
+        """Tab goes round the shown tab's fields and lists only, never onto the tab bar (1-9 switch tabs) nor a
+        scrolling wrapper around fields: otherwise typing what was meant for a field switches tabs."""
+        return self._move_past_chrome(super().focus_next, selector)
+
+    def focus_previous(self, selector: str | type[QueryType] = "*") -> Widget | None:
+        """Shift+Tab likewise."""
+        return self._move_past_chrome(super().focus_previous, selector)
+
+    def _move_past_chrome(self, move: Callable[..., Widget | None], selector: str | type[QueryType]) -> Widget | None:
+        widget = move(selector)
+        for _ in range(len(self.focus_chain)):
+            if not _chrome(widget):
+                break
+            widget = move(selector)
+        return widget
 
     # ----- loading ------------------------------------------------------------------------------
     def refresh_all(self) -> None:
@@ -318,6 +343,15 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         """Called by the security tab after a delete: back to the directory."""
         self.say(f"Deleted user {label}.")
         self.dismiss("deleted")
+
+
+def _chrome(widget: Widget | None) -> bool:
+    """The tab bar, or a scrolling container whose own children take focus (Tab should land on those)."""
+    if isinstance(widget, Tabs):
+        return True
+    return isinstance(widget, ScrollableContainer) and any(
+        child.focusable for child in widget.query("*") if child is not widget
+    )
 
 
 __all__ = ["UserDetailScreen"]

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store import mfa, users
+from store import bulk, mfa, users
 from store.models import User
 
 from ...text import fmt_ago, fmt_time, literal
@@ -152,11 +152,16 @@ class SecurityTab(DetailTab):
         )
 
     def archive(self) -> None:
+        """First what archiving also removes (group memberships, app rules: store.bulk.archive_preview)."""
+        self.run_store(lambda: bulk.archive_preview(self.db, self.uid, actor=self.actor), self._confirm_archive)
+
+    def _confirm_archive(self, removes: str) -> None:
         label = self.label
+        also = f"It also {removes} (enable does not bring those back). " if removes else ""
         self.confirm(
             f"Archive {label}?",
             f"Sign-in is refused and the record is kept for reference. "
-            f"{self._sessions_note()} Enable brings the account back.",
+            f"{self._sessions_note()} {also}Enable brings the account back.",
             lambda reason: users.archive_user(self.db, self.actor, self.uid, reason),
             lambda _u: self.changed(f"Archived {label}."),
             confirm_label="Archive",
