@@ -76,16 +76,15 @@ class SignInState:
         """The state after `changes` (profile fields, 'email_verified', 'phone_verified', 'mfa_state').
 
         As in users.update_user: a new email or phone is unverified unless the change says otherwise."""
-        state = self
+        values: dict[str, Any] = {}
         for kind in KINDS:
             if kind in changes and changes[kind] != getattr(self, kind):
                 new = changes[kind] or None
-                verified = bool(new and changes.get(f"{kind}_verified", False))
-                state = dataclasses.replace(state, **{kind: new, f"{kind}_verified": verified})
+                values[kind] = new
+                values[f"{kind}_verified"] = bool(new and changes.get(f"{kind}_verified", False))
             elif f"{kind}_verified" in changes:
-                state = dataclasses.replace(
-                    state, **{f"{kind}_verified": bool(getattr(state, kind) and changes[f"{kind}_verified"])}
-                )
+                values[f"{kind}_verified"] = bool(getattr(self, kind) and changes[f"{kind}_verified"])
+        state = dataclasses.replace(self, **values)
         if "mfa_state" in changes:
             state = dataclasses.replace(state, totp=changes["mfa_state"] == "active")
         return state
