@@ -156,3 +156,57 @@ def test_auditor_may_do_neither(db, carol):
 
 def test_code_purpose_is_known():
     assert verification.CODE_PURPOSE in codes.PURPOSES
+
+
+# ---------------------------------------------------------------- create a user with everything (store.onboarding)
+
+
+def test_create_user_with_verified_email_groups_and_custom_data(db, actor):
+    from store import access, custom, onboarding
+
+    access.create_group(db, actor, "sales")
+    custom.define_field(db, actor, "badge", "string", unique=True)
+    custom.define_field(db, actor, "level", "number")
+    user = onboarding.create_user_with(
+        db,
+        actor,
+        {"username": "dan", "email": "dan@example.com", "email_verified": True},
+        password=PASSWORD,
+        reason="HR onboarding ticket 9",
+        groups=["sales"],
+        custom_values={
+            "badge": "B-1",
+            "level": "3",
+        },
+    )
+    assert user.email_verified is True
+    assert access.user_groups(db, user.id) == ["sales"]
+    assert {v.field.key: v.value for v in custom.user_values(db, user.id)} == {"badge": "B-1", "level": "3"}
+    assert signs_in(db, "dan")
+    actions = {e.action for e in history.audit_log(db, target_uid=user.uid, limit=10)}
+    assert {"user.create", "group.add_member", "data.set"} <= actions
+
+
+def test_create_user_with_refuses_before_writing_anything(db, actor):
+    from store import access, custom, onboarding
+
+    access.create_group(db, actor, "sales")
+    custom.define_field(db, actor, "badge", "string", unique=True)
+    custom.define_field(db, actor, "level", "number")
+    users.create_user(db, actor, {"username": "holder"})
+    custom.set_value(db, actor, "holder", "badge", "B-1")
+    before = users.count_users(db)
+    cases = [
+        ({"username": "x", "email": "x@example.com", "email_verified": True}, {}, "reason is required"),
+        ({"username": "x", "email_verified": True}, {"reason": "r"}, "add the email"),
+        ({"username": "x"}, {"groups": ["nope"]}, "nope"),
+        ({"username": "x"}, {"custom_values": {"level": "abc"}}, "not a number"),
+        ({"username": "x"}, {"custom_values": {"badge": "B-1"}}, "already used"),
+    ]
+    for fields, extra, message in cases:
+        with pytest.raises(Exception, match=message):
+            onboarding.create_user_with(db, actor, fields, **extra)
+    assert users.count_users(db) == before
+    with pytest.raises(PermissionDenied, match="helpdesk may not create users"):
+        onboarding.create_user_with(db, as_role("helpdesk"), {"username": "x"}, groups=["sales"])
+    assert users.count_users(db) == before
