@@ -95,6 +95,9 @@ TAB_ACTIONS = (
         ("security",),
         footer=False,
     ),
+    TabAction(
+        "details", "enter", "Details", "Show the highlighted sign-in attempt in full", ("history",), row="attempt"
+    ),
     TabAction("filter", "f", "Filter", "Filter the login history (result, app, IP, dates)", ("history",)),
     TabAction("older", "n", "Older", "Load older entries", ("history", "audit")),
     TabAction("revoke", "x", "Revoke", "Revoke the highlighted session", ("sessions",), row="session"),
