@@ -98,7 +98,7 @@ class SecurityTab(DetailTab):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="security-body", can_focus=False):
             yield Static(id="security-state")
-            yield Static(Text("Actions (each asks for confirmation and a reason)", style="bold"), classes="section")
+            yield Static(Text("Actions (each asks for confirmation; changes ask for a reason)", style="bold"), classes="section")
             yield Static(actions_table(), id="security-actions")
 
     @property
