@@ -21,9 +21,11 @@ from store.users import login_name
 from store.validation import LABELS, normalise_field
 
 from ..common.store_calls import error_text
+from ..text import literal
 from ..widgets.footer import Footer
 from ..widgets.form_row import FormRow
 from .calls import AdminCalls
+from .form_dialog import YesNoBox
 
 PROFILE = ("username", "email", "phone", "name")
 HINTS = {
@@ -74,18 +76,19 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
             )
             yield FormRow(
                 "Verified",
-                lambda: Checkbox("Email verified (I know it is theirs)", id="in-email-verified", compact=True),
+                lambda: YesNoBox("Email verified (I know it is theirs)", id="in-email-verified"),
                 field="email_verified",
             )
             yield FormRow(
                 "",
-                lambda: Checkbox("Phone verified (I know it is theirs)", id="in-phone-verified", compact=True),
+                lambda: YesNoBox("Phone verified (I know it is theirs)", id="in-phone-verified"),
                 field="phone_verified",
             )
             yield FormRow(
                 "Groups",
                 lambda: Input(id="in-groups", compact=True, placeholder="optional; names, comma-separated"),
                 field="groups",
+                hint="Existing groups: …",
             )
             yield Vertical(id="create-custom")
             yield FormRow(
@@ -113,8 +116,8 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
     def _show_choices(self, choices: tuple[list[str], list[CustomField]]) -> None:
         """Name the existing groups under the Groups field, and add one field per custom field."""
         groups, self.fields = choices
-        hint = f"existing: {', '.join(groups)}" if groups else "no groups are defined yet"
-        self.query_one("#in-groups", Input).placeholder = f"optional, comma-separated; {hint}"
+        hint = f"Existing groups: {', '.join(groups)}" if groups else "No groups are defined yet."
+        self.query_one("#row-groups .form-hint", Label).update(literal(hint))
         self.query_one("#create-custom", Vertical).mount_all(
             [
                 FormRow(
