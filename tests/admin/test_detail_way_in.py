@@ -213,3 +213,25 @@ async def test_every_tab_footer_fits(db, actor, seeded, size):
             assert footer.endswith("F1 Help"), (tab, footer)
             await pilot.press("escape")
             await settle(pilot)
+
+
+@pytest.mark.parametrize("state", ["archived", "locked"])
+async def test_security_footer_fits_80_columns_in_the_fullest_states(db, actor, seeded, state):
+    from store.models import User
+
+    with db.write() as s:
+        user = s.exec(users.select(User).where(User.uid == ALICE_UID)).one()
+        user.failed_attempts = 3  # alice has TOTP and an unverified phone: MFA and Code are offered too
+        if state == "archived":
+            user.status = "archived"
+        else:
+            user.locked_until = db.now() + 600
+    app = make_app(db, actor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, ALICE_UID, "security")
+        footer = footer_line(app).rstrip()
+        assert footer.endswith("F1 Help"), footer
+        for label in ("p Password", "m MFA", "c Code"):
+            assert label in footer
+        assert ("e Enable" in footer) is (state == "archived")
+        assert ("u Unlock" in footer) is (state == "locked")
