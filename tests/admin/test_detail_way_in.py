@@ -11,7 +11,7 @@ from store.verification import SIGN_IN_RULE
 from tests.store.test_sessions_data import outbox_code
 from tui.admin.detail.screen import TAB_IDS
 from tui.admin.detail.way_in import VerifyCodeDialog, WayInFixDialog
-from tui.widgets.commands import BindingCommands, command_help, command_title, split_description
+from tui.widgets.commands import BindingCommands, command_help, command_title, palette_entries, split_description
 from tui.widgets.confirm import ConfirmDialog
 
 from .detail_seed import ALICE_UID, confirm_with, make_app, open_detail, plain, screen_text, settle
@@ -194,7 +194,6 @@ async def test_palette_entries_read_well(db, actor, seeded):
     async with app.run_test(size=(80, 24)) as pilot:
         for tab in TAB_IDS:
             screen = await open_detail(pilot, ALICE_UID, tab)
-            from tui.widgets.commands import palette_entries
 
             for entry in palette_entries(screen):
                 for text in (command_title(entry), command_help(entry)):
@@ -235,3 +234,20 @@ async def test_security_footer_fits_80_columns_in_the_fullest_states(db, actor, 
             assert label in footer
         assert ("e Enable" in footer) is (state == "archived")
         assert ("u Unlock" in footer) is (state == "locked")
+
+
+@pytest.mark.parametrize(
+    ("role", "code", "mark"),
+    [("owner", True, True), ("user_admin", True, True), ("helpdesk", True, False), ("auditor", False, False)],
+)
+async def test_verify_actions_follow_the_role(db, seeded, role, code, mark):
+    from store import Actor
+
+    admin = Actor("someone", kind="admin", role=role, key="local")
+    app = make_app(db, admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_detail(pilot, ALICE_UID, "security")  # alice's phone is not verified
+        assert bool(screen.check_action("tab_action", ("send_code",))) is code
+        assert bool(screen.check_action("tab_action", ("mark_phone_verified",))) is mark
+        titles = {e.description for e in palette_entries(screen)}
+        assert ("Mark the phone verified (a reason is required)" in titles) is mark

@@ -141,7 +141,10 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         "the tab shown. Tab moves into a form; Esc leaves a field, and Esc again goes back to the directory. "
         "Profile and custom-data edits are saved with ctrl+s; a save is refused if another admin changed the user "
         "meanwhile (ctrl+r reloads). Every disable, delete, unlock, password, MFA, session, app-rule and identity "
-        "change asks for confirmation and a reason, which goes to the audit log. r or F5 reloads everything; "
+        "change asks for confirmation and a reason, which goes to the audit log. A change that leaves the user no "
+        "way to finish signing in (no TOTP, no verified email or phone) says so and offers the fixes; on the "
+        "Security tab v / V mark the email / phone verified (with a reason) and c sends a code the user reads back "
+        "to you. The palette (ctrl+p) reaches every tab's actions from any tab. r or F5 reloads everything; "
         "sessions and login history also refresh by themselves every few seconds."
     )
     # Footer text is short (80 columns); the tooltip is what F1 help and the command palette show.
