@@ -67,7 +67,7 @@ def security_table(snapshot: UserSnapshot, lockout_threshold: int) -> Table:
     elif user.mfa_state == "pending":
         factor = Text("TOTP enrolment started, not confirmed")
     else:
-        factor = Text("not enrolled (password only)")
+        factor = Text("no TOTP")  # the second step they do have is on the next line
     grid.add_row("MFA", factor)
     steps = second_steps(verification.SignInState.of(user))
     blocked = verification.no_way_in(user)

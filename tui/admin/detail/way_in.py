@@ -17,14 +17,6 @@ from ...common.store_calls import error_text
 from ...text import literal
 from ..form_dialog import FormDialog
 
-FIX_BUTTONS = {
-    "mark_email": "Mark email verified",
-    "mark_phone": "Mark phone verified",
-    "code_email": "Code to email",
-    "code_phone": "Code to phone",
-    "temp_password": "Temporary password",
-}
-
 
 class WayInFixDialog(FormDialog):
     """After a change that left the user no way to finish signing in: pick a fix -> its name, or None (not now)."""
@@ -44,7 +36,8 @@ class WayInFixDialog(FormDialog):
                 hint = verification.SIGN_IN_RULE + " Add an email or phone on the Profile tab, then verify it."
             yield Static(hint, classes="dialog-hint")
             for fix in self.fixes:
-                yield Button(f"{FIX_BUTTONS[fix]}: {FIX_LABELS[fix]}", id=f"fix-{fix}", compact=True, classes="fix")
+                label = FIX_LABELS[fix]
+                yield Button(label[:1].upper() + label[1:], id=f"fix-{fix}", compact=True, classes="fix")
             yield Label(classes="dialog-error")
             with Horizontal(classes="buttons"):
                 yield Button("Not now", id="cancel", compact=True)
