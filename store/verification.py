@@ -112,7 +112,7 @@ class WayInLoss:
         """The confirmation's warning: what sign-in needs, what is lost, what fixes it."""
         lost = ", ".join(STEP_LABELS[s] for s in self.lost)
         parts = [
-            f"After this they cannot finish signing in: {SIGN_IN_RULE} This removes their last one ({lost}).",
+            f"After this they cannot finish signing in. {SIGN_IN_RULE} This removes their last one ({lost}).",
             "A pending forced password change can only be done after signing in.",
         ]
         if self.fixes:
