@@ -21,6 +21,7 @@ PURPOSES = {
     "verify": "your verification code",
     "change_email": "the code to confirm your new email address",
     "change_phone": "the code to confirm your new phone number",
+    "admin_verify": "the code to read back to your administrator to confirm this address",
 }
 
 
@@ -39,6 +40,21 @@ def well_formed(code: str | None) -> str | None:
 
 def channel_of(destination: str) -> str:
     return "email" if "@" in destination else "phone"
+
+
+def check_resend(db: Database, user_id: int, purpose: str) -> None:
+    """Raise ValidationError (how long to wait) if a code for `purpose` was sent too recently: lets a caller that
+    delivers on the delivery queue refuse at once instead of failing in the background."""
+    now = db.now()
+    with db.read() as s:
+        last = s.exec(
+            select(OneTimeCode.created_at)
+            .where(col(OneTimeCode.user_id) == user_id, col(OneTimeCode.purpose) == purpose)
+            .order_by(col(OneTimeCode.id).desc())
+        ).first()
+    if last is not None and now - last < db.policy.code_resend_seconds:
+        wait = db.policy.code_resend_seconds - (now - last)
+        raise ValidationError(f"A code was sent moments ago; wait {wait} s before asking for another.", "code")
 
 
 def issue(db: Database, user_id: int, purpose: str, destination: str) -> int:

@@ -49,6 +49,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "users.temporary_password": ("set temporary passwords", SUPPORT),
     "mfa.reset": ("reset MFA", SUPPORT),
     "sessions.revoke": ("revoke sessions", SUPPORT),
+    "users.send_code": ("verify addresses by a code", SUPPORT),
     # user administration
     "users.create": ("create users", MANAGERS),
     "users.edit": ("edit users", MANAGERS),
@@ -57,6 +58,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "users.archive": ("archive users", MANAGERS),
     "users.delete": ("delete users", MANAGERS),
     "users.set_password": ("set passwords that need not be changed", MANAGERS),
+    "users.verify": ("mark addresses verified", MANAGERS),
     "mfa.enroll": ("enrol MFA for users", MANAGERS),
     "custom.set": ("edit custom data", MANAGERS),
     "fields.define": ("define custom fields", MANAGERS),

@@ -82,7 +82,7 @@ async def test_history_pages_and_filters(db, actor, seeded, clock):
         assert [r.id for r in tab.rows] == [r.id for r in expected][: len(tab.rows)]
         assert all(not r.success for r in tab.rows) and tab.rows
         assert all(r.reason for r in tab.rows)
-        assert "wrong" in " ".join(str(table.get_row_at(i)[2]) for i in range(table.row_count))
+        assert "wrong" in " ".join(str(table.get_row_at(i)[3]) for i in range(table.row_count))  # the reason column
         # A bad date is refused inline; the table keeps its rows.
         await replace_text(pilot, screen.query_one("#history-from"), "2026-13-01")
         await pilot.press("enter")

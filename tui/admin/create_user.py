@@ -1,26 +1,31 @@
-"""Create a user: profile fields validated inline with the store's own messages, optional temporary password."""
+"""Create a user: profile fields validated inline with the store's own messages, optional temporary password,
+verified addresses (with a reason), groups and custom data (store/onboarding.py: all checked before writing)."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Label
 
-from store import users
+from store import access, custom, onboarding
 from store.errors import ValidationError
+from store.models import CustomField
 from store.users import login_name
 from store.validation import LABELS, normalise_field
 
 from ..common.store_calls import error_text
+from ..text import literal
 from ..widgets.footer import Footer
 from ..widgets.form_row import FormRow
 from .calls import AdminCalls
+from .form_dialog import YesNoBox
 
 PROFILE = ("username", "email", "phone", "name")
 HINTS = {
@@ -37,8 +42,10 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
     HELP = (
         "Fill in at least one of username, email or phone. Each field is checked as you leave it, with the same\n"
         "rules the store applies. A temporary password is optional; with 'must change' the user has to pick a\n"
-        "new one at first sign-in. ctrl+s creates the user (the password is hashed in the background); Esc\n"
-        "goes back without creating anything."
+        "new one at first sign-in. Mark the email or phone verified only when you know it is theirs: a reason\n"
+        "is then required. Groups (comma-separated) and custom data are optional; everything is checked before\n"
+        "anything is written. Enter moves to the next field; ctrl+s creates the user (the password is hashed in\n"
+        "the background); Esc goes back without creating anything."
     )
     BINDINGS = [
         Binding("ctrl+s", "create", "Create"),
@@ -48,6 +55,7 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
     def __init__(self) -> None:
         super().__init__()
         self.busy = False
+        self.fields: list[CustomField] = []
 
     def compose(self) -> ComposeResult:
         yield Label("New user", classes="screen-title")
@@ -67,8 +75,27 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
                 field="must_change",
             )
             yield FormRow(
+                "Verified",
+                lambda: YesNoBox("Email verified (I know it is theirs)", id="in-email-verified"),
+                field="email_verified",
+            )
+            yield FormRow(
+                "",
+                lambda: YesNoBox("Phone verified (I know it is theirs)", id="in-phone-verified"),
+                field="phone_verified",
+            )
+            yield FormRow(
+                "Groups",
+                lambda: Input(id="in-groups", compact=True, placeholder="optional; names, comma-separated"),
+                field="groups",
+                hint="Existing groups: …",
+            )
+            yield Vertical(id="create-custom")
+            yield FormRow(
                 "Reason",
-                lambda: Input(id="in-reason", compact=True, placeholder="optional; recorded in the audit log"),
+                lambda: Input(
+                    id="in-reason", compact=True, placeholder="recorded in the audit log; required if verified"
+                ),
                 field="reason",
             )
             yield Label("", id="create-error")
@@ -79,6 +106,28 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#in-username", Input).focus()
+        self.run_store(self._choices, self._show_choices, group="create-choices")
+
+    def _choices(self) -> tuple[list[str], list[CustomField]]:
+        return [g.name for g, _n in access.list_groups(self.db, actor=self.actor)], custom.list_fields(
+            self.db, actor=self.actor
+        )
+
+    def _show_choices(self, choices: tuple[list[str], list[CustomField]]) -> None:
+        """Name the existing groups under the Groups field, and add one field per custom field."""
+        groups, self.fields = choices
+        hint = f"Existing groups: {', '.join(groups)}" if groups else "No groups are defined yet."
+        self.query_one("#row-groups .form-hint", Label).update(literal(hint))
+        self.query_one("#create-custom", Vertical).mount_all(
+            [
+                FormRow(
+                    field.label[:17],
+                    partial(custom_input, field),
+                    field=f"custom-{field.key}",
+                )
+                for field in self.fields
+            ]
+        )
 
     def row(self, field: str) -> FormRow:
         return self.query_one(f"#row-{field}", FormRow)
@@ -113,7 +162,7 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
     def _changed(self, event: Input.Changed) -> None:
         """Clear a field's error as soon as it is edited; it is checked again when left."""
         field = (event.input.id or "").removeprefix("in-")
-        if field in PROFILE or field == "password":
+        if field in PROFILE or field in ("password", "reason", "groups") or field.startswith("custom-"):
             self.row(field).show_error(None)
 
     @on(Input.Submitted)
@@ -148,16 +197,28 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
         password = self.query_one("#in-password", Input).value or None
         must_change = self.query_one("#in-must-change", Checkbox).value
         reason = self.query_one("#in-reason", Input).value.strip() or None
+        extra: dict[str, Any] = {
+            f: True for f in onboarding.VERIFIED if self.query_one(f"#in-{field_id(f)}", Checkbox).value
+        }
         self.busy = True
         self.query_one("#create-error", Label).update(
             Text("Creating…" + (" (hashing the password)" if password else ""))
         )
-        self.create(fields, password, must_change, reason)
+        self.create({**fields, **extra}, password, must_change, reason)
 
-    def create(self, fields: dict[str, str], password: str | None, must_change: bool, reason: str | None) -> None:
+    def create(self, fields: dict[str, Any], password: str | None, must_change: bool, reason: str | None) -> None:
+        groups = self.query_one("#in-groups", Input).value.split(",")
+        values = {f.key: self.query_one(f"#in-custom-{f.key}", Input).value for f in self.fields}
         self.run_store(
-            lambda: users.create_user(
-                self.db, self.actor, fields, password=password, must_change_password=must_change, reason=reason
+            lambda: onboarding.create_user_with(
+                self.db,
+                self.actor,
+                fields,
+                password=password,
+                must_change_password=must_change,
+                reason=reason,
+                groups=groups,
+                custom_values={k: v for k, v in values.items() if v.strip()},
             ),
             lambda user: self._created(user.uid, login_name(user)),
             failed=self._failed,
@@ -169,17 +230,35 @@ class CreateUserScreen(AdminCalls, Screen[str | None]):
         self.busy = False
         field = getattr(exc, "field", None)
         message = error_text(exc)
-        if field in (*PROFILE, "password"):
-            self.row(field).show_error(message)
-            self.query_one("#create-error", Label).update("Fix the fields marked above.")
-            self.query_one(f"#in-{field_id(field)}", Input).focus()
+        row = self._row_of(field)
+        if row is not None:
+            self.row(row).show_error(message)
+            self.query_one("#create-error", Label).update("Fix the fields marked above. Nothing was created.")
+            self.query_one(f"#in-{field_id(row)}", Input).focus()
         else:
             self.query_one("#create-error", Label).update(Text(message))
+
+    def _row_of(self, field: str | None) -> str | None:
+        """The form row a store error names (a custom field's key, a profile field, the reason...)."""
+        if field in (*PROFILE, "password", "reason"):
+            return field
+        if field in {f.key for f in self.fields}:
+            return f"custom-{field}"
+        if field in ("email_verified", "phone_verified"):
+            return field.removesuffix("_verified")
+        return None
 
     def _created(self, uid: str, label: str) -> None:
         self.busy = False
         self.say(f"Created user {label}.")
         self.dismiss(uid)
+
+
+def custom_input(field: CustomField) -> Input:
+    kind = {"enum": "one of: " + ", ".join(custom.options_of(field)), "boolean": "true or false"}.get(
+        field.type, field.type
+    )
+    return Input(id=f"in-custom-{field.key}", compact=True, placeholder=f"optional; {kind}")
 
 
 def profile_input(field: str) -> Input:

@@ -14,7 +14,24 @@ from ..text import literal
 from .calls import AdminCalls
 
 
-class YesNoBox(Checkbox):
+class FieldCheckbox(Checkbox):
+    """A checkbox in a form: space toggles it, Enter moves on like in every other field of the form
+    (FormDialog.advance: the next field, or confirm from the last one)."""
+
+    BINDINGS = [
+        Binding("space", "toggle_button", "Toggle", show=False),
+        Binding("enter", "advance", "Next field", show=False),
+    ]
+
+    def action_advance(self) -> None:
+        screen = self.screen
+        if isinstance(screen, FormDialog):
+            screen.advance(self)
+        else:
+            self.toggle()
+
+
+class YesNoBox(FieldCheckbox):
     """A checkbox whose label ends in yes or no, so its state reads without colour too."""
 
     def __init__(self, text: str, *, value: bool = False, id: str | None = None) -> None:
@@ -45,6 +62,14 @@ class FormDialog(AdminCalls, ModalScreen[Any]):
             Button(ok, id="ok", variant="primary", compact=True),
             classes="buttons",
         )
+
+    def advance(self, field: Widget) -> None:
+        """Enter in a field: on to the next field of the form; from the last one, confirm (`submit`)."""
+        fields = [w for w in self.query("Input, Checkbox, Select") if w.focusable]
+        if field in fields and field is not fields[-1]:
+            fields[fields.index(field) + 1].focus()
+        else:
+            self.submit()
 
     def error(self, message: str | None, focus: str | None = None) -> None:
         self.query_one(".dialog-error", Label).update(literal(message or ""))

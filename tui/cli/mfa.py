@@ -9,6 +9,7 @@ from store import users
 
 from .context import HiddenArgument, State, actor, pass_state, read_secret, refused_on_argv
 from .output import emit_json, say, v
+from .verification import confirm_way_in
 
 
 @click.group()
@@ -54,8 +55,10 @@ def mfa_confirm(state: State, ref: str) -> None:
 @mfa.command("reset")
 @click.argument("ref", metavar="ID|LOGIN")
 @click.option("--reason", help="Why (kept in the audit log).")
+@click.option("--yes", is_flag=True, help="Do not ask when TOTP is the user's only second step.")
 @pass_state
-def mfa_reset(state: State, ref: str, reason: str | None) -> None:
+def mfa_reset(state: State, ref: str, reason: str | None, yes: bool) -> None:
     """Remove a user's TOTP and recovery codes."""
+    confirm_way_in(state.db(), ref, {"mfa_state": "none"}, yes)
     record = store_mfa.reset(state.db(), actor(), ref, reason)
     say(f"TOTP removed for {v(users.login_name(record))}")

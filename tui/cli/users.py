@@ -15,6 +15,8 @@ from tui.text import fmt_ago, fmt_time, visible
 
 from .context import State, actor, pass_state, prompt_secret, read_secret
 from .output import emit_json, pairs, say, table, v, when
+from .verification import COMMANDS as VERIFICATION_COMMANDS
+from .verification import confirm_way_in
 
 STATUSES = ("active", "disabled", "archived", "locked")
 
@@ -248,12 +250,15 @@ def _parse_assignments(items: Sequence[str]) -> dict[str, str]:
     help="A profile field to change (repeatable; an empty value clears it).",
 )
 @click.option("--reason")
+@click.option("--yes", is_flag=True, help="Do not ask when the change leaves the user no way to sign in.")
 @pass_state
-def user_update(state: State, ref: str, assignments: tuple[str, ...], reason: str | None) -> None:
+def user_update(state: State, ref: str, assignments: tuple[str, ...], reason: str | None, yes: bool) -> None:
     """Change profile fields."""
     db = state.db()
     before = users.get_user(db, ref)
-    after = users.update_user(db, actor(), ref, _parse_assignments(assignments), reason=reason)
+    changes = _parse_assignments(assignments)
+    confirm_way_in(db, ref, changes, yes)
+    after = users.update_user(db, actor(), ref, changes, reason=reason)
     changed = [
         f
         for f in users.to_dict(after)
@@ -281,6 +286,10 @@ _transition("disable", "Disable an account (sign-in refused, sessions ended; rev
 _transition("enable", "Re-enable a disabled or archived account.")
 _transition("unlock", "Clear a lockout after failed sign-ins.")
 _transition("archive", "Archive an account (sign-in refused, sessions ended, data kept).")
+
+
+for _command in VERIFICATION_COMMANDS:
+    user.add_command(_command)
 
 
 @user.command("delete")

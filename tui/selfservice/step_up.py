@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 
 from store import selfservice
 
-from ..text import literal
+from ..text import literal, literal_lines
 from ..widgets.footer import Footer
 from .base import MODAL_HELP, SelfServiceCalls, SelfServiceModal, message_line
 
@@ -72,7 +72,7 @@ class StepUpScreen(SelfServiceModal):
         self.query_one("#stepup-code", Input).focus()
 
     def _set_how(self, text: str) -> None:
-        self.query_one("#stepup-how", Static).update(literal(text))
+        self.query_one("#stepup-how", Static).update(literal_lines(text))  # its line breaks are ours: kept
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send_code":

@@ -46,20 +46,43 @@ NAVIGATION = frozenset(
 )
 
 
+def split_description(text: str) -> tuple[str, str]:
+    """(title, aside): a description's trailing parenthetical moves to the aside, e.g. 'Filter the list (status,
+    group)' -> ('Filter the list', 'status, group'). Only a balanced group closing the text counts: a parenthesis
+    inside the sentence ('Add the selected users (or the highlighted one) to a group') stays in the title."""
+    text = text.strip()
+    if not text.endswith(")"):
+        return text, ""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            title = text[:i].rstrip()
+            return (title, text[i + 1 : -1].strip()) if title else (text, "")
+    return text, ""
+
+
 def command_title(entry: HelpEntry) -> str:
     """The description without a trailing parenthetical (the help line keeps it)."""
-    return entry.description.split(" (", 1)[0]
+    return split_description(entry.description)[0]
 
 
 def command_help(entry: HelpEntry) -> str:
-    extra = entry.description.partition(" (")[2].rstrip(")")
+    extra = split_description(entry.description)[1]
     return f"{entry.group} · key: {entry.key_text}" + (f" · {extra}" if extra else "")
 
 
 def palette_entries(screen: Screen) -> list[HelpEntry]:
     """What the palette offers on `screen`: exactly its enabled keys (never more than the keys reach), minus
-    moving around. The screen's own actions first, then its widgets', then the app's."""
+    moving around. The screen's own actions first, then its widgets', then the app's.
+
+    A screen may add entries that no key reaches from where it is now with a `palette_extras()` method (the
+    account screen: the other tabs' actions, which switch to their tab); each is still run through the
+    node's `check_action`, like a key."""
     entries = [e for e in collect_bindings(screen) if e.enabled and e.action.rpartition(".")[2] not in NAVIGATION]
+    extras = getattr(screen, "palette_extras", None)
+    if callable(extras):
+        entries += [e for e in extras() if e.enabled]
     return sorted(entries, key=lambda e: 0 if isinstance(e.node, Screen) else 2 if isinstance(e.node, App) else 1)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
@@ -20,9 +21,10 @@ from ..define_field import DefineFieldDialog
 from .base import DetailTab, UserSnapshot
 
 HINT = (
-    "Enter saves a text field (ctrl+s saves all edited ones); a choice or a checkbox saves as soon as it "
-    "changes. ctrl+n defines a new field."
+    "Enter saves a text field (ctrl+s saves all edited ones; Esc reverts one); a choice or a checkbox saves "
+    "as soon as it changes. ctrl+n defines a new field."
 )
+NOT_SAVED = "Not saved: "
 
 
 def _shape(values: list[FieldValue]) -> tuple:
@@ -34,7 +36,19 @@ def bool_label(value: str | None) -> str:
 
 
 class CustomDataTab(DetailTab):
-    """Edit values through store.custom.set_value: a wrong type is refused with the store's message."""
+    """Edit values through store.custom.set_value: a wrong type is refused with the store's message.
+
+    A value the store refused (e.g. not unique) stays on screen marked "Not saved: ..." until it is changed,
+    saved or reverted (Esc): leaving the field never makes it look saved."""
+
+    BINDINGS = [
+        Binding(
+            "escape",
+            "revert",
+            "Back",
+            tooltip="In an edited field: put back the stored value; else leave the field (and then the screen)",
+        )
+    ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -45,6 +59,7 @@ class CustomDataTab(DetailTab):
         self._was_dirty = False
         self._rebuilding = False
         self._latest: list[FieldValue] = []
+        self._refused: dict[str, tuple[str, str]] = {}  # key -> (the refused text, why)
 
     def compose(self) -> ComposeResult:
         yield Static(HINT, id="custom-hint", classes="hint")
@@ -71,8 +86,7 @@ class CustomDataTab(DetailTab):
             id=name,
             compact=True,
             select_on_focus=False,
-            type="number" if field.type == "number" else "text",
-        )
+        )  # a number field takes any text and says what is wrong with it (a restricted one drops letters unseen)
 
     def _rows(self, values: list[FieldValue]) -> list[Widget]:
         if not values:
@@ -154,11 +168,21 @@ class CustomDataTab(DetailTab):
                 widget.value = visible(value)
         self.set_error(key, None)
 
-    def set_error(self, key: str, message: str | None) -> None:
+    def set_error(self, key: str, message: str | None, *, refused: bool = False) -> None:
+        """Show (or clear) the message under a field; `refused`: the store refused this value (kept marked)."""
+        if not refused:
+            self._refused.pop(key, None)
         label = self.query_one(f"#cerror-{key}", Label)
         label.update(literal(message or ""))
         label.display = bool(message)
-        self.query_one(f"#crow-{key}").set_class(bool(message), "-invalid")
+        row = self.query_one(f"#crow-{key}")
+        row.set_class(bool(message), "-invalid")
+        row.set_class(bool(message) and refused, "-refused")
+
+    def refuse(self, key: str, text: str, why: str) -> None:
+        """The store refused `text` for the field: keep it on screen, marked, until changed or reverted."""
+        self._refused[key] = (text, why)
+        self.set_error(key, NOT_SAVED + why, refused=True)
 
     # ----- state --------------------------------------------------------------------------------
     def dirty(self) -> dict[str, str]:
@@ -190,6 +214,11 @@ class CustomDataTab(DetailTab):
         key = self._key_of(event.input)
         if key is None:
             return
+        refused = self._refused.get(key)
+        if refused and event.value != refused[0]:
+            self.set_error(key, None)  # changed since it was refused: checked again when the field is left
+        if self.fields[key].type == "number" and key not in self._refused:
+            self._check(key, event.value)  # letters are refused as they are typed, with the reason
         dirty = self.dirty()
         self.query_one(f"#crow-{key}").set_class(key in dirty, "-modified")
         if bool(dirty) != self._was_dirty:
@@ -198,14 +227,33 @@ class CustomDataTab(DetailTab):
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         key = self._key_of(event.input)
-        if key is None or event.value == visible(self.stored.get(key)):
+        if key is None or key in self._refused:
+            return  # a refused value stays marked: leaving the field does not make it look saved
+        self._check(key, event.value)
+
+    def _check(self, key: str, text: str) -> None:
+        """The type rules (no database): an error under the field, or none."""
+        if text == visible(self.stored.get(key)):
+            self.set_error(key, None)
             return
         try:
-            custom.parse_value(self.fields[key], event.value)
+            custom.parse_value(self.fields[key], text)
         except ValidationError as exc:
             self.set_error(key, str(exc))
         else:
             self.set_error(key, None)
+
+    def action_revert(self) -> None:
+        """Esc: an edited text field gets its stored value back; otherwise the screen's Esc (leave the field)."""
+        focused = self.screen.focused
+        key = self._key_of(focused) if isinstance(focused, Input) else None
+        if key is not None and key in self.dirty():
+            self._put(key, self.stored.get(key))
+            self.query_one(f"#crow-{key}").set_class(False, "-modified")
+            self.notify(f"{self.fields[key].label}: back to the stored value.", markup=False)
+            self.detail.refresh_bindings()
+            return
+        self.detail.action_back()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         key = self._key_of(event.input)
@@ -263,11 +311,12 @@ class CustomDataTab(DetailTab):
                 self.query_one(f"#crow-{key}").set_class(False, "-modified")
                 saved.append(self.fields[key].label)
             else:
-                self.set_error(key, error_text(value))
                 widget = self.query_one(f"#custom-{key}")
-                if not isinstance(widget, Input):
+                if isinstance(widget, Input):
+                    self.refuse(key, widget.value, error_text(value))
+                else:
                     self._put(key, self.stored.get(key))  # back to what is stored
-                    self.set_error(key, error_text(value))
+                    self.set_error(key, NOT_SAVED + error_text(value))
                 first_error = first_error or key
         if first_error:
             self.query_one(f"#custom-{first_error}").focus()

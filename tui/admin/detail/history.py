@@ -17,6 +17,7 @@ from store.history import HistoryFilter, HistoryRow
 from ...text import fmt_time, literal
 from ...widgets.record_table import RecordTable
 from .base import BAD, GOOD, DetailTab, cell
+from .history_entry import HistoryEntryDialog
 
 PAGE = 50
 NEAR_END = 5  # rows from the end at which the next page is fetched
@@ -35,14 +36,19 @@ def day_start(text: str, label: str) -> int | None:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
+# What an admin reads first comes first and is kept short, so that time, result, IP and reason fit 80 columns;
+# Enter on a row shows the attempt in full (HistoryEntryDialog).
+COLUMNS = ("When (UTC)", "Result", "IP", "Failure reason", "App", "Method", "Identifier", "User agent")
+
+
 def row_cells(row: HistoryRow) -> list[Any]:
     result = Text("ok", style=GOOD) if row.success else Text("FAILED", style=BAD)
     return [
         fmt_time(row.ts),
         result,
-        cell(row.reason, limit=40),
-        cell(row.app),
-        cell(row.ip),
+        cell(row.ip, limit=22),
+        cell(row.reason, limit=28),
+        cell(row.app, limit=16),
         cell(row.method),
         cell(row.identifier, limit=32),
         cell(row.user_agent, limit=60),
@@ -68,7 +74,7 @@ class HistoryTab(DetailTab):
             yield Input(placeholder="to YYYY-MM-DD", id="history-to", compact=True)
         yield Label(id="history-error", classes="field-error")
         table = RecordTable(id="history-table", zebra_stripes=True)
-        table.add_columns("When (UTC)", "Result", "Failure reason", "App", "IP", "Method", "Identifier", "User agent")
+        table.add_columns(*COLUMNS)
         yield table
         yield Static(id="history-status", classes="status")
 
@@ -132,6 +138,21 @@ class HistoryTab(DetailTab):
         event.stop()
         self.apply_filter()
         self.table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: the attempt in full."""
+        if event.data_table is self.table:
+            event.stop()
+            self.details()
+
+    def details(self) -> None:
+        key = self.table.selected_key()
+        row = next((r for r in self.rows if str(r.id) == key), None)
+        if row is None:
+            self.notify("No sign-in attempt is highlighted.", markup=False)
+            return
+        now = self.detail.snapshot.now if self.detail.snapshot else row.ts
+        self.app.push_screen(HistoryEntryDialog(row, now))
 
     def filter(self) -> None:
         """f: jump to the filter boxes."""
@@ -228,7 +249,7 @@ class HistoryTab(DetailTab):
 
     def _status(self) -> None:
         failed = sum(1 for r in self.rows if not r.success)
-        text = Text(f"{len(self.rows)} attempt(s) shown, {failed} failed. ")
+        text = Text(f"{len(self.rows)} shown, {failed} failed. Enter: in full. ")
         text.append("More: n or scroll down." if self.more else "That is all of them." if self.rows else "")
         if not self.rows:
             text = Text("No sign-in attempts match." if self.flt != HistoryFilter() else "No sign-in attempts yet.")
@@ -237,6 +258,8 @@ class HistoryTab(DetailTab):
     def can(self, action: str) -> bool | None:
         if action == "older":
             return True if self.more else None
+        if action == "details":
+            return True if self.rows else None
         return True
 
     # ----- paging on scroll ---------------------------------------------------------------------

@@ -11,13 +11,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from store import users
+from store import users, verification
 from store.errors import Conflict, ValidationError
 from store.models import User
 from store.validation import BOOL_FIELDS, LABELS, PROFILE_FIELDS, normalise_field
+from store.verification import WayInLoss
 
 from ...common.store_calls import error_text
 from ...text import fmt_ago, fmt_time, literal, visible
+from ...widgets.confirm import ConfirmDialog
 from .base import DetailTab, UserSnapshot, shown
 
 GENDERS = [("Unknown (U)", "U"), ("Female (F)", "F"), ("Male (M)", "M")]
@@ -241,22 +243,48 @@ class ProfileTab(DetailTab):
             self.banner(f"Not saved: {len(errors)} field(s) need fixing. Nothing was changed.")
             self.control(next(iter(errors))).focus()
             return
+        snapshot = self.detail.snapshot
+        loss = verification.way_in_loss(snapshot.user, changes) if snapshot else None
+        if loss is None:
+            self._write(changes, None)
+            return
+        label = users.login_name(snapshot.user) if snapshot else self.uid
+
+        def answered(reply: str | None) -> None:
+            if reply is None:
+                self.notify("Not saved: nothing was changed.", markup=False)
+                return
+            self._write(changes, loss)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Save, leaving {label} no way to sign in?",
+                f"{loss.text()} You are offered the fixes after saving.",
+                confirm_label="Save anyway",
+                ask_reason=False,
+            ),
+            answered,
+        )
+
+    def _write(self, changes: dict[str, Any], loss: WayInLoss | None) -> None:
         version = self.version
         self._saving = True
         self.banner("Saving…", "info")
         self.run_store(
             lambda: users.update_user(self.db, self.actor, self.uid, changes, expected_version=version),
-            lambda user: self._saved(user, list(changes)),
+            lambda user: self._saved(user, list(changes), loss),
             failed=self._save_failed,
             group="save",
             exclusive=True,
         )
 
-    def _saved(self, user: User, fields: list[str]) -> None:
+    def _saved(self, user: User, fields: list[str], loss: WayInLoss | None = None) -> None:
         self._saving = False
         self.apply(user)
         self.banner(None)
         self.changed(f"Saved profile: {', '.join(LABELS[f] for f in fields)}.")
+        if loss is not None:
+            self.detail.offer_fix(loss)
 
     def _save_failed(self, exc: BaseException) -> None:
         self._saving = False

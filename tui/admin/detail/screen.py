@@ -15,10 +15,12 @@ from textual.widgets import Checkbox, Input, Select, Static, Switch, TabbedConte
 from store import Database, access, custom, identities, mfa, sessions, users
 from store.errors import NotFound
 from store.users import login_name
+from store.verification import WayInLoss
 
 from ...common.formatting import status_badge
 from ...text import literal
 from ...widgets.footer import Footer
+from ...widgets.help import HelpEntry
 from ..calls import AdminCalls
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ from .profile import ProfileTab
 from .raw import RawTab
 from .security import SecurityTab
 from .sessions import SessionsTab
+from .way_in import WayInFixDialog
 
 TABS: dict[str, tuple[str, type[DetailTab]]] = {
     "profile": ("Profile", ProfileTab),
@@ -64,6 +67,8 @@ class TabAction:
     tooltip: str  # what F1 help and the command palette show
     tabs: tuple[str, ...]
     key_display: str | None = None
+    footer: bool = True  # False: only in the tab's own list, F1 help and the palette (the footer has 80 columns)
+    row: str = ""  # acts on the highlighted row, named so: from another tab the palette only goes there
 
 
 TAB_ACTIONS = (
@@ -75,21 +80,45 @@ TAB_ACTIONS = (
     TabAction("disable", "d", "Disable", "Disable the account: sign-in refused, sessions ended", ("security",)),
     TabAction("enable", "e", "Enable", "Enable the account again", ("security",)),
     TabAction("unlock", "u", "Unlock", "Unlock: clear the sign-in lock and the failed attempts", ("security",)),
-    TabAction("archive", "a", "Archive", "Archive the account", ("security",)),
-    TabAction("delete", "delete", "Delete", "Delete the account permanently", ("security",), key_display="del"),
+    TabAction("archive", "a", "Archive", "Archive the account", ("security",), footer=False),
+    TabAction(
+        "delete", "delete", "Delete", "Delete the account permanently", ("security",), key_display="del", footer=False
+    ),
     TabAction("set_password", "p", "Password", "Set a temporary password", ("security",)),
-    TabAction("reset_mfa", "m", "Reset MFA", "Reset MFA: remove the authenticator and recovery codes", ("security",)),
+    TabAction("reset_mfa", "m", "MFA", "Reset MFA: remove the authenticator and recovery codes", ("security",)),
+    TabAction("send_code", "c", "Code", "Send a verification code to an unverified email or phone", ("security",)),
+    TabAction(
+        "mark_email_verified",
+        "v",
+        "Email ok",
+        "Mark the email verified (a reason is required)",
+        ("security",),
+        footer=False,
+    ),
+    TabAction(
+        "mark_phone_verified",
+        "V",
+        "Phone ok",
+        "Mark the phone verified (a reason is required)",
+        ("security",),
+        footer=False,
+    ),
+    TabAction(
+        "details", "enter", "Details", "Show the highlighted sign-in attempt in full", ("history",), row="attempt"
+    ),
     TabAction("filter", "f", "Filter", "Filter the login history (result, app, IP, dates)", ("history",)),
     TabAction("older", "n", "Older", "Load older entries", ("history", "audit")),
-    TabAction("revoke", "x", "Revoke", "Revoke the highlighted session", ("sessions",)),
+    TabAction("revoke", "x", "Revoke", "Revoke the highlighted session", ("sessions",), row="session"),
     TabAction("revoke_all", "o", "Sign out all", "Force sign-out: end every session of this user", ("sessions",)),
-    TabAction("allow", "a", "Allow", "Allow this user on the highlighted app", ("apps",)),
-    TabAction("deny", "d", "Deny", "Deny this user on the highlighted app", ("apps",)),
-    TabAction("clear_rule", "x", "Clear rule", "Remove this user's rule on the highlighted app", ("apps",)),
+    TabAction("allow", "a", "Allow", "Allow this user on the highlighted app", ("apps",), row="app"),
+    TabAction("deny", "d", "Deny", "Deny this user on the highlighted app", ("apps",), row="app"),
+    TabAction("clear_rule", "x", "Clear rule", "Remove this user's rule on the highlighted app", ("apps",), row="app"),
     TabAction("link", "l", "Link", "Link an external identity", ("identities",)),
-    TabAction("unlink", "x", "Unlink", "Unlink the highlighted identity's provider", ("identities",)),
+    TabAction("unlink", "x", "Unlink", "Unlink the highlighted identity's provider", ("identities",), row="identity"),
 )
 ACTION_TABS = {action.name: action.tabs for action in TAB_ACTIONS}
+ROW_ACTIONS = {action.name: action.row for action in TAB_ACTIONS}
+KEYS = {action.name: action.key_display or action.key for action in TAB_ACTIONS}
 LIVE_TABS = ("sessions", "history")  # tabs that follow sign-ins elsewhere while shown
 
 
@@ -120,7 +149,10 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         "the tab shown. Tab moves into a form; Esc leaves a field, and Esc again goes back to the directory. "
         "Profile and custom-data edits are saved with ctrl+s; a save is refused if another admin changed the user "
         "meanwhile (ctrl+r reloads). Every disable, delete, unlock, password, MFA, session, app-rule and identity "
-        "change asks for confirmation and a reason, which goes to the audit log. r or F5 reloads everything; "
+        "change asks for confirmation and a reason, which goes to the audit log. A change that leaves the user no "
+        "way to finish signing in (no TOTP, no verified email or phone) says so and offers the fixes; on the "
+        "Security tab v / V mark the email / phone verified (with a reason) and c sends a code the user reads back "
+        "to you. The palette (ctrl+p) reaches every tab's actions from any tab. r or F5 reloads everything; "
         "sessions and login history also refresh by themselves every few seconds."
     )
     # Footer text is short (80 columns); the tooltip is what F1 help and the command palette show.
@@ -135,7 +167,9 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         Binding("ctrl+pagedown", "next_tab", "Next tab", show=False),
         Binding("ctrl+pageup", "previous_tab", "Previous tab", show=False),
         *[
-            Binding(a.key, f"tab_action('{a.name}')", a.label, tooltip=a.tooltip, key_display=a.key_display)
+            Binding(
+                a.key, f"tab_action('{a.name}')", a.label, tooltip=a.tooltip, key_display=a.key_display, show=a.footer
+            )
             for a in TAB_ACTIONS
         ],
     ]
@@ -148,6 +182,7 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self.missing = False
         self._stale: set[str] = set()  # tabs whose own data must be re-read when they are next shown
         self._leave_armed = False
+        self._fix_pending: WayInLoss | None = None
 
     # ----- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -215,6 +250,8 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
             self._stale.discard(active)
             self.tab(active).reload()
         self.refresh_bindings()
+        if reload_tabs and self._fix_pending is not None:
+            self._offer_pending_fix()
 
     def _load_failed(self, exc: BaseException, quiet: bool = False) -> None:
         """quiet (the live timer): only a user who disappeared is worth a message; the next tick retries the rest."""
@@ -285,16 +322,48 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
     def action_previous_tab(self) -> None:
         self.show_tab(TAB_IDS[(TAB_IDS.index(self.active_tab) - 1) % len(TAB_IDS)])
 
+    def _tab_for_action(self, name: str, anywhere: bool) -> str | None:
+        """The tab an action runs on: the active one if it has the action, else (from the palette) its first tab."""
+        tabs = ACTION_TABS.get(name, ())
+        active = self.active_tab
+        if active in tabs:
+            return active
+        return tabs[0] if anywhere and tabs else None
+
     def action_available(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A tab's key acts only on its tab; the palette's form `tab_action(name, True)` from any tab."""
         if action != "tab_action" or not parameters:
             return True
         name = str(parameters[0])
-        active = self.active_tab
-        if active not in ACTION_TABS.get(name, ()):
+        target = self._tab_for_action(name, len(parameters) > 1 and bool(parameters[1]))
+        if target is None:
             return False
         if self.snapshot is None:
             return None
-        return self.tab(active).can(name)
+        if target != self.active_tab and ROW_ACTIONS.get(name):
+            return True  # from the palette: it shows the tab, where the admin picks the row
+        return self.tab(target).can(name)
+
+    def palette_extras(self) -> list[HelpEntry]:
+        """Every account action the role allows and the account admits, from any tab: the palette shows the other
+        tabs' actions too (running one switches to its tab), so 'unlock' is found from the Profile tab."""
+        entries = []
+        active = self.active_tab
+        for action in TAB_ACTIONS:
+            if active in action.tabs or not self.check_action("tab_action", (action.name, True)):
+                continue
+            tab = action.tabs[0]
+            entries.append(
+                HelpEntry(
+                    f"{TAB_NAMES.get(tab, TABS[tab][0])} tab",
+                    action.label,
+                    action.tooltip,
+                    f"tab_action('{action.name}', True)",
+                    self,
+                    keys=[action.key_display or action.key],
+                )
+            )
+        return entries
 
     def refresh_bindings(self) -> None:
         """Debounced: many tab updates in one refresh cost one footer rebuild."""
@@ -306,9 +375,20 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self._bindings_pending = False
         super().refresh_bindings()
 
-    def action_tab_action(self, name: str) -> None:
-        """Every tab-specific key: the active tab's method of that name (action_available shows it only there)."""
-        getattr(self.tab(self.active_tab), name)()
+    def action_tab_action(self, name: str, anywhere: bool = False) -> None:
+        """Every tab-specific key: the active tab's method of that name (action_available shows it only there).
+
+        From the palette (`anywhere`), an action of another tab switches to that tab first."""
+        target = self._tab_for_action(name, anywhere)
+        if target is None:
+            return
+        if target != self.active_tab:
+            self.show_tab(target)
+            row = ROW_ACTIONS.get(name)
+            if row:  # the admin has not seen the rows yet: show them and say which key acts on one
+                self.notify(f"Highlight the {row}, then press {KEYS[name]}.", markup=False)
+                return
+        getattr(self.tab(target), name)()
 
     # ----- global actions -----------------------------------------------------------------------
     def action_refresh(self) -> None:
@@ -338,6 +418,36 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
 
     def _disarm_leave(self) -> None:
         self._leave_armed = False
+
+    def offer_fix(self, loss: WayInLoss) -> None:
+        """After a change that left the user no way to finish signing in: offer the fixes (on the Security tab),
+        once the record is re-read (the fixes act on the stored addresses)."""
+        self._fix_pending = loss
+        self.refresh_all()
+
+    def _offer_pending_fix(self) -> None:
+        loss, self._fix_pending = self._fix_pending, None
+        if loss is None or self.snapshot is None:
+            return
+        label = login_name(self.snapshot.user)
+
+        def chosen(fix: str | None) -> None:
+            if fix is None:
+                self.notify(
+                    f"{label} still cannot finish signing in (see the Security tab).", severity="warning", markup=False
+                )
+                return
+            self.show_tab("security")
+            security = self.tab("security")
+            assert isinstance(security, SecurityTab)
+            if fix.startswith("mark_"):
+                getattr(security, f"{fix}_verified")()
+            elif fix.startswith("code_"):
+                security.send_code(fix.removeprefix("code_"))
+            else:
+                security.set_password()
+
+        self.app.push_screen(WayInFixDialog(label, loss.fixes), chosen)
 
     def user_deleted(self, label: str) -> None:
         """Called by the security tab after a delete: back to the directory."""

@@ -8,12 +8,16 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store import bulk, mfa, users
+from store import bulk, mfa, users, verification
 from store.models import User
+from store.verification import WayInLoss, second_steps
 
 from ...text import fmt_ago, fmt_time, literal
 from .base import DetailTab, UserSnapshot
 from .temp_password import TempPasswordDialog
+from .way_in import VerifyCodeDialog
+
+STEP_NAMES = {"totp": "TOTP", "email": "code to verified email", "phone": "code to verified phone"}
 
 ACTIONS = (
     ("d", "Disable", "sign-in refused and live sessions ended; data kept; reversible"),
@@ -23,6 +27,9 @@ ACTIONS = (
     ("del", "Delete", "remove the account for good (login history is kept, detached)"),
     ("p", "Password", "set a temporary password; ends the user's sessions"),
     ("m", "Reset MFA", "remove the TOTP authenticator and recovery codes"),
+    ("c", "Send code", "verify an email or phone by a code the user reads back"),
+    ("v", "Email ok", "mark the email verified (a reason is required)"),
+    ("V", "Phone ok", "mark the phone verified (a reason is required)"),
 )
 
 
@@ -60,8 +67,14 @@ def security_table(snapshot: UserSnapshot, lockout_threshold: int) -> Table:
     elif user.mfa_state == "pending":
         factor = Text("TOTP enrolment started, not confirmed")
     else:
-        factor = Text("not enrolled (password only)")
+        factor = Text("no TOTP")  # the second step they do have is on the next line
     grid.add_row("MFA", factor)
+    steps = second_steps(verification.SignInState.of(user))
+    blocked = verification.no_way_in(user)
+    if blocked:
+        grid.add_row("Sign-in", Text(blocked, style="bold"))
+    else:
+        grid.add_row("Second step", " or ".join(STEP_NAMES[s] for s in steps))
     grid.add_row("Sessions", f"{snapshot.live_sessions} live (tab 5)")
     grid.add_row("Groups", literal(", ".join(snapshot.groups) or "none"))
     if status == "locked" and user.status == "active":
@@ -85,7 +98,9 @@ class SecurityTab(DetailTab):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="security-body", can_focus=False):
             yield Static(id="security-state")
-            yield Static(Text("Actions (each asks for confirmation and a reason)", style="bold"), classes="section")
+            yield Static(
+                Text("Actions (each asks for confirmation; changes ask for a reason)", style="bold"), classes="section"
+            )
             yield Static(actions_table(), id="security-actions")
 
     @property
@@ -107,11 +122,22 @@ class SecurityTab(DetailTab):
         rules = {
             "disable": user.status != "disabled",
             "enable": user.status != "active",
-            "unlock": users.is_locked(user, snapshot.now) or user.failed_attempts > 0,
+            # only for an active account (enable first): keeps the footer within 80 columns in every state
+            "unlock": user.status == "active" and (users.is_locked(user, snapshot.now) or user.failed_attempts > 0),
             "archive": user.status != "archived",
             "reset_mfa": user.mfa_state != "none",
+            "send_code": bool(self._unverified()),
+            "mark_email_verified": "email" in self._unverified(),
+            "mark_phone_verified": "phone" in self._unverified(),
         }
         return bool(rules.get(action, True))  # hidden: the footer has room for what applies
+
+    def _unverified(self) -> list[str]:
+        """The user's addresses that are set but not verified: 'email', 'phone'."""
+        user = self.user
+        if user is None:
+            return []
+        return [kind for kind in verification.KINDS if getattr(user, kind) and not getattr(user, f"{kind}_verified")]
 
     def _sessions_note(self) -> str:
         live = self.detail.snapshot.live_sessions if self.detail.snapshot else 0
@@ -179,16 +205,67 @@ class SecurityTab(DetailTab):
         )
 
     def reset_mfa(self) -> None:
+        user = self.user
+        if user is None:
+            return
         label = self.label
         left = self.detail.snapshot.recovery_codes_left if self.detail.snapshot else 0
+        loss = verification.way_in_loss(user, {"mfa_state": "none"})
+        if loss is not None:
+            then = loss.text()
+        else:
+            then = "They finish signing in with a code sent to their verified email or phone until they enrol again."
         self.confirm(
             f"Reset MFA for {label}?",
-            f"Removes their TOTP authenticator and {left} unused recovery code(s). They sign in with the "
-            "password alone until they enrol again.",
+            f"Removes their TOTP authenticator and {left} unused recovery code(s). {self._sessions_note()} {then}",
             lambda reason: mfa.reset(self.db, self.actor, self.uid, reason),
-            lambda _u: self.changed(f"MFA reset for {label}."),
+            lambda _u: self.after_change(f"MFA reset for {label}.", loss),
             confirm_label="Reset MFA",
         )
+
+    def after_change(self, message: str, loss: WayInLoss | None) -> None:
+        """A change is done: reload, and when it left the user no way in, offer the fixes at once."""
+        self.changed(message)
+        if loss is not None:
+            self.detail.offer_fix(loss)
+
+    # ----- giving a way in back ----------------------------------------------------------------------
+    def mark_email_verified(self) -> None:
+        self._mark_verified("email")
+
+    def mark_phone_verified(self) -> None:
+        self._mark_verified("phone")
+
+    def _mark_verified(self, kind: str) -> None:
+        user = self.user
+        if user is None or kind not in self._unverified():
+            self.notify(f"There is no unverified {kind} to mark.", markup=False)
+            return
+        label, address = self.label, str(getattr(user, kind))
+        self.confirm(
+            f"Mark the {kind} of {label} verified?",
+            f"{address} becomes a verified {kind}: sign-in codes and notices go there. Only do this when you "
+            "know the address is theirs (the reason goes to the audit log).",
+            lambda reason: verification.mark_verified(self.db, self.actor, self.uid, kind, reason),
+            lambda _u: self.changed(f"Marked the {kind} of {label} verified."),
+            confirm_label="Mark verified",
+            destructive=False,
+        )
+
+    def send_code(self, kind: str | None = None) -> None:
+        user = self.user
+        unverified = self._unverified()
+        if user is None or not unverified:
+            self.notify("Both the email and the phone are verified or not set: nothing to verify.", markup=False)
+            return
+        kind = kind if kind in unverified else unverified[0]
+        label = self.label
+
+        def done(verified: bool | None) -> None:
+            if verified:
+                self.changed(f"The {kind} of {label} is verified.")
+
+        self.app.push_screen(VerifyCodeDialog(self.uid, label, kind, str(getattr(user, kind))), done)
 
     def set_password(self) -> None:
         user = self.user

@@ -14,7 +14,7 @@ from store.config import Policy
 
 from ...common.store_calls import error_text
 from ...text import literal
-from ..form_dialog import FormDialog, YesNoBox
+from ..form_dialog import FieldCheckbox, FormDialog, YesNoBox
 
 # No look-alikes (0/o, 1/l/i) so a password read out over the phone survives.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -54,7 +54,7 @@ class TempPasswordDialog(FormDialog):
             yield self.row(
                 "Repeat", Input(password=True, id="pw2", compact=True, max_length=self.policy.password_max_length)
             )
-            yield Checkbox("Show the password (ctrl+t)", id="reveal", compact=True)
+            yield FieldCheckbox("Show the password (ctrl+t)", id="reveal", compact=True)
             yield YesNoBox("Must change it at next sign-in", value=True, id="must-change")
             yield Label(classes="dialog-error")
             with Horizontal(classes="buttons"):
@@ -80,17 +80,20 @@ class TempPasswordDialog(FormDialog):
         self.query_one("#pw2", Input).value = password
         self.query_one("#reveal", Checkbox).value = True
         self.error(None)
+        self.query_one("#pw2", Input).focus()  # both fields filled: Enter confirms from here
 
     def button(self, name: str) -> None:
         if name == "generate":
             self.action_generate()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: the next field; in Repeat once both are filled (typed or generated), confirm at once."""
         event.stop()
-        if event.input.id == "pw":
-            self.query_one("#pw2", Input).focus()
-        else:
+        pw, pw2 = self.query_one("#pw", Input), self.query_one("#pw2", Input)
+        if event.input is pw2 and pw.value and pw2.value:
             self.submit()
+        else:
+            self.advance(event.input)
 
     def submit(self) -> None:
         password = self.query_one("#pw", Input).value
