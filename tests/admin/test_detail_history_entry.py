@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from store import auth, users
-from tui.admin.detail.history_entry import HistoryEntryDialog
+from tui.widgets.record_detail import RecordDetailScreen
 
 from .detail_seed import ALICE_UID, make_app, open_detail, settle
 from .screen_dump import screen_lines
@@ -23,7 +23,7 @@ async def test_history_fits_80_columns_and_enter_opens_the_attempt(db, actor, se
         assert "FAILED" in top and "2001:db8::1" in top and "app access denied" in top
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, HistoryEntryDialog)
+        assert isinstance(app.screen, RecordDetailScreen)
         text = "\n".join(screen_lines(app))
         assert "contractors" in text and "2026)" in text  # the whole reason, nothing cut
         await pilot.press("escape")

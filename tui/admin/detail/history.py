@@ -17,7 +17,7 @@ from store.history import HistoryFilter, HistoryRow
 from ...text import fmt_time, literal
 from ...widgets.record_table import RecordTable
 from .base import BAD, GOOD, DetailTab, cell
-from .history_entry import HistoryEntryDialog
+from .history_entry import entry_screen
 
 PAGE = 50
 NEAR_END = 5  # rows from the end at which the next page is fetched
@@ -37,7 +37,7 @@ def day_start(text: str, label: str) -> int | None:
 
 
 # What an admin reads first comes first and is kept short, so that time, result, IP and reason fit 80 columns;
-# Enter on a row shows the attempt in full (HistoryEntryDialog).
+# Enter on a row shows the attempt in full (history_entry.entry_screen).
 COLUMNS = ("When (UTC)", "Result", "IP", "Failure reason", "App", "Method", "Identifier", "User agent")
 
 
@@ -73,7 +73,7 @@ class HistoryTab(DetailTab):
             yield Input(placeholder="from YYYY-MM-DD", id="history-from", compact=True)
             yield Input(placeholder="to YYYY-MM-DD", id="history-to", compact=True)
         yield Label(id="history-error", classes="field-error")
-        table = RecordTable(id="history-table", zebra_stripes=True)
+        table = RecordTable(id="history-table", zebra_stripes=True, detail=False)  # its own pane: entry_screen
         table.add_columns(*COLUMNS)
         yield table
         yield Static(id="history-status", classes="status")
@@ -152,7 +152,7 @@ class HistoryTab(DetailTab):
             self.notify("No sign-in attempt is highlighted.", markup=False)
             return
         now = self.detail.snapshot.now if self.detail.snapshot else row.ts
-        self.app.push_screen(HistoryEntryDialog(row, now))
+        self.app.push_screen(entry_screen(row, now))
 
     def filter(self) -> None:
         """f: jump to the filter boxes."""
