@@ -15,6 +15,9 @@ Decisions:
 
 from __future__ import annotations
 
+import os
+import weakref
+
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -51,6 +54,20 @@ def normalise_url(url: URL) -> URL:
     raise DatabaseError(f"unsupported PostgreSQL driver {url.drivername!r}: use postgresql:// or {DRIVER}://")
 
 
+def _forget_in_forked_children(engine: Engine) -> None:
+    """A forked child (serve's console processes, multiprocessing workers) must never talk on its parent's
+    connections: two processes on one socket corrupt the protocol. In the child, the pool is replaced without
+    closing the inherited connections (SQLAlchemy's recipe: dispose(close=False)); the parent keeps them."""
+    ref = weakref.ref(engine)
+
+    def after_in_child() -> None:
+        forked = ref()
+        if forked is not None:
+            forked.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_in_child)
+
+
 class PostgreSQLBackend(Backend):
     name = "postgresql"
 
@@ -83,6 +100,7 @@ class PostgreSQLBackend(Backend):
                 pool_pre_ping=True,  # a server restart costs one reconnect, not an error on screen
                 connect_args={"connect_timeout": CONNECT_TIMEOUT, "application_name": "userdesk"},
             )
+            _forget_in_forked_children(self._engine)
         return self._engine
 
     def describe_error(self, exc: BaseException) -> str | None:
