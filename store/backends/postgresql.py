@@ -43,7 +43,14 @@ _UNREACHABLE = (
     ("Network is unreachable", "network unreachable"),
 )
 _AUTH_STATES = {"28000", "28P01"}
-_AUTH_WORDS = ("password authentication failed", "no password supplied", "authentication failed", 'role "')
+_AUTH_WORDS = (
+    "password authentication failed",
+    "no password supplied",
+    "authentication failed",
+    'role "',
+    "permission denied for database",
+    "no pg_hba.conf entry",
+)
 _EXTENSION_STATES = {"0A000", "58P01", "42501"}  # not available / no control file / no privilege
 
 
@@ -124,7 +131,13 @@ class PostgreSQLBackend(Backend):
         return None
 
     def _fail(self, exc: SQLAlchemyError) -> DatabaseError:
-        return DatabaseError(self.describe_error(exc) or f"{self.label}: {type(exc.__cause__ or exc).__name__}")
+        """The clear message, else the server's own first line (libpq never repeats the password in it)."""
+        known = self.describe_error(exc)
+        if known is not None:
+            return DatabaseError(known)
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        return DatabaseError(f"cannot use {self.label}: {first}")
 
     def inspect(self) -> str:
         """'empty' (no tables: a database made with createdb) or 'userdesk'; refuses any other database."""

@@ -79,6 +79,19 @@ def test_sign_in_refused(pg, tmp_path):
     assert f"refused to sign in '{role}'" in message and "wrong password or no access" in message
 
 
+def test_no_connect_privilege(pg, db_target, tmp_path):
+    role = f"ud_test_noconnect_{uuid.uuid4().hex[:8]}"
+    name = make_url(db_target).database
+    pg.conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+    pg.conn.exec_driver_sql(f'REVOKE CONNECT ON DATABASE "{name}" FROM PUBLIC')
+    try:
+        url = make_url(db_target).set(username=role, password=SECRET).render_as_string(hide_password=False)
+        assert "wrong password or no access" in _refusal(url, tmp_path)
+    finally:
+        pg.drop(name)
+        pg.conn.exec_driver_sql(f'DROP ROLE "{role}"')
+
+
 def test_missing_pg_trgm_privilege(pg, db_target, tmp_path):
     """A role that may not create the extension (not the owner of the database): one clear line."""
     role = f"ud_test_limited_{uuid.uuid4().hex[:8]}"
