@@ -86,7 +86,21 @@ def _v5(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_admin_key_user ON admin_key (user_id)")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(conn: Connection) -> None:
+    """Indexes for the directory's filters (store/directory.py): a status filter walks (status, sort key, id) in the
+    order asked (sorting a status's users took 40 ms at 100k); a custom field value, MFA on and never signed in list
+    their users in id order index-only, so that a count or the page of a broad search can be driven from them."""
+    for sql in (
+        "CREATE INDEX IF NOT EXISTS ix_user_status_username ON \"user\" (status, ifnull(username, '') COLLATE NOCASE, id)",
+        'CREATE INDEX IF NOT EXISTS ix_user_status_login ON "user" (status, ifnull(last_login_at, 0), id)',
+        "CREATE INDEX IF NOT EXISTS ix_custom_value_field_user ON custom_value (field_id, value, user_id)",
+        'CREATE INDEX IF NOT EXISTS ix_user_mfa ON "user" (mfa_state, id)',
+        'CREATE INDEX IF NOT EXISTS ix_user_never ON "user" (id) WHERE last_login_at IS NULL',
+    ):
+        conn.exec_driver_sql(sql)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
