@@ -160,3 +160,27 @@ def test_a_selective_filter_drives_a_broad_search(demo_db: Database, monkeypatch
     assert "user_search" not in plan, plan
     plan = directory.explain(demo_db, DirectoryQuery(search="example", status="active"))
     assert plan.splitlines()[0].startswith("SCAN user_search"), plan  # a common filter: the term drives
+
+
+def test_a_v5_database_gets_the_filter_indexes(tmp_path, config, clock) -> None:
+    path, key = tmp_path / "old.db", tmp_path / "old.key"
+    Database(str(path), create=True, config=config, key_path=key, clock=clock).close()
+    new = (
+        "ix_user_status_username",
+        "ix_user_status_login",
+        "ix_custom_value_field_user",
+        "ix_user_mfa",
+        "ix_user_never",
+    )
+    with sqlite3.connect(path) as conn:
+        for name in new:
+            conn.execute(f"DROP INDEX {name}")
+        conn.execute("PRAGMA user_version = 5")
+    db = Database(str(path), config=config, key_path=key, clock=clock)
+    try:
+        assert db.schema_version() >= 6
+        with db.reader.connect() as conn:
+            have = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))}
+        assert set(new) <= have
+    finally:
+        db.close()
