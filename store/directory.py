@@ -12,7 +12,7 @@ matches, so every page stays a few milliseconds at 1M users (see `python -m benc
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import text
@@ -21,11 +21,6 @@ from . import permissions
 from .audit import Actor
 from .db import Database
 
-SORTS = {
-    "username": "ifnull(u.username, '') COLLATE NOCASE",
-    "created": "u.id",
-    "last_login": "ifnull(u.last_login_at, 0)",
-}
 COUNT_CAP = 10_000
 SORTABLE_MATCHES = 1_000  # sorting reads each match's row (~5 us apiece at 1M users): at most ~5 ms
 PREFIX_ONLY = 3  # shorter terms match by prefix (the trigram index needs three characters)
@@ -91,26 +86,81 @@ class _Search:
     prefix: str | None = None  # the term, when a broad short search scans by id
     verified: bool = False  # the index found a superset; VERIFY keeps the exact matches
     check: str | None = None  # for a broad term: the test of one row of `u` (when another side drives)
-    sample: tuple[int, int] | None = None  # a broad term's first matches: (how many, the last one's id)
+    size: int | None = None  # about how many users a broad term matches
 
     @property
     def broad(self) -> bool:
         return self.key is not None
 
 
-IDS = "u.id IN (SELECT value FROM json_each(:ids))"
-FTS_SOURCE = 'user_search CROSS JOIN "user" u ON u.id = user_search.rowid'  # the index drives, never per-row MATCH
-PREFIX_LIKE = (
+@dataclass(frozen=True)
+class _Sql:
+    """The SQL that differs between the backends; everything else in this module is written once.
+
+    SQLite searches its FTS5 trigram index `user_search`; PostgreSQL a GIN trigram index on the generated,
+    lower-cased column `search_text` (store/search_backend.py), where LIKE '%term%' is the whole test. Sort keys
+    are the expressions of the backend's sort indexes (store/models.py): NOCASE/ifnull on SQLite, lower()/coalesce
+    on PostgreSQL (in the database's collation; C.UTF-8 sorts as SQLite does, by code point).
+    """
+
+    name: str
+    sorts: dict[str, str]
+    ids: str  # u.id is in the JSON array :ids
+    id_array: str  # a subquery's `id` column as a JSON array (text)
+    prefix_like: str  # a row's username, email, name or phone starts with :prefix
+    verify: str  # a row holds the term (:needle, lower-cased, or the LIKE :pattern)
+    prefix_arms: tuple[str, ...]  # indexed expressions searched by prefix ranges (usernames: see case_variants)
+    case_variants: bool  # SQLite's username index is case-sensitive: one range per ASCII case variant
+    plus: str  # written before a check so that SQLite never drives from an index for it ("" on PostgreSQL)
+    join: str  # a join whose left side drives (SQLite plans CROSS JOIN in the order written)
+
+
+SQLITE = _Sql(
+    "sqlite",
+    {
+        "username": "ifnull(u.username, '') COLLATE NOCASE",
+        "created": "u.id",
+        "last_login": "ifnull(u.last_login_at, 0)",
+    },
+    "u.id IN (SELECT value FROM json_each(:ids))",
+    "json_group_array(id)",
     "(u.username LIKE :prefix ESCAPE '\\' OR u.email LIKE :prefix ESCAPE '\\' "
-    "OR u.name LIKE :prefix ESCAPE '\\' OR u.phone LIKE :prefix ESCAPE '\\')"
-)
-VERIFY = (
+    "OR u.name LIKE :prefix ESCAPE '\\' OR u.phone LIKE :prefix ESCAPE '\\')",
     "(instr(lower(u.username), :needle) OR instr(lower(u.email), :needle) OR instr(u.phone, :needle) "
-    "OR instr(lower(u.name), :needle))"
+    "OR instr(lower(u.name), :needle))",
+    ("name COLLATE NOCASE", "email", "phone"),  # NOCASE folds ASCII as LIKE does; emails are stored lower-case
+    True,
+    "+",
+    "CROSS JOIN",
 )
-# Covering indexes for short prefixes (ix_user_name_nocase, ix_user_email, ix_user_phone; usernames below).
-# NOCASE folds ASCII letters as LIKE does; emails are stored in lower case.
-PREFIX_ARMS = ("name COLLATE NOCASE", "email", "phone")
+POSTGRESQL = _Sql(
+    "postgresql",
+    {"username": "lower(coalesce(u.username, ''))", "created": "u.id", "last_login": "coalesce(u.last_login_at, 0)"},
+    "u.id IN (SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(:ids AS json)))",
+    "CAST(coalesce(json_agg(id), '[]') AS text)",
+    "(lower(coalesce(u.username, '')) LIKE :prefix ESCAPE '\\' OR u.email LIKE :prefix ESCAPE '\\' "
+    "OR lower(u.name) LIKE :prefix ESCAPE '\\' OR u.phone LIKE :prefix ESCAPE '\\')",
+    "u.search_text LIKE :pattern ESCAPE '\\'",
+    ("lower(coalesce(username, ''))", "email", "lower(name)", "phone"),
+    False,
+    "",
+    "JOIN",
+)
+SORTS = SQLITE.sorts  # SQLite's sort keys (benchmarks/figures.py reads one); use _sql(conn).sorts
+FTS_SOURCE = 'user_search CROSS JOIN "user" u ON u.id = user_search.rowid'  # the index drives, never per-row MATCH
+
+
+def _sql(conn) -> _Sql:
+    return POSTGRESQL if conn.dialect.name == "postgresql" else SQLITE
+
+
+def _fold(sq: _Sql, term: str) -> str:
+    """A term folded as the backend folds the indexed text: ASCII letters on SQLite (NOCASE, LIKE), all on PG."""
+    return term.lower() if sq is POSTGRESQL else "".join(c.lower() if c.isascii() else c for c in term)
+
+
+def _like_contains(term: str) -> str:
+    return "%" + _like_prefix(term.lower())
 
 
 def _ascii_case_variants(term: str) -> list[str]:
@@ -133,13 +183,13 @@ def _next_char(c: str) -> str:
     return chr(min(0xE000 if 0xD800 <= code <= 0xDFFF else code, 0x10FFFF))
 
 
-def _prefix_ranges(term: str) -> list[tuple[str, dict[str, Any]]]:
+def _prefix_ranges(sq: _Sql, term: str) -> list[tuple[str, dict[str, Any]]]:
     """Index ranges that together hold exactly the users whose username, name, email or phone starts
-    with `term` (case-insensitive for ASCII letters, as LIKE): (`SELECT id ...`, its parameters)."""
-    low = "".join(c.lower() if c.isascii() else c for c in term)
-    ranges = [(expr, low) for expr in PREFIX_ARMS]
-    # usernames are case-sensitive: one range of the unique (covering) index per case variant of the term
-    ranges += [("username", variant) for variant in _ascii_case_variants(term)]
+    with `term` (case-insensitive, as LIKE): (`SELECT id ...`, its parameters)."""
+    low = _fold(sq, term)
+    ranges = [(expr, low) for expr in sq.prefix_arms]
+    if sq.case_variants:  # usernames are case-sensitive: one range of the unique index per case variant
+        ranges += [("username", variant) for variant in _ascii_case_variants(term)]
     out = []
     for n, (expr, start) in enumerate(ranges):
         high = start[:-1] + _next_char(start[-1])  # [start, high): the strings starting with start
@@ -156,13 +206,15 @@ def prefix_matches(conn, term: str, cap: int | None = None) -> list[int] | None:
     one query. A LIKE over the four columns scanned the whole table for a rare prefix (2.7 s at 1M).
     """
     cap = SORTABLE_MATCHES if cap is None else cap
-    ranges = _prefix_ranges(term)
+    sq = _sql(conn)
+    ranges = _prefix_ranges(sq, term)
     for sql, params in ranges:  # any one range over the cap settles it
-        if conn.execute(text(f"SELECT count(*) FROM ({sql} LIMIT :n)"), {**params, "n": cap + 1}).scalar_one() > cap:
+        n = conn.execute(text(f"SELECT count(*) FROM ({sql} LIMIT :n) AS r"), {**params, "n": cap + 1}).scalar_one()
+        if n > cap:
             return None
     params = {k: v for _, p in ranges for k, v in p.items()}
     union = " UNION ".join(sql for sql, _ in ranges)
-    ids = json.loads(conn.execute(text(f"SELECT json_group_array(id) FROM ({union})"), params).scalar_one())
+    ids = json.loads(conn.execute(text(f"SELECT {sq.id_array} FROM ({union}) AS r"), params).scalar_one())
     return None if len(ids) > cap else sorted(ids)
 
 
@@ -184,14 +236,20 @@ def fts_probe(term: str) -> str:
 
 
 def _fts_ids(conn, phrase: str, cap: int) -> list[int]:
-    """The first cap + 1 users (in rowid order) whose columns hold `phrase`: more than `cap` means too many."""
-    found = conn.execute(
-        text(
-            "SELECT json_group_array(rowid) FROM (SELECT rowid FROM user_search WHERE user_search MATCH :fts LIMIT :n)"
-        ),  # one JSON row: no per-row fetching
-        {"fts": fts_phrase(phrase), "n": cap + 1},
-    ).scalar_one()
-    return json.loads(found)
+    """The first cap + 1 users (in id order) whose columns hold `phrase`: more than `cap` means too many.
+    One JSON row, no per-row fetching; the search index on SQLite, the trigram index on PostgreSQL."""
+    sql, params = _fts_sql(conn, phrase, cap)
+    return json.loads(conn.execute(text(sql), params).scalar_one())
+
+
+def _fts_sql(conn, phrase: str, cap: int) -> tuple[str, dict[str, Any]]:
+    sq = _sql(conn)
+    if sq is POSTGRESQL:
+        sql = f"""SELECT {sq.id_array} FROM (SELECT id FROM "user" WHERE search_text LIKE :pattern ESCAPE '\\'
+            ORDER BY id LIMIT :n) AS s"""
+        return sql, {"pattern": _like_contains(phrase), "n": cap + 1}
+    sql = "SELECT json_group_array(rowid) FROM (SELECT rowid FROM user_search WHERE user_search MATCH :fts LIMIT :n)"
+    return sql, {"fts": fts_phrase(phrase), "n": cap + 1}
 
 
 def _search(conn, term: str) -> _Search:
@@ -199,44 +257,45 @@ def _search(conn, term: str) -> _Search:
     term = term.strip()
     if not term:
         return _Search()
+    sq = _sql(conn)
     if len(term) < PREFIX_ONLY:
+        prefix = {"prefix": _like_prefix(_fold(sq, term))}
         ids = prefix_matches(conn, term, DENSE_PREFIX)
         if ids is None:  # very many (one user in a hundred or more): scanning by id finds a page at once
-            return _Search(
-                key="u.id",
-                clauses=(PREFIX_LIKE,),
-                params={"prefix": _like_prefix(term)},
-                prefix=term,
-                check=PREFIX_LIKE,
-            )
+            like = sq.prefix_like
+            return _Search(key="u.id", clauses=(like,), params=prefix, prefix=term, check=like)
         if len(ids) > SORTABLE_MATCHES:  # a few thousand: listed by id, straight from the indexes
+            params = {"ids": json.dumps(ids), **prefix}
             return _Search(
-                key="u.id",
-                clauses=(IDS,),
-                params={"ids": json.dumps(ids), "prefix": _like_prefix(term)},
-                prefix=term,
-                check=PREFIX_LIKE,
+                key="u.id", clauses=(sq.ids,), params=params, prefix=term, check=sq.prefix_like, size=len(ids)
             )
-        return _Search(clauses=(IDS,), params={"ids": json.dumps(ids)})
+        return _Search(clauses=(sq.ids,), params={"ids": json.dumps(ids)})
+    verify = {"needle": term.lower(), "pattern": _like_contains(term)}
     probe = fts_probe(term)
     if probe != term:
         ids = _fts_ids(conn, probe, SORTABLE_MATCHES)
         if len(ids) <= SORTABLE_MATCHES:  # a few candidates: keep those that hold the whole term
-            return _Search(
-                clauses=(IDS, VERIFY), params={"ids": json.dumps(ids), "needle": term.lower()}, verified=True
-            )
+            return _Search(clauses=(sq.ids, sq.verify), params={"ids": json.dumps(ids), **verify}, verified=True)
     ids = _fts_ids(conn, term, SORTABLE_MATCHES)  # the exact phrase
     if len(ids) <= SORTABLE_MATCHES:
-        return _Search(clauses=(IDS,), params={"ids": json.dumps(ids)})
+        return _Search(clauses=(sq.ids,), params={"ids": json.dumps(ids)})
+    size = len(ids) * _users(conn) // max(1, ids[-1])  # as _estimate: how far into the ids the first matches reach
+    if sq is POSTGRESQL:  # the trigram index's LIKE is the whole test
+        return _Search(key="u.id", clauses=(sq.verify,), params=verify, check=sq.verify, size=size)
     return _Search(
         source=FTS_SOURCE,
         key="user_search.rowid",
         clauses=("user_search MATCH :fts",),
-        params={"fts": fts_phrase(term), "needle": term.lower()},
+        params={"fts": fts_phrase(term), **verify},
         fts=fts_phrase(term),
-        check=VERIFY if term.isascii() else None,  # SQLite's lower() folds ASCII only, as the index does here
-        sample=(len(ids), ids[-1]),
+        check=sq.verify if term.isascii() else None,  # SQLite's lower() folds ASCII only, as the index does here
+        size=size,
     )
+
+
+def _users(conn) -> int:
+    """The highest user id (the id range that sizes are extrapolated over)."""
+    return max(1, conn.execute(text('SELECT max(id) FROM "user"')).scalar() or 1)
 
 
 @dataclass(frozen=True)
@@ -280,45 +339,50 @@ LOCKED = _Driver(
 )
 GROUP = _Driver(
     "SELECT user_id AS id FROM group_member WHERE group_id = :gid ORDER BY user_id",
-    'group_member d CROSS JOIN "user" u ON u.id = d.user_id',
+    'group_member d {join} "user" u ON u.id = d.user_id',
     "d.user_id",
     "d.group_id = :gid",
 )  # the primary key (group_id, user_id)
 FIELD = _Driver(
     "SELECT user_id AS id FROM custom_value WHERE field_id = :fid AND value = :fvalue ORDER BY user_id",
-    'custom_value d CROSS JOIN "user" u ON u.id = d.user_id',
+    'custom_value d {join} "user" u ON u.id = d.user_id',
     "d.user_id",
     "d.field_id = :fid AND d.value = :fvalue",
 )  # ix_custom_value_field_user (field_id, value, user_id)
-NOTHING = _Filter("0")  # a group or field that does not exist: no user matches
+NOTHING = _Filter("1 = 0")  # a group or field that does not exist: no user matches
 
 
 def _filters(conn, q: DirectoryQuery, now: int) -> tuple[list[_Filter], dict[str, Any]]:
+    sq = _sql(conn)
+    p = sq.plus
     filters: list[_Filter] = []
     params: dict[str, Any] = {}
     if q.status == "locked":
-        filters.append(_Filter("+u.locked_until > :now", LOCKED))
+        filters.append(_Filter(f"{p}u.locked_until > :now", LOCKED))
     elif q.status:
-        filters.append(_Filter("+u.status = :status", STATUS, indexed="u.status = :status"))
+        filters.append(_Filter(f"{p}u.status = :status", STATUS, indexed="u.status = :status"))
         params["status"] = q.status
     if q.mfa is not None:
-        filters.append(_Filter("+u.mfa_state = 'active'", MFA) if q.mfa else _Filter("+u.mfa_state != 'active'"))
+        mfa = _Filter(f"{p}u.mfa_state = 'active'", MFA) if q.mfa else _Filter(f"{p}u.mfa_state != 'active'")
+        filters.append(mfa)
     if q.never_signed_in:
-        filters.append(_Filter("+u.last_login_at IS NULL", NEVER))
+        filters.append(_Filter(f"{p}u.last_login_at IS NULL", NEVER))
     if q.dormant_days is not None:
-        filters.append(_Filter("(+u.last_login_at IS NULL OR +u.last_login_at < :dormant)"))
+        filters.append(_Filter(f"({p}u.last_login_at IS NULL OR {p}u.last_login_at < :dormant)"))
         params["dormant"] = now - q.dormant_days * 86400
     if q.group:
         gid = conn.execute(text("SELECT id FROM grp WHERE name = :n"), {"n": q.group}).scalar()
         check = "EXISTS (SELECT 1 FROM group_member m WHERE m.group_id = :gid AND m.user_id = u.id)"
-        filters.append(NOTHING if gid is None else _Filter(check, GROUP))
+        group = replace(GROUP, source=GROUP.source.format(join=sq.join))
+        filters.append(NOTHING if gid is None else _Filter(check, group))
         params["gid"] = gid
     if q.field_key:
         fid = conn.execute(text("SELECT id FROM custom_field WHERE key = :k"), {"k": q.field_key}).scalar()
         check = (
             "EXISTS (SELECT 1 FROM custom_value v WHERE v.user_id = u.id AND v.field_id = :fid AND v.value = :fvalue)"
         )
-        filters.append(NOTHING if fid is None else _Filter(check, FIELD))
+        fields = replace(FIELD, source=FIELD.source.format(join=sq.join))
+        filters.append(NOTHING if fid is None else _Filter(check, fields))
         params["fid"], params["fvalue"] = fid, q.field_value or ""
     return filters, params
 
@@ -336,26 +400,21 @@ class _Plan:
 
 
 def _capped(conn, ids_sql: str, params: dict[str, Any], cap: int) -> int:
-    return conn.execute(text(f"SELECT count(*) FROM ({ids_sql} LIMIT :cap)"), {**params, "cap": cap}).scalar_one()
+    return conn.execute(text(f"SELECT count(*) FROM ({ids_sql} LIMIT :cap) AS s"), {**params, "cap": cap}).scalar_one()
 
 
 def _estimate(conn, ids_sql: str, params: dict[str, Any], users: int) -> int:
     """How many ids `ids_sql` yields: exact up to SAMPLE, else extrapolated from how far into the id range the
     first SAMPLE reach (index-only, ~1 ms; counting a broad term's 19k matches took 22 ms at 100k users)."""
     n, top = conn.execute(
-        text(f"SELECT count(*), max(id) FROM ({ids_sql} LIMIT :cap)"), {**params, "cap": SAMPLE}
+        text(f"SELECT count(*), max(id) FROM ({ids_sql} LIMIT :cap) AS s"), {**params, "cap": SAMPLE}
     ).one()
     return n if n < SAMPLE else n * users // max(1, top)
 
 
-def _term_size(search: _Search, users: int) -> int:
-    """About how many users a broad term matches (index-only)."""
-    if search.sample is not None:  # as _estimate, from the matches _search read
-        n, top = search.sample
-        return n * users // max(1, top)
-    if IDS in search.clauses:
-        return len(json.loads(search.params["ids"]))
-    return DENSE_PREFIX * 10  # a dense short prefix (one user in a hundred or more)
+def _term_size(search: _Search) -> int:
+    """About how many users a broad term matches (from what _search read)."""
+    return search.size if search.size is not None else DENSE_PREFIX * 10  # a dense prefix: 1 user in 100 or more
 
 
 def _plan(conn, q: DirectoryQuery, now: int, *, want: int = PAGE_ROWS, ordered: bool = True) -> _Plan:
@@ -381,13 +440,13 @@ def _plan(conn, q: DirectoryQuery, now: int, *, want: int = PAGE_ROWS, ordered: 
         return _Plan(search.source, search.key, [*search.clauses, *checks], params, search.broad, search)
     if not term and ordered:
         return _sorted_filters(conn, filters, params, search)
-    users = max(1, conn.execute(text('SELECT max(id) FROM "user"')).scalar() or 1)
+    users = _users(conn)
     drivers = [f.driver for f in filters if f.driver is not None]
     sizes = {d: _estimate(conn, d.ids, params, users) for d in drivers}
-    term_check = search.check if term else "1"
+    term_check = search.check if term else "1 = 1"
     if sizes and term_check is not None:
         driver = min(sizes, key=lambda d: sizes[d])
-        n_term = _term_size(search, users) if term else users
+        n_term = _term_size(search) if term else users
         from_filter = min(sizes[driver], want * users / max(1, n_term))
         from_term = min(n_term, want * users / max(1, sizes[driver]))
         if from_filter < from_term or not term:
@@ -410,8 +469,9 @@ def _sorted_filters(conn, filters: list[_Filter], params: dict[str, Any], search
             n = _capped(conn, f.driver.ids, params, FILTER_IDS + 1)
             best = (n, f.driver) if best is None or n < best[0] else best
     if best is not None and best[0] <= FILTER_IDS:
-        ids = conn.execute(text(f"SELECT json_group_array(id) FROM ({best[1].ids})"), params).scalar_one()
-        return _Plan('"user" u', None, [IDS, *checks], {**params, "ids": ids}, False, search)
+        sq = _sql(conn)
+        ids = conn.execute(text(f"SELECT {sq.id_array} FROM ({best[1].ids}) AS s"), params).scalar_one()
+        return _Plan('"user" u', None, [sq.ids, *checks], {**params, "ids": ids}, False, search)
     return _Plan('"user" u', None, checks, params, False, search)
 
 
@@ -436,7 +496,7 @@ def page(
     now = db.now()
     with db.reader.connect() as conn:
         plan = _plan(conn, q, now)
-        key = plan.key or SORTS[q.sort]
+        key = plan.key or _sql(conn).sorts[q.sort]
         params = dict(plan.params)
         sql = _page_sql(plan.source, key, list(plan.clauses), q, after, before, params, limit)
         rows = conn.execute(text(sql), params).all()
@@ -548,15 +608,24 @@ def explain(db: Database, q: DirectoryQuery, *, count: bool = False) -> str:
     """The database's plan for the first page (or the count) of `q`, one step a line (EXPLAIN QUERY PLAN on
     SQLite, EXPLAIN on PostgreSQL): what the tests and benchmarks check the planning against."""
     with db.reader.connect() as conn:
-        if count:
-            sql, params = _count_sql(_plan(conn, q, db.now(), want=COUNT_CAP + 1, ordered=False), COUNT_CAP)
-        else:
-            plan = _plan(conn, q, db.now())
-            params = dict(plan.params)
-            sql = _page_sql(plan.source, plan.key or SORTS[q.sort], list(plan.clauses), q, None, None, params, 100)
-        if conn.dialect.name == "sqlite":
-            return "\n".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"), params))
-        return "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
+        return explain_on(conn, q, db.now(), count=count)
+
+
+def explain_on(conn, q: DirectoryQuery, now: int, *, count: bool = False, search_ids: bool = False) -> str:
+    """explain() on a given connection (whose settings a test may have changed). `search_ids`: the plan of the
+    search index lookup that lists a 3+ character term's first matches instead (_fts_ids)."""
+    if search_ids:
+        sql, params = _fts_sql(conn, q.search.strip(), SORTABLE_MATCHES)
+    elif count:
+        sql, params = _count_sql(_plan(conn, q, now, want=COUNT_CAP + 1, ordered=False), COUNT_CAP)
+    else:
+        plan = _plan(conn, q, now)
+        params = dict(plan.params)
+        key = plan.key or _sql(conn).sorts[q.sort]
+        sql = _page_sql(plan.source, key, list(plan.clauses), q, None, None, params, 100)
+    if conn.dialect.name == "sqlite":
+        return "\n".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"), params))
+    return "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
 
 
 def search(db: Database, term: str, limit: int = 50, *, actor: Actor | None = None) -> list[Row]:
