@@ -19,7 +19,7 @@ from sqlalchemy import text
 from store import Database, directory
 from store.directory import DirectoryQuery
 
-from .figures import Figure, percentile, timed_ms
+from .figures import Figure, paging, percentile, search_latency, search_mix, timed_ms
 
 BROAD = "example.com"  # in about a fifth of the demo's addresses: the term that fell off the fast path
 DORMANT_DAYS = 90
@@ -147,14 +147,18 @@ def main(argv: list[str] | None = None) -> int:
     db = Database(args.db)
     try:
         result = measure(db, args.repeats)
+        search = search_latency(db, search_mix(db, 6), args.repeats)
+        pages = paging(db, args.repeats)
     finally:
         db.close()
     width = max(len(k) for k in result["page_p95"])
     print(f"{'combination'.ljust(width)}  page p95  count p95")
     for label, ms in result["page_p95"].items():
         print(f"{label.ljust(width)}  {ms:6.2f} ms  {result['count_p95'][label]:6.2f} ms")
+    print(f"\nsearch p95 {search['p95']:.2f} ms (p50 {search['p50']:.2f}, count p95 {search['count_p95']:.2f})")
+    print(f"page at row {pages['deep_row']:,}: {pages['deep_ms']:.2f} ms vs row 0: {pages['row0_ms']:.2f} ms")
     print("\nJSON:")
-    print(json.dumps(result, indent=2))
+    print(json.dumps({**result, "search": search, "paging": pages}, indent=2))
     return 0
 
 

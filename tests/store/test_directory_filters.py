@@ -88,7 +88,14 @@ def nocase(key: object) -> object:
 TIERS = {
     "defaults": {},
     # force every plan on a small directory: broad terms, filter ids vs sort-index walks, both drive sides
-    "tiny thresholds": {"SORTABLE_MATCHES": 5, "DENSE_PREFIX": 40, "MAX_PROBE": 4, "FILTER_IDS": 20, "SAMPLE": 8},
+    "tiny thresholds": {
+        "SORTABLE_MATCHES": 5,
+        "DENSE_PREFIX": 40,
+        "MAX_PROBE": 4,
+        "FILTER_IDS": 20,
+        "SAMPLE": 8,
+        "BROAD_ESTIMATE": 30,
+    },
     "filter side": {"SORTABLE_MATCHES": 5, "DENSE_PREFIX": 40, "FILTER_IDS": 0, "SAMPLE": 1, "PAGE_ROWS": 10**9},
 }
 
