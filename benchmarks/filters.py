@@ -74,6 +74,7 @@ def measure(db: Database, repeats: int) -> dict[str, Any]:
     """p95 (ms) of a first page and of the count, for each filter x {no term, broad term, narrow term}."""
     terms = {"": "", "broad": BROAD, "narrow": narrow_term(db)}
     pages: dict[str, float] = {}
+    medians: dict[str, float] = {}
     counts: dict[str, float] = {}
     for name, base in filters(db).items():
         for kind, term in terms.items():
@@ -81,9 +82,8 @@ def measure(db: Database, repeats: int) -> dict[str, Any]:
             label = f"{name} + {kind}" if kind else name
             directory.page(db, q, limit=100)  # warm the statements and the page cache
             directory.count_and_order(db, q)
-            pages[label] = percentile(
-                [timed_ms(lambda q=q: directory.page(db, q, limit=100)) for _ in range(repeats)], 95
-            )
+            samples = [timed_ms(lambda q=q: directory.page(db, q, limit=100)) for _ in range(repeats)]
+            pages[label], medians[label] = percentile(samples, 95), percentile(samples, 50)
             counts[label] = percentile(
                 [timed_ms(lambda q=q: directory.count_and_order(db, q)) for _ in range(repeats)], 95
             )
@@ -92,6 +92,7 @@ def measure(db: Database, repeats: int) -> dict[str, Any]:
     return {
         "terms": terms,
         "page_p95": pages,
+        "page_p50": medians,  # on a loaded machine the p95 is the scheduler's; the median shows the plan
         "count_p95": counts,
         "worst_page": (worst_page, pages[worst_page]),
         "worst_count": (worst_count, counts[worst_count]),
@@ -114,7 +115,7 @@ def figures(db: Database, users: int, repeats: int, baseline_db: Database | None
             baseline,
             "p95 <= 10 ms",
             10.0,
-            details={"count_p95_ms": big["count_p95"][label]},
+            details={"count_p95_ms": big["count_p95"][label], "page_p50_ms": big["page_p50"][label]},
         )
         for label, ms in big["page_p95"].items()
     ]
@@ -152,9 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         db.close()
     width = max(len(k) for k in result["page_p95"])
-    print(f"{'combination'.ljust(width)}  page p95  count p95")
+    print(f"{'combination'.ljust(width)}  page p95   page p50  count p95")
     for label, ms in result["page_p95"].items():
-        print(f"{label.ljust(width)}  {ms:6.2f} ms  {result['count_p95'][label]:6.2f} ms")
+        p50, n95 = result["page_p50"][label], result["count_p95"][label]
+        print(f"{label.ljust(width)}  {ms:6.2f} ms  {p50:6.2f} ms  {n95:6.2f} ms")
     print(f"\nsearch p95 {search['p95']:.2f} ms (p50 {search['p50']:.2f}, count p95 {search['count_p95']:.2f})")
     print(f"page at row {pages['deep_row']:,}: {pages['deep_ms']:.2f} ms vs row 0: {pages['row0_ms']:.2f} ms")
     print("\nJSON:")

@@ -516,7 +516,7 @@ def page(
         plan = _plan(conn, q, now)
         key = plan.key or _sql(conn).sorts[q.sort]
         params = dict(plan.params)
-        sql = _page_sql(plan.source, key, list(plan.clauses), q, after, before, params, limit)
+        sql = _page_sql(plan.source, key, list(plan.clauses), q, after, before, params, limit, _sql(conn) is SQLITE)
         rows = conn.execute(text(sql), params).all()
     out = [
         Row(
@@ -560,6 +560,7 @@ def _page_sql(
     before: tuple[Any, int] | None,
     params: dict[str, Any],
     limit: int,
+    seek_bound: bool = True,
 ) -> str:
     forward = before is None
     ascending = forward != q.descending
@@ -568,8 +569,10 @@ def _page_sql(
         op = ">" if ascending else "<"
         if key in ID_KEYS:  # the key is the id itself (for broad searches, the FTS rowid, so the index skips ahead)
             clauses.append(f"{key} {op} :cid")
-        else:  # the plain `key >=` bound lets SQLite seek the expression index (a row value alone scans it)
+        elif seek_bound:  # the plain `key >=` bound lets SQLite seek the expression index (a row value alone scans it)
             clauses.append(f"{key} {op}= :ck AND ({key}, u.id) {op} (:ck, :cid)")
+        else:  # PostgreSQL seeks on the row value; with the extra bound it misjudged the rows left (10 for 999)
+            clauses.append(f"({key}, u.id) {op} (:ck, :cid)")
         params["ck"], params["cid"] = cursor
     direction = "ASC" if ascending else "DESC"
     params["limit"] = limit
