@@ -86,6 +86,16 @@ def _v6(conn: Connection) -> None:
         'CREATE INDEX IF NOT EXISTS ix_user_never ON "user" (id) WHERE last_login_at IS NULL',
     ):
         conn.exec_driver_sql(sql)
+    if not sqlite:  # short search terms by prefix (LIKE 'ab%') in byte order, whatever the database's collation
+        for name, expr in (
+            ("username", "lower(coalesce(username, ''))"),
+            ("email", "email"),
+            ("name", "lower(name)"),
+            ("phone", "phone"),
+        ):
+            conn.exec_driver_sql(
+                f'CREATE INDEX IF NOT EXISTS ix_user_{name}_prefix ON "user" (({expr}) text_pattern_ops)'
+            )
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]

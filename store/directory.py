@@ -192,6 +192,10 @@ def _prefix_ranges(sq: _Sql, term: str) -> list[tuple[str, dict[str, Any]]]:
         ranges += [("username", variant) for variant in _ascii_case_variants(term)]
     out = []
     for n, (expr, start) in enumerate(ranges):
+        if sq is POSTGRESQL:  # a LIKE prefix on a text_pattern_ops index (migration v6): a range in byte order
+            sql = f"SELECT id FROM \"user\" WHERE {expr} LIKE :lo{n} ESCAPE '\\'"  # whatever the collation
+            out.append((sql, {f"lo{n}": _like_prefix(start)}))
+            continue
         high = start[:-1] + _next_char(start[-1])  # [start, high): the strings starting with start
         out.append(
             (f'SELECT id FROM "user" WHERE {expr} >= :lo{n} AND {expr} < :hi{n}', {f"lo{n}": start, f"hi{n}": high})

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 
 from store import Database, directory
 from store.directory import DirectoryQuery, count, cursor_of, page
@@ -130,3 +131,16 @@ def test_postgresql_finds_a_term_of_three_or_more_through_the_trigram_index(
         plan = directory.explain_on(conn, DirectoryQuery(search=term), demo_db.now(), search_ids=True)
         conn.rollback()
     assert "ix_user_search_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("term", ["le", "Él", "%", "_m", "+4"])
+def test_postgresql_finds_a_short_prefix_through_pattern_indexes(demo_db: Database, backend: str, term: str) -> None:
+    """Each prefix range is a LIKE 'ab%' (escaped) on a text_pattern_ops index: byte order, whatever the collation."""
+    if backend != "postgresql":
+        pytest.skip("the PostgreSQL plan")
+    with demo_db.reader.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        for sql, params in directory._prefix_ranges(directory.POSTGRESQL, term):
+            plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
+            assert "_prefix" in plan and "Index" in plan, plan
+        conn.rollback()
