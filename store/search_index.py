@@ -29,7 +29,11 @@ SEARCH_STALE_KEY = "search_stale"
 
 
 def is_sqlite(conn: Any) -> bool:
-    """True for an SQLite connection: sqlite3's own, or SQLAlchemy's pooled wrapper (raw_connection()) of one."""
+    """True for an SQLite connection: sqlite3's own, SQLAlchemy's pooled wrapper (raw_connection()) of one, or an
+    SQLAlchemy Connection to SQLite (which these functions then refuse loudly rather than skip)."""
+    dialect = getattr(conn, "dialect", None)
+    if dialect is not None:
+        return dialect.name == "sqlite"
     return isinstance(getattr(conn, "driver_connection", conn), sqlite3.Connection)
 
 
