@@ -153,6 +153,11 @@ def measure(settings: Settings) -> tuple[list, dict[str, Any]]:
         )
     )
 
+    log("filters")
+    from . import filters
+
+    out += filters.figures(big_db, settings.users, settings.repeats, small_db, f"{SMALL:,} users")
+
     log("paging")
     pages = f.paging(big_db, settings.repeats)
     out.append(

@@ -70,6 +70,34 @@ def _v5(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_admin_key_user ON admin_key (user_id)")
 
 
+def _v6(conn: Connection) -> None:
+    """Indexes for the directory's filters (store/directory.py): a status filter walks (status, sort key, id) in the
+    order asked (sorting a status's users took 40 ms at 100k); a custom field value, MFA on and never signed in list
+    their users in id order index-only, so that a count or the page of a broad search can be driven from them.
+    The sort keys are each backend's (directory._Sql.sorts)."""
+    sqlite = conn.dialect.name == "sqlite"
+    username = "ifnull(username, '') COLLATE NOCASE" if sqlite else "lower(coalesce(username, ''))"
+    login = "ifnull(last_login_at, 0)" if sqlite else "coalesce(last_login_at, 0)"
+    for sql in (
+        f'CREATE INDEX IF NOT EXISTS ix_user_status_username ON "user" (status, {username}, id)',
+        f'CREATE INDEX IF NOT EXISTS ix_user_status_login ON "user" (status, {login}, id)',
+        "CREATE INDEX IF NOT EXISTS ix_custom_value_field_user ON custom_value (field_id, value, user_id)",
+        'CREATE INDEX IF NOT EXISTS ix_user_mfa ON "user" (mfa_state, id)',
+        'CREATE INDEX IF NOT EXISTS ix_user_never ON "user" (id) WHERE last_login_at IS NULL',
+    ):
+        conn.exec_driver_sql(sql)
+    if not sqlite:  # short search terms by prefix (LIKE 'ab%') in byte order, whatever the database's collation
+        for name, expr in (
+            ("username", "lower(coalesce(username, ''))"),
+            ("email", "email"),
+            ("name", "lower(name)"),
+            ("phone", "phone"),
+        ):
+            conn.exec_driver_sql(
+                f'CREATE INDEX IF NOT EXISTS ix_user_{name}_prefix ON "user" (({expr}) text_pattern_ops)'
+            )
+
+
 def _v7(conn: Connection) -> None:
     """Indexes for the global audit log's filters (store/history.py filtered_audit_log): by actor, action and
     target label (each with id, for newest-first keyset pages), actor and action together, and by time (a date
@@ -84,7 +112,7 @@ def _v7(conn: Connection) -> None:
         conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON audit ({columns})")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v7]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,10 +1,12 @@
-"""The search index's schema on each backend (the hook the migrations call; pg-search refines it).
+"""The search index's schema on each backend (the hook the migrations call); store/directory.py queries it.
 
 - SQLite: an FTS5 trigram table `user_search` over username, email, phone and name, kept up to date by
   triggers (store/search_index.py suspends them for bulk loads).
 - PostgreSQL: a normalised STORED generated column `search_text` (lower-cased username, email, name and phone,
-  space-separated) with a GIN `gin_trgm_ops` index (pg_trgm is enabled before the migration runs). The column is
-  generated, so every writer keeps it right without triggers; the ORM models do not declare it.
+  separated by U+001F, a control character no term holds, so that LIKE '%term%' never matches across two fields,
+  as the per-column FTS5 phrase does not) with a GIN `gin_trgm_ops` index (pg_trgm is enabled before the migration
+  runs). The column is generated, so every writer keeps it right without triggers (store/search_index.py has
+  nothing to suspend there); the ORM models do not declare it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ SEARCH_TRIGGERS = [
 PG_SEARCH_COLUMN = "search_text"
 PG_SEARCH_SQL = [
     f"""ALTER TABLE "user" ADD COLUMN IF NOT EXISTS {PG_SEARCH_COLUMN} text GENERATED ALWAYS AS (
-        lower(coalesce(username, '') || ' ' || coalesce(email, '') || ' ' || coalesce(name, '') || ' '
+        lower(coalesce(username, '') || chr(31) || coalesce(email, '') || chr(31) || coalesce(name, '') || chr(31)
               || coalesce(phone, ''))) STORED""",
     f'CREATE INDEX IF NOT EXISTS ix_user_search_trgm ON "user" USING gin ({PG_SEARCH_COLUMN} gin_trgm_ops)',
 ]

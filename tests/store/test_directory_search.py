@@ -1,30 +1,25 @@
 """The directory's search plans (short prefixes, probed long terms, sorted vs broad) return exactly
-the users a plain substring/prefix match would, in the promised order, with matching counts."""
+the users a plain substring/prefix match would, in the promised order, with matching counts, on both
+backends (`--backend=postgresql`: the trigram index and the prefix ranges there)."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 
 from store import Database, directory
-from store import demo as demo_builder
 from store.directory import DirectoryQuery, count, cursor_of, page
-from tests.conftest import FIXED_NOW
+from tests.conftest import PgServer
+from tests.store.directory_data import open_directory
 
 FIELDS = ("username", "email", "phone", "name")
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
-    tmp = tmp_path_factory.mktemp("search")
-    db = Database(str(tmp / "search.db"), create=True, key_path=tmp / "search.key", clock=lambda: FIXED_NOW)
-    demo_builder.build(db, users=600, seed=11, heavy_history=False, history_per_user=1)
-    with sqlite3.connect(db.path) as conn:  # case and non-ASCII variety the demo lacks (triggers keep the index)
-        conn.execute("UPDATE user SET username = 'LeRoy.Smith', name = 'Élodie Leroy' WHERE id = 10")
-        conn.execute("UPDATE user SET username = 'le_mans', name = 'Le Mans' WHERE id = 11")
-    yield db
-    db.close()
+def demo_db(backend: str, pg_server: PgServer | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    yield from open_directory(backend, pg_server, tmp_path_factory.mktemp("search"))
 
 
 def everyone(db: Database) -> list[directory.Row]:
@@ -62,7 +57,8 @@ def walk(db: Database, q: DirectoryQuery, limit: int = 37) -> list[directory.Row
 
 def terms(db: Database) -> list[str]:
     sample = everyone(db)[20:26]
-    picked = ["le", "LE", "Le", "a", "zq", "+4", "_m", "%", "Él"]
+    picked = ["le", "LE", "Le", "a", "zq", "+4", "_m", "%", "Él", "\\", "_", "pc", "o'", "sa"]
+    picked += ["t%u", "k\\s", "%us", "r_s", "e_s", "o'brien", 'say"hi', '"hi"', "'", "müll", "zoë", "ÉLODIE", "Leroy"]
     for row in sample:
         picked += [
             row.username[:6],
@@ -83,6 +79,7 @@ def test_every_plan_finds_exactly_the_matching_users(
         monkeypatch.setattr(directory, "SORTABLE_MATCHES", 5)
         monkeypatch.setattr(directory, "DENSE_PREFIX", 40)
         monkeypatch.setattr(directory, "MAX_PROBE", 4)
+        monkeypatch.setattr(directory, "BROAD_ESTIMATE", 40)  # PostgreSQL: broad on the planner's estimate alone
     for term in terms(demo_db):
         q = DirectoryQuery(search=term)
         rows = walk(demo_db, q)
@@ -118,3 +115,32 @@ def test_probe_only_narrows_ascii_terms() -> None:
     assert directory.fts_probe("ab@example.org") == "ab@examp"
     assert directory.fts_probe("Élodie Leroy") == "Élodie Leroy"
     assert directory.fts_probe("short") == "short"
+
+
+@pytest.mark.parametrize("term", ["leroy", "LeRoy.Smith", "pct%user", "example.org", "müller"])
+def test_postgresql_finds_a_term_of_three_or_more_through_the_trigram_index(
+    demo_db: Database, backend: str, term: str
+) -> None:
+    """The lookup of a 3+ character term can use the GIN trigram index (LIKE '%term%', escaped); sequential scans
+    are switched off because on a test-sized table they are cheaper, as the planner rightly finds."""
+    if backend != "postgresql":
+        pytest.skip("the PostgreSQL plan")
+    with demo_db.reader.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_indexscan = off")  # and the primary key walk, likewise
+        plan = directory.explain_on(conn, DirectoryQuery(search=term), demo_db.now(), search_ids=True)
+        conn.rollback()
+    assert "ix_user_search_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("term", ["le", "Él", "%", "_m", "+4"])
+def test_postgresql_finds_a_short_prefix_through_pattern_indexes(demo_db: Database, backend: str, term: str) -> None:
+    """Each prefix range is a LIKE 'ab%' (escaped) on a text_pattern_ops index: byte order, whatever the collation."""
+    if backend != "postgresql":
+        pytest.skip("the PostgreSQL plan")
+    with demo_db.reader.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        for sql, params in directory._prefix_ranges(directory.POSTGRESQL, term):
+            plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
+            assert "_prefix" in plan and "Index" in plan, plan
+        conn.rollback()
