@@ -46,6 +46,7 @@ from typing import Any, Protocol
 import pyotp
 
 from .audit import Actor
+from .bulk import backend_name
 from .crypto import Keys
 from .db import SEARCH_SQL, Database
 from .errors import DatabaseError, ValidationError
@@ -231,7 +232,7 @@ TOTP_COLUMN = USER_COLUMNS.index("totp_secret")
 
 
 class SqlConnection(Protocol):
-    """What the steps shared by both backends need: sqlite3.Connection, or store.demo_postgresql's qmark adapter."""
+    """What the steps shared by both backends need: sqlite3.Connection, or store.bulk.QmarkConnection (psycopg)."""
 
     def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
 
@@ -1156,12 +1157,6 @@ def build(
         raise
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def backend_name(db: Database) -> str:
-    """'sqlite' or 'postgresql' (Database.backend is a name or an object with one; older stores: always SQLite)."""
-    backend = getattr(db, "backend", "sqlite")
-    return str(getattr(backend, "name", backend))
 
 
 def _build_in_transaction(

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .audit import Actor
+from .bulk import QmarkConnection, copy_rows
 from .db import Database
 from .demo import (
     INSERTS,
@@ -57,33 +58,14 @@ def _columns(table: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in INSERTS[table].split("(", 1)[1].split(")", 1)[0].split(","))
 
 
-COPY_SQL = {table: f'COPY "{table}" ({", ".join(_columns(table))}) FROM STDIN' for table in INSERTS}
-
-
-class QmarkConnection:
-    """A psycopg connection that takes the `?` placeholders of the SQL shared with SQLite (store/demo.py).
-
-    Only for the demo's own fixed statements, none of which has a `?` or `%` inside a literal."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-
-    def execute(self, sql: str, parameters: Any = (), /) -> Any:
-        return self.conn.execute(sql.replace("?", "%s"), parameters or None)
-
-    def executemany(self, sql: str, parameters: Any, /) -> Any:
-        with self.conn.cursor() as cur:
-            cur.executemany(sql.replace("?", "%s"), list(parameters))
-        return None
+COLUMNS = {table: _columns(table) for table in INSERTS}
 
 
 def copy_writer(conn: Any) -> Writer:
     """PostgreSQL: one COPY per table and batch, each row through psycopg's (C) row writer."""
 
     def write(table: str, rows: list[tuple]) -> None:
-        with conn.cursor() as cur, cur.copy(COPY_SQL[table]) as copy:
-            for row in rows:
-                copy.write_row(row)
+        copy_rows(conn, table, COLUMNS[table], rows)
 
     return write
 
