@@ -85,10 +85,10 @@ def search_mix(db: Database, per_kind: int, seed: int = 5) -> list[tuple[str, st
     """A fixed mix of what admins type: prefixes, infixes, emails, phones, names, broad terms, and no match."""
     rng = random.Random(seed)
     with db.reader.connect() as conn:
-        top = conn.execute(text("SELECT max(id) FROM user")).scalar_one()
+        top = conn.execute(text('SELECT max(id) FROM "user"')).scalar_one()
         rows = conn.execute(
             text(
-                "SELECT username, email, phone, family_name, name FROM user WHERE id IN "
+                'SELECT username, email, phone, family_name, name FROM "user" WHERE id IN '
                 f"({', '.join(str(rng.randint(4, top)) for _ in range(per_kind * 8))}) AND username IS NOT NULL "
                 "AND email IS NOT NULL AND family_name IS NOT NULL"
             )
@@ -96,7 +96,7 @@ def search_mix(db: Database, per_kind: int, seed: int = 5) -> list[tuple[str, st
         phones = [
             r[0]
             for r in conn.execute(
-                text("SELECT phone FROM user WHERE phone IS NOT NULL AND id > :start LIMIT :n"),
+                text('SELECT phone FROM "user" WHERE phone IS NOT NULL AND id > :start LIMIT :n'),
                 {"start": rng.randint(4, max(5, top - 100)), "n": per_kind},
             )
         ]
@@ -141,11 +141,11 @@ def search_latency(db: Database, mix: list[tuple[str, str]], repeats: int) -> di
 def paging(db: Database, repeats: int) -> dict[str, float]:
     """Keyset page (100 rows, by username) at row 0 vs 1,000 rows from the end (row 999,000 of 1M)."""
     with db.reader.connect() as conn:
-        users = conn.execute(text("SELECT count(*) FROM user")).scalar_one()
+        users = conn.execute(text('SELECT count(*) FROM "user"')).scalar_one()
         deep = max(1, users - 1000)
         key = directory.SORTS["username"]
         cursor = conn.execute(
-            text(f"SELECT {key} AS k, u.id FROM user u ORDER BY {key}, u.id LIMIT 1 OFFSET :o"), {"o": deep - 1}
+            text(f'SELECT {key} AS k, u.id FROM "user" u ORDER BY {key}, u.id LIMIT 1 OFFSET :o'), {"o": deep - 1}
         ).one()
     q = directory.DirectoryQuery()
     first, far = [], []
@@ -216,7 +216,7 @@ def sign_ins_per_second(path: Path, key_path: Path, seconds: float, bare: bool, 
 
 def _user_id(db: Database, username: str) -> int:
     with db.reader.connect() as conn:
-        return conn.execute(text("SELECT id FROM user WHERE username = :u"), {"u": username}).scalar_one()
+        return conn.execute(text('SELECT id FROM "user" WHERE username = :u'), {"u": username}).scalar_one()
 
 
 def history_pages(db: Database, username: str, repeats: int) -> dict[str, float]:
