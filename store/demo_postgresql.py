@@ -229,7 +229,7 @@ def _build(
 
 def _timed_indexes(conn: Any, index_sql: list[str], foreign_keys: list[str], timings: dict[str, float]) -> None:
     """B-tree indexes and foreign keys ("indexes"), then the GIN (search) indexes ("search")."""
-    search = [statement for statement in index_sql if " USING gin " in statement.lower()]
+    search = [statement for statement in index_sql if " using gin " in statement.lower()]
     mark = time.perf_counter()
     for statement in [s for s in index_sql if s not in search] + foreign_keys:
         conn.execute(statement)
