@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from store import Database, auth
+from store import Database, DatabaseError, auth
 from store.demo import DEMO_PASSWORD
 
 SEED = 1
@@ -53,14 +54,17 @@ class Side:
 
 
 def log(message: str) -> None:
-    print(f"· {message}", flush=True, file=__import__("sys").stderr)
+    print(f"· {message}", flush=True, file=sys.stderr)
 
 
 def pg_dataset(url: str, users: int, key: Path, *, rebuild: bool, data: Path) -> tuple[Database, dict[str, Any]]:
     """The demo directory in the PostgreSQL database at `url`: reused when its demo note says `users`, else built."""
     from store import demo as demo_builder
 
-    db = Database(url, create=True, key_path=key)
+    try:
+        db = Database(url, create=True, key_path=key)
+    except DatabaseError as exc:  # e.g. a database made with another --data-dir's key: say so, no traceback
+        raise SystemExit(f"error: {exc} (this run's key is {key}; use a new database or that --data-dir)") from None
     with db.reader.connect() as conn:
         note = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'demo'").scalar()
     record = data / f"postgresql-{users}.json"
