@@ -74,7 +74,8 @@ DAY = 86400
 
 SEARCH_SHADOW_TABLES = ("user_search_data", "user_search_idx", "user_search_docsize", "user_search_config")
 LOADED_TABLES = ("user", "login_event", "session", "custom_value", "group_member", "identity", "recovery_code", "audit")
-WIPED_TABLES = (*LOADED_TABLES, "app_rule", "app", "grp", "custom_field", "one_time_code")
+# admin roles and keys go with their users: ids restart at 1, and a demo user must not inherit an old owner's role
+WIPED_TABLES = (*LOADED_TABLES, "app_rule", "app", "grp", "custom_field", "one_time_code", "admin_role", "admin_key")
 
 APPS = (("crm", "allow"), ("billing", "deny"), ("wiki", "allow"), ("self-service", "allow"), ("hr-portal", "deny"))
 GROUPS = (

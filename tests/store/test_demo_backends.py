@@ -15,6 +15,7 @@ from sqlalchemy import text
 from store import Actor, Database, users
 from store import demo as demo_builder
 from store.errors import ValidationError
+from store.models import AdminKey, AdminRole
 from tests.conftest import FIXED_NOW
 
 COUNTED = ("user", "login_event", "session", "custom_value", "group_member", "identity", "recovery_code")
@@ -117,3 +118,20 @@ def test_the_same_seed_gives_the_same_people_on_both_backends(db_target: str, tm
     assert _counts(db) == _counts(reference)
     db.close()
     reference.close()
+
+
+def test_force_leaves_no_admin_role_or_key_to_a_demo_user_with_a_reused_id(
+    db_target: str, tmp_path: pathlib.Path
+) -> None:
+    """`demo --force` deletes every user; their admin roles and SSH keys must go too, or the demo user who is
+    given the same id would inherit an owner's role (ids restart at 1 after the wipe)."""
+    db = _open(db_target, tmp_path)
+    demo_builder.build(db, users=40, seed=1)
+    with db.write() as s:
+        s.add(AdminRole(user_id=5, role="owner", granted_at=FIXED_NOW, granted_by="tester"))
+        s.add(AdminKey(user_id=5, fingerprint="SHA256:old", key_type="ssh-ed25519", public_key="ssh-ed25519 AAAA"))
+    demo_builder.build(db, users=40, seed=2, force=True)
+    with db.reader.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM admin_role")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM admin_key")).scalar_one() == 0
+    db.close()
