@@ -7,6 +7,10 @@ and tests/store/test_hardening_demo.py; these are the promises both backends kee
 from __future__ import annotations
 
 import pathlib
+import signal
+import subprocess
+import sys
+import time
 from typing import Any
 
 import pytest
@@ -18,6 +22,7 @@ from store.errors import ValidationError
 from store.models import AdminKey, AdminRole
 from tests.conftest import FIXED_NOW
 
+ROOT = pathlib.Path(__file__).parents[2]
 COUNTED = ("user", "login_event", "session", "custom_value", "group_member", "identity", "recovery_code")
 
 
@@ -134,4 +139,66 @@ def test_force_leaves_no_admin_role_or_key_to_a_demo_user_with_a_reused_id(
     with db.reader.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM admin_role")).scalar_one() == 0
         assert conn.execute(text("SELECT count(*) FROM admin_key")).scalar_one() == 0
+    db.close()
+
+
+BUILDER = """
+import sys
+from pathlib import Path
+from store import Database, demo
+db = Database(sys.argv[1], key_path=Path(sys.argv[2]))
+demo.build(db, users=60_000, progress=lambda message: print(message, flush=True))
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_a_build_killed_mid_load_leaves_nothing(db_target: str, tmp_path: pathlib.Path, signum: int) -> None:
+    """Killed while its rows stream in (the generator in a second process): no rows, every index, no process."""
+    db = _open(db_target, tmp_path)
+    before = _indexes(db)
+    builder = subprocess.Popen(
+        [sys.executable, "-c", BUILDER, db_target, str(tmp_path / "demo.key")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert builder.stdout is not None
+        line = builder.stdout.readline()
+        while line and not line.strip().endswith("users"):  # "20,000 users": mid-load
+            line = builder.stdout.readline()
+        assert line, builder.stderr.read() if builder.stderr else ""
+        generators = _children(builder.pid)
+        builder.send_signal(signum)
+        builder.wait(timeout=60)
+    finally:
+        if builder.poll() is None:
+            builder.kill()
+            builder.wait()
+    deadline = time.monotonic() + 10
+    while not all(_gone(pid) for pid in generators) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_gone(pid) for pid in generators)
+    assert _counts(db) == dict.fromkeys(COUNTED, 0)
+    assert _indexes(db) == before
     db.close()
