@@ -51,7 +51,7 @@ from typing import Any, Protocol
 import pyotp
 
 from .audit import Actor
-from .bulk import backend_name
+from .bulk_io import backend_name
 from .crypto import Keys
 from .db import SEARCH_SQL, Database
 from .errors import DatabaseError, ValidationError
@@ -238,7 +238,7 @@ TOTP_COLUMN = USER_COLUMNS.index("totp_secret")
 
 
 class SqlConnection(Protocol):
-    """What the steps shared by both backends need: sqlite3.Connection, or store.bulk.QmarkConnection (psycopg)."""
+    """What the steps shared by both backends need: sqlite3.Connection, or store.bulk_io.QmarkConnection (psycopg)."""
 
     def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
 

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .audit import Actor
-from .bulk import QmarkConnection, copy_rows
+from .bulk_io import QmarkConnection, copy_rows
 from .db import Database
 from .demo import (
     INSERTS,

@@ -9,7 +9,7 @@ Decisions:
   writes together, with one audit event naming the file and the counts. A row is written whole or not at
   all; a row with an error is reported and left out, the others are written. Ctrl-C (should_stop) stops
   after the current batch.
-- PostgreSQL: the same batches and transactions; new users go in with COPY (store.bulk.copy_rows), lookups take
+- PostgreSQL: the same batches and transactions; new users go in with COPY (store.bulk_io.copy_rows), lookups take
   the batch's values as one array; the search index needs no suspending there (no FTS triggers to drop).
 - Resumable: a row whose match key (email, username or external_id; when the row has none, its first login
   identifier) is already in the directory is not created again; on-conflict decides: skip (default: leave it,
@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 from .. import audit, custom, passwords, permissions
 from ..admins import guard_last_owner
 from ..audit import Actor
-from ..bulk import copy_rows, in_values, on_postgresql, values_param
+from ..bulk_io import copy_rows, in_values, on_postgresql, values_param
 from ..db import Database
 from ..errors import PermissionDenied, ValidationError
 from ..models import STATUSES, CustomField, CustomValue, Group, GroupMember, Identity, User, stored_id

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from .. import audit, foreign_hashes, permissions
 from ..audit import Actor
-from ..bulk import driver_sql, in_values, values_param
+from ..bulk_io import driver_sql, in_values, values_param
 from ..custom import list_fields, options_of
 from ..db import Database
 from ..directory import DirectoryQuery, cursor_of, page
@@ -70,7 +70,7 @@ def _by_user(conn: Any, sql: str, ids: Any) -> dict[int, list[tuple[Any, ...]]]:
     return out
 
 
-# each statement's {v.user_id}-style slot is "that column is one of the page's ids" (store.bulk.in_values)
+# each statement's {v.user_id}-style slot is "that column is one of the page's ids" (store.bulk_io.in_values)
 VALUES_SQL = (
     "SELECT v.user_id, f.key, v.value FROM custom_value v JOIN custom_field f ON f.id = v.field_id "
     "WHERE {v.user_id} ORDER BY f.key"

@@ -1,4 +1,4 @@
-"""Bulk paths that differ between the backends, in one place: the demo (store/demo.py) and the import and export
+"""Bulk input and output paths that differ between the backends, in one place: the demo (store/demo.py) and the import and export
 (store/transfer/) write and read many rows at once through the driver, below the ORM, and ask here how.
 
 - `backend_name(db)`: 'sqlite' or 'postgresql'.
