@@ -213,7 +213,7 @@ def sign_ins_per_second(path: Path, key_path: Path, seconds: float, bare: bool, 
 
 def _user_id(db: Database, username: str) -> int:
     with db.reader.connect() as conn:
-        return conn.execute(text("SELECT id FROM user WHERE username = :u"), {"u": username}).scalar_one()
+        return conn.execute(text('SELECT id FROM "user" WHERE username = :u'), {"u": username}).scalar_one()
 
 
 def history_pages(db: Database, username: str, repeats: int) -> dict[str, float]:

@@ -355,7 +355,12 @@ def _fmt(value: float | None, unit: str = "") -> str:
 
 
 def report(
-    settings: Settings, results: list, extra: dict[str, Any], started: float, write: Callable[[str], None] = print
+    settings: Settings,
+    results: list,
+    extra: dict[str, Any],
+    started: float,
+    write: Callable[[str], None] = print,
+    backends: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     rows = [("Figure", "Measured", "Baseline (same run)", "Ratio", "Target", "OK")]
     for fig in results:
@@ -376,6 +381,10 @@ def report(
         write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if i == 0:
             write("  ".join("-" * w for w in widths))
+    if backends is not None:
+        from .backends import table
+
+        table(backends, write)
     data = {
         "users": settings.users,
         "quick": settings.quick,
@@ -383,6 +392,8 @@ def report(
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average": os.getloadavg()},
         "figures": {fig.key: fig.as_json() for fig in results},
     }
+    if backends is not None:
+        data["backends"] = backends
     write("")
     write("JSON:")
     write(json.dumps(data, indent=2))
@@ -398,7 +409,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-console", action="store_true", help="skip the console figures (they need tmux)")
     parser.add_argument("--no-transfer", action="store_true", help="skip the import/export figures")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "benchmarks" / "data")
+    parser.add_argument(
+        "--postgresql",
+        "--db",
+        metavar="URL",
+        help="also measure PostgreSQL (an existing database, postgresql://...) beside SQLite (benchmarks/backends.py)",
+    )
     args = parser.parse_args(argv)
+    if args.postgresql and not args.postgresql.startswith("postgresql"):
+        parser.error("--postgresql/--db takes a postgresql:// URL")
     if args.users < SMALL:
         parser.error(f"--users must be at least {SMALL}")
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -412,7 +431,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.perf_counter()
     results, extra = measure(settings)
-    report(settings, results, extra, started)
+    backends = None
+    if args.postgresql:
+        from .backends import compare
+
+        big = settings.data / f"demo-{settings.users}.db"
+        sqlite_build = extra["big_built"]["seconds"]
+        backends = compare(
+            big,
+            sqlite_build,
+            args.postgresql,
+            settings.users,
+            settings.data / "secret.key",
+            settings.data,
+            quick=settings.quick,
+            rebuild=settings.rebuild,
+        )
+    report(settings, results, extra, started, backends=backends)
     return 0
 
 

@@ -60,3 +60,29 @@ def test_benchmark_quick_run_prints_every_figure(tmp_path: pathlib.Path) -> None
             assert figure["value"] is not None and figure["value"] > 0, key
     assert data["figures"]["demo_build"]["details"]["reused"] is False
     assert (tmp_path / "last-run.json").exists() and (tmp_path / "demo-10000.db").exists()
+
+
+BENCH = [sys.executable, "-m", "benchmarks.run", "--quick", "--no-console", "--no-transfer"]
+
+
+@pytest.mark.bench
+def test_benchmark_puts_postgresql_beside_sqlite(tmp_path: pathlib.Path, backend: str, db_target: str) -> None:
+    """The backends table (benchmarks/backends.py) at a few thousand users; only with --backend=postgresql."""
+    if backend != "postgresql":
+        pytest.skip("the PostgreSQL side of the benchmark runs with --backend=postgresql")
+    result = subprocess.run(
+        [*BENCH, "--users", "2000", "--data-dir", str(tmp_path), "--postgresql", db_target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    table, _, raw = result.stdout.partition("\nJSON:\n")
+    backends = json.loads(raw)["backends"]
+    assert "Backends, 2,000 users" in table and "PostgreSQL" in table
+    assert backends["postgresql_build"]["reused"] is False and backends["postgresql_build"]["seconds"] > 0
+    rows = {row["figure"]: row for row in backends["rows"]}
+    for figure in ("sign-ins/s, 1 process", "sign-ins/s, 2 processes", "sign-ins/s, 4 processes", "demo build"):
+        assert rows[figure]["sqlite"] > 0 and rows[figure]["postgresql"] > 0, figure
+    assert set(rows) >= {"search p95 (store)", "deep page / first page"}

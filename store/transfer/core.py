@@ -9,6 +9,8 @@ Decisions:
   writes together, with one audit event naming the file and the counts. A row is written whole or not at
   all; a row with an error is reported and left out, the others are written. Ctrl-C (should_stop) stops
   after the current batch.
+- PostgreSQL: the same batches and transactions; new users go in with COPY (store.bulk_io.copy_rows), lookups take
+  the batch's values as one array; the search index needs no suspending there (no FTS triggers to drop).
 - Resumable: a row whose match key (email, username or external_id; when the row has none, its first login
   identifier) is already in the directory is not created again; on-conflict decides: skip (default: leave it,
   but give it the file's password hash when it has none), update (profile, custom data, groups, identities;
@@ -30,11 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from .. import audit, custom, passwords, permissions
 from ..admins import guard_last_owner
 from ..audit import Actor
+from ..bulk_io import copy_rows, in_values, on_postgresql, values_param
 from ..db import Database
 from ..errors import PermissionDenied, ValidationError
 from ..models import STATUSES, CustomField, CustomValue, Group, GroupMember, Identity, User, stored_id
@@ -182,7 +186,7 @@ class Importer:
 
     def run(self) -> ImportSummary:
         total = self.path.stat().st_size
-        if self.options.apply:
+        if self.options.apply and not on_postgresql(self.db):  # PostgreSQL's search column needs no rebuild
             self.suspend_search = self._large(total)
         try:
             self._read_all(total)
@@ -229,13 +233,13 @@ class Importer:
         file may hold at least a tenth as many users as the directory (an empty directory included), where one
         rebuild (~3 us per user in the directory) costs less than live indexing (~40 us per imported user)."""
         with self.db.read() as s:
-            users = s.connection().exec_driver_sql("SELECT count(*) FROM user").scalar_one()
+            users = s.connection().exec_driver_sql('SELECT count(*) FROM "user"').scalar_one()
         return file_bytes // BYTES_PER_ROW_GUESS * SUSPEND_SEARCH_RATIO >= users
 
     def _finish_search(self) -> None:
         """After an applied run: rebuild the search index if this run suspended it, or an earlier one left it stale
         (an import killed mid-way); one transaction, so the index is exact when it commits."""
-        if not self.options.apply:
+        if not self.options.apply or on_postgresql(self.db):
             return
         with self.db.write() as s:
             raw = _driver(s)
@@ -267,7 +271,8 @@ class Importer:
         rows = self._validate_batch(records)
         if self.options.apply:
             with self.db.write() as s:
-                _driver(s).execute(f"PRAGMA wal_autocheckpoint={IMPORT_CHECKPOINT_PAGES}")
+                if not on_postgresql(self.db):
+                    _driver(s).execute(f"PRAGMA wal_autocheckpoint={IMPORT_CHECKPOINT_PAGES}")
                 raw = _driver(s) if self.suspend_search else None
                 if raw is not None:
                     drop_search_triggers(raw)
@@ -424,9 +429,9 @@ class Importer:
         conn = s.connection()
         for key in (*UNIQUE_FIELDS, "uid"):
             wanted = {row.values.get(key) if key != "uid" else row.record.uid for row in rows} - {None}
-            # one indexed lookup per column and batch, the values passed as one JSON array (no ORM query building)
-            sql = f"SELECT {key}, id FROM user WHERE {key} IN (SELECT value FROM json_each(?))"
-            owners[key] = dict(conn.exec_driver_sql(sql, (json.dumps(list(wanted)),)).all()) if wanted else {}
+            # one indexed lookup per column and batch, the values passed as one parameter (no ORM query building)
+            sql = text(f'SELECT {key}, id FROM "user" WHERE {in_values(self.db, key, "values")}')
+            owners[key] = dict(conn.execute(sql, {"values": values_param(self.db, wanted)}).all()) if wanted else {}
         return owners
 
     def _conflict(self, s: Session, row: _Row, owners: dict[str, dict[Any, int]], user_id: int | None) -> str | None:
@@ -539,13 +544,17 @@ class Importer:
         if not rows:
             return []
         columns = list(dict.fromkeys(c for r in rows for c in r))
-        sql = f"INSERT INTO user ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        values = [tuple(map(r.get, columns)) for r in rows]
         conn = s.connection()
-        conn.exec_driver_sql(sql, [tuple(map(r.get, columns)) for r in rows])
+        if on_postgresql(self.db):
+            copy_rows(conn.connection.driver_connection, "user", columns, values)  # in the session's transaction
+        else:
+            sql = f'INSERT INTO "user" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+            conn.exec_driver_sql(sql, values)
         ids: dict[str, int] = dict(
-            conn.exec_driver_sql(
-                "SELECT uid, id FROM user WHERE uid IN (SELECT value FROM json_each(?))",
-                (json.dumps([r["uid"] for r in rows]),),
+            conn.execute(
+                text(f'SELECT uid, id FROM "user" WHERE {in_values(self.db, "uid", "uids")}'),
+                {"uids": values_param(self.db, (r["uid"] for r in rows))},
             ).all()
         )
         return [ids[r["uid"]] for r in rows]

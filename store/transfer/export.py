@@ -17,8 +17,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import secrets
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from .. import audit, foreign_hashes, permissions
 from ..audit import Actor
+from ..bulk_io import driver_sql, in_values, values_param
 from ..custom import list_fields, options_of
 from ..db import Database
 from ..directory import DirectoryQuery, cursor_of, page
@@ -62,27 +63,42 @@ class _User:
 # -- reading the directory --------------------------------------------------------------------------------------------
 
 
-def _by_user(conn: sqlite3.Connection, sql: str, ids: str) -> dict[int, list[tuple[Any, ...]]]:
+def _by_user(conn: Any, sql: str, ids: Any) -> dict[int, list[tuple[Any, ...]]]:
     out: dict[int, list[tuple[Any, ...]]] = {}
     for user_id, *rest in conn.execute(sql, {"ids": ids}):
         out.setdefault(user_id, []).append(tuple(rest))
     return out
 
 
-IDS = "(SELECT value FROM json_each(:ids))"
+# each statement's {v.user_id}-style slot is "that column is one of the page's ids" (store.bulk_io.in_values)
 VALUES_SQL = (
-    f"SELECT v.user_id, f.key, v.value FROM custom_value v JOIN custom_field f ON f.id = v.field_id "
-    f"WHERE v.user_id IN {IDS} ORDER BY f.key"
+    "SELECT v.user_id, f.key, v.value FROM custom_value v JOIN custom_field f ON f.id = v.field_id "
+    "WHERE {v.user_id} ORDER BY f.key"
 )
 GROUPS_SQL = (
-    f"SELECT m.user_id, g.name FROM group_member m JOIN grp g ON g.id = m.group_id "
-    f"WHERE m.user_id IN {IDS} ORDER BY g.name"
+    "SELECT m.user_id, g.name FROM group_member m JOIN grp g ON g.id = m.group_id WHERE {m.user_id} ORDER BY g.name"
 )
-LINKS_SQL = (
-    f"SELECT user_id, provider, subject, linked_at FROM identity WHERE user_id IN {IDS} ORDER BY provider, subject"
-)
-ALL_SQL = f"SELECT * FROM user WHERE id > :after ORDER BY id LIMIT {PAGE}"
-BY_ID_SQL = f"SELECT * FROM user WHERE id IN {IDS} ORDER BY id"
+LINKS_SQL = "SELECT user_id, provider, subject, linked_at FROM identity WHERE {user_id} ORDER BY provider, subject"
+ALL_SQL = f'SELECT * FROM "user" WHERE id > :after ORDER BY id LIMIT {PAGE}'
+BY_ID_SQL = 'SELECT * FROM "user" WHERE {id} ORDER BY id'
+
+
+def _statements(db: Database) -> dict[str, str]:
+    """The page reads as the driver under `db` takes them (sqlite3: JSON ids; psycopg: an array; store.bulk)."""
+
+    def sql(template: str) -> str:
+        slot = re.search(r"\{([\w.]+)\}", template)
+        if slot:
+            template = template.replace(slot.group(0), in_values(db, slot.group(1), "ids"))
+        return driver_sql(db, template)
+
+    return {
+        "values": sql(VALUES_SQL),
+        "groups": sql(GROUPS_SQL),
+        "links": sql(LINKS_SQL),
+        "all": sql(ALL_SQL),
+        "by_id": sql(BY_ID_SQL),
+    }
 
 
 def iter_users(db: Database, query: DirectoryQuery) -> Iterator[list[_User]]:
@@ -95,17 +111,18 @@ def iter_users(db: Database, query: DirectoryQuery) -> Iterator[list[_User]]:
     plain = query == DirectoryQuery(sort="created", descending=False)
     after, after_id = None, 0
     params: dict[str, Any]
+    statements = _statements(db)
     while True:
         if plain:
-            sql, params = ALL_SQL, {"after": after_id}
+            sql, params = statements["all"], {"after": after_id}
         else:
             rows = page(db, query, after=after, limit=PAGE)
             if not rows:
                 return
             after = cursor_of(rows[-1])
-            sql, params = BY_ID_SQL, {"ids": json.dumps([r.id for r in rows])}
+            sql, params = statements["by_id"], {"ids": values_param(db, [r.id for r in rows])}
         with db.reader.connect() as connection:
-            conn: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+            conn: Any = connection.connection.driver_connection  # sqlite3 or psycopg: both have execute()
             cursor = conn.execute(sql, params)
             columns = [d[0] for d in cursor.description]
             users = [dict(zip(columns, r, strict=True)) for r in cursor]
@@ -114,10 +131,10 @@ def iter_users(db: Database, query: DirectoryQuery) -> Iterator[list[_User]]:
                     return
                 continue  # this page's users were deleted meanwhile
             after_id = users[-1]["id"]
-            ids = json.dumps([u["id"] for u in users])
-            values = _by_user(conn, VALUES_SQL, ids)
-            groups = _by_user(conn, GROUPS_SQL, ids)
-            links = _by_user(conn, LINKS_SQL, ids)
+            ids = values_param(db, [u["id"] for u in users])
+            values = _by_user(conn, statements["values"], ids)
+            groups = _by_user(conn, statements["groups"], ids)
+            links = _by_user(conn, statements["links"], ids)
         yield [
             _User(
                 row=u,

@@ -14,6 +14,10 @@ from store.passwords import verify_password
 from tests.cli.helpers import OATHTOOL, Cli, totp_code
 from tests.conftest import FIXED_NOW
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="the SQLite file: FTS5 tables, journal mode, sqlite3 snapshots (both: tests/store/test_demo_backends.py)"
+)
+
 USER_COLUMNS = (
     "id, uid, username, email, email_verified, phone, phone_verified, name, gender, birthdate, company, city, "
     "country, locale, zoneinfo, external_id, status, status_changed_at, created_at, updated_at, "

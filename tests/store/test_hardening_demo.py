@@ -27,6 +27,8 @@ from tests.cli.helpers import Cli
 
 from .mounts import tiny_filesystem
 
+pytestmark = pytest.mark.sqlite_only(reason="scratch files beside an SQLite file and a full disk under it")
+
 ROOT = pathlib.Path(__file__).parents[2]
 USERS = 60_000  # above PARALLEL_MIN_USERS: rows are generated in a forked second process
 

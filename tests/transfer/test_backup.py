@@ -17,6 +17,8 @@ import pytest
 
 from tests.cli.helpers import PASSWORD, Cli
 
+pytestmark = pytest.mark.sqlite_only(reason="backup and restore copy the SQLite file")
+
 WRITER = """
 import sys, time
 from store import Actor, Database

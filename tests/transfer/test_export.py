@@ -6,6 +6,7 @@ import csv
 import json
 import pathlib
 import stat
+from typing import Any
 
 import pytest
 
@@ -14,8 +15,8 @@ from tests.transfer.test_import_formats import stored_hash
 
 
 @pytest.fixture
-def source(tmp_path: pathlib.Path) -> Cli:
-    run = Cli(tmp_path / "source.db")
+def source(tmp_path: pathlib.Path, cli_target: Any) -> Cli:
+    run = Cli(cli_target("source.db"))
     run.ok("init")
     run.ok("field", "define", "tier", "--type", "enum", "--options", "gold,silver")
     run.ok("field", "define", "badge", "--type", "number", "--unique")
@@ -61,13 +62,13 @@ def test_export_filters_mode_and_audit(source: Cli, tmp_path: pathlib.Path) -> N
     assert source.json("audit", "--limit", "1")["audit"][0]["action"] == "users.export_secrets"
 
 
-def test_csv_neutralises_formula_cells_and_reimports_them(source: Cli, tmp_path: pathlib.Path) -> None:
+def test_csv_neutralises_formula_cells_and_reimports_them(source: Cli, tmp_path: pathlib.Path, cli_target: Any) -> None:
     dest = tmp_path / "users.csv"
     source.ok("export", str(dest), "--format", "csv")
     rows = list(csv.DictReader(dest.open()))
     ann = rows[0]
     assert ann["name"].startswith("'=") and ann["phone"] == "'+14155550123" and ann["custom.tier"] == "gold"
-    target = Cli(tmp_path / "target.db")
+    target = Cli(cli_target("target.db"))
     target.ok("init")
     target.ok("field", "define", "tier", "--type", "enum", "--options", "gold,silver")
     target.ok("field", "define", "badge", "--type", "number", "--unique")
@@ -86,14 +87,14 @@ def test_auth0_export_leaves_out_users_without_email(source: Cli, tmp_path: path
 
 @pytest.mark.skipif(OATHTOOL is None, reason="oathtool is not installed")
 def test_round_trip_keeps_users_fields_groups_identities_passwords_and_totp(
-    source: Cli, tmp_path: pathlib.Path
+    source: Cli, tmp_path: pathlib.Path, cli_target: Any
 ) -> None:
     uri = source.json("mfa", "enroll", "bob")["uri"]
     secret = uri.split("secret=")[1].split("&")[0]
     source.ok("mfa", "confirm", "bob", input=totp_code(secret) + "\n")
     dest = tmp_path / "all.ndjson"
     source.ok("export", str(dest), "--include-hashes")
-    target = Cli(tmp_path / "target.db")
+    target = Cli(cli_target("target.db"))
     target.ok("init")
     out = target.ok("import", str(dest), "--format", "userdesk", "--apply", "--match", "username").stdout
     assert "3 created" in out and "custom fields defined: 2" in out, out

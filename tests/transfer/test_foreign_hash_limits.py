@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import pathlib
+from typing import Any
 
 import bcrypt
 import pytest
@@ -193,8 +194,8 @@ def test_every_limit_is_documented() -> None:
 
 
 @pytest.fixture
-def run(tmp_path: pathlib.Path) -> Cli:
-    runner = Cli(tmp_path / "cli.db")
+def run(tmp_path: pathlib.Path, cli_target: Any) -> Cli:
+    runner = Cli(cli_target("cli.db"))
     runner.ok("init")
     return runner
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,8 @@ from tests.transfer.test_import_formats import count
 
 
 @pytest.fixture
-def run(tmp_path: pathlib.Path) -> Cli:
-    runner = Cli(tmp_path / "cli.db")
+def run(tmp_path: pathlib.Path, cli_target: Any) -> Cli:
+    runner = Cli(cli_target("cli.db"))
     runner.ok("init")
     return runner
 

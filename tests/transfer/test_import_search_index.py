@@ -5,6 +5,8 @@ from __future__ import annotations
 import pathlib
 import sqlite3
 
+import pytest
+
 from store import directory, users
 from store.search_index import (
     SEARCH_STALE_KEY,
@@ -16,6 +18,10 @@ from store.search_index import (
 from store.transfer.core import Importer, ImportOptions, Progress, run_import
 
 from .test_import_core import ndjson
+
+pytestmark = pytest.mark.sqlite_only(
+    reason="SQLite's FTS5 triggers and WAL checkpoints (PostgreSQL's search column is generated)"
+)
 
 
 def raw(db) -> sqlite3.Connection:
