@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import sqlite3
 import subprocess
 import sys
 
@@ -105,14 +104,13 @@ def run(seeded: pathlib.Path, tmp_path: pathlib.Path) -> Cli:
 
 
 def rows(run: Cli, sql: str) -> list[tuple]:
-    with sqlite3.connect(run.path) as conn:
-        return conn.execute(sql).fetchall()
+    return run.sql(sql)
 
 
 def snapshot(run: Cli) -> tuple:
     """Everything a refused command must leave as it was."""
     return (
-        rows(run, "SELECT * FROM user"),
+        rows(run, 'SELECT * FROM "user" ORDER BY id'),
         rows(run, "SELECT count(*) FROM audit"),
         rows(run, "SELECT count(*) FROM login_event"),
         rows(run, "SELECT count(*) FROM session"),

@@ -8,7 +8,6 @@ before anything is checked or recorded.
 from __future__ import annotations
 
 import pathlib
-import sqlite3
 
 import pytest
 
@@ -24,8 +23,7 @@ def run(tmp_path: pathlib.Path) -> Cli:
 
 
 def attempts(run: Cli) -> int:
-    with sqlite3.connect(run.path) as conn:
-        return conn.execute("SELECT count(*) FROM login_event").fetchone()[0]
+    return run.sql("SELECT count(*) FROM login_event")[0][0]
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -283,10 +282,10 @@ def test_audit_log_filters_by_user_and_survives_deletion(run: Cli) -> None:
 def test_control_characters_in_data_cannot_reach_the_terminal(run: Cli) -> None:
     """Legacy rows may hold ESC sequences; plain output escapes them, JSON encodes them."""
     run.ok("user", "create", "--username", "mallory")
-    with sqlite3.connect(run.path) as conn:
-        conn.execute(
-            "UPDATE user SET name = ?, city = ? WHERE username = 'mallory'", ("\x1b]0;pwned\x07Mal", "\x1b[2J\x9bcity")
-        )
+    run.sql(
+        """UPDATE "user" SET name = :name, city = :city WHERE username = 'mallory'""",
+        {"name": "\x1b]0;pwned\x07Mal", "city": "\x1b[2J\x9bcity"},
+    )
     for args in (("user", "show", "mallory"), ("user", "list"), ("user", "list", "--search", "Mal")):
         out = run.ok(*args).stdout
         assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, args

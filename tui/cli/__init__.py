@@ -53,7 +53,10 @@ __all__ = [
     "--db",
     "target",
     metavar="PATH|URL",
-    help="Database file or sqlite:/// URL (default: $USERDESK_DB, else userdesk.db in the user data directory).",
+    help=(
+        "Database file, sqlite:/// URL or postgresql://USER@HOST/DBNAME URL (default: $USERDESK_DB, else "
+        "userdesk.db in the user data directory)."
+    ),
 )
 @click.option("--as", "as_admin", metavar="USER", help="Act as this admin: password, then TOTP code, on stdin.")
 @click.version_option(package_name="userdesk", prog_name="userdesk")

@@ -1,0 +1,74 @@
+"""Where the database is, said safely: a SQLite file's path, or a PostgreSQL URL without its password.
+
+`--db` (and `$USERDESK_DB`) is a path, a `sqlite:///` URL or a `postgresql://…` / `postgresql+psycopg://…` URL.
+A server URL may carry a password (`postgresql://role:secret@host/db`); it must never reach a terminal, a log,
+a console's title or the audit. So the CLI names the database only through `shown()` / `where()`, and every
+`error:` line goes through `redacted()`, which also catches the password when a driver or a library quotes the
+URL back in its message (in either spelling: as typed, percent-encoded, or decoded).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:
+    from store import Database
+
+SERVER_SCHEMES = ("postgresql", "postgres")
+MASK = "***"
+
+
+def is_server_url(target: str) -> bool:
+    """True for a PostgreSQL URL (postgresql://, postgresql+psycopg://, postgres://); False for a SQLite path/URL."""
+    scheme, sep, _ = target.partition("://")
+    return bool(sep) and scheme.split("+", 1)[0].lower() in SERVER_SCHEMES
+
+
+def _password(target: str) -> str | None:
+    """The password written in a server URL, as typed (possibly percent-encoded), or None."""
+    if not is_server_url(target):
+        return None
+    netloc = target.partition("://")[2].split("/", 1)[0].split("?", 1)[0]
+    userinfo, at, _ = netloc.rpartition("@")
+    if not at:
+        return None
+    _, colon, password = userinfo.partition(":")
+    return password if colon and password else None
+
+
+def shown(target: str) -> str:
+    """`target` fit to print: a server URL with its password replaced by ***; a path as it is."""
+    password = _password(target)
+    if password is None:
+        return target
+    try:
+        return make_url(target).render_as_string(hide_password=True)
+    except ArgumentError:  # not parseable: still never print the secret
+        return redacted(target, target)
+
+
+def redacted(text: str, target: str | None) -> str:
+    """`text` with the password of `target` (when it is a server URL with one) replaced by ***."""
+    password = _password(target or "")
+    if password is None:
+        return text
+    for spelling in sorted({password, unquote(password)}, key=len, reverse=True):
+        if spelling:
+            text = text.replace(spelling, MASK)
+    return text
+
+
+def where(db: Database, target: str) -> str:
+    """The database of an open `db`, for people: the resolved file path on SQLite, the safe URL on a server."""
+    return shown(target) if is_server_url(target) else str(Path(str(db.path)).resolve())
+
+
+def child_target(db: Database, target: str) -> str:
+    """What a child process (a served console) opens: the same server URL (handed over on a pipe, never argv or
+    the environment), or the resolved SQLite path (the child may start in another directory)."""
+    return target if is_server_url(target) else str(Path(str(db.path)).resolve())
