@@ -1,54 +1,39 @@
-"""Opening the database: pragmas, transactions, migrations, key file.
+"""Opening the database: backends, transactions, migrations, key file.
 
-Writes run in BEGIN IMMEDIATE so two processes never deadlock on a read-then-write upgrade;
-reads use deferred transactions. Schema versions are kept in PRAGMA user_version.
+The store runs on SQLite (a file: the default) or PostgreSQL (a URL); what differs between them lives in
+store/backends/ (engines, how a write transaction begins, where the schema version is kept, the file checks),
+so this module and every store operation are written once. Migrations are one versioned list for both,
+written with SQLAlchemy inspection instead of SQLite's PRAGMAs.
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-from urllib.request import pathname2url
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import QueuePool
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlmodel import Session, SQLModel
+from sqlmodel import select as sqlmodel_select
 
 from . import config as cfg
-from .crypto import Keys, create_private_file, describe_os_error
+from .backends import Backend, BackendName, backend_for, column_names
+from .backends.sqlite import SQLiteBackend, inspect_file, is_read_only, resolve_path
+from .crypto import Keys
 from .errors import DatabaseError
+from .models import User
+from .search_backend import SEARCH_SQL, SEARCH_TRIGGERS, create_search_schema
 
-SEARCH_SQL = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS user_search USING fts5(
-        username, email, phone, name, content='user', content_rowid='id', tokenize='trigram')""",
-]
-SEARCH_TRIGGERS = [
-    """CREATE TRIGGER IF NOT EXISTS user_search_ai AFTER INSERT ON user BEGIN
-        INSERT INTO user_search(rowid, username, email, phone, name)
-        VALUES (new.id, new.username, new.email, new.phone, new.name); END""",
-    """CREATE TRIGGER IF NOT EXISTS user_search_ad AFTER DELETE ON user BEGIN
-        INSERT INTO user_search(user_search, rowid, username, email, phone, name)
-        VALUES ('delete', old.id, old.username, old.email, old.phone, old.name); END""",
-    """CREATE TRIGGER IF NOT EXISTS user_search_au AFTER UPDATE OF username, email, phone, name ON user BEGIN
-        INSERT INTO user_search(user_search, rowid, username, email, phone, name)
-        VALUES ('delete', old.id, old.username, old.email, old.phone, old.name);
-        INSERT INTO user_search(rowid, username, email, phone, name)
-        VALUES (new.id, new.username, new.email, new.phone, new.name); END""",
-]
+S = TypeVar("S", bound=GenerativeSelect)
 
 
 def _v1(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
-    for sql in SEARCH_SQL + SEARCH_TRIGGERS:
-        conn.exec_driver_sql(sql)
+    create_search_schema(conn, conn.dialect.name)
 
 
 def _v2(conn: Connection) -> None:
@@ -59,7 +44,7 @@ def _v2(conn: Connection) -> None:
 def _v3(conn: Connection) -> None:
     """Index locked users (partial: only rows with a lock time): the 'locked' filter scanned every user (4 s at 1M)."""
     conn.exec_driver_sql(
-        "CREATE INDEX IF NOT EXISTS ix_user_locked ON user (locked_until) WHERE locked_until IS NOT NULL"
+        'CREATE INDEX IF NOT EXISTS ix_user_locked ON "user" (locked_until) WHERE locked_until IS NOT NULL'
     )
 
 
@@ -67,9 +52,8 @@ def _v4(conn: Connection) -> None:
     """The time of the last counted sign-in failure (the progressive throttle, store/lockout.py).
 
     Idempotent: databases created at v4+ already have the column from the model."""
-    columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(user)")}
-    if "last_failed_at" not in columns:
-        conn.exec_driver_sql("ALTER TABLE user ADD COLUMN last_failed_at INTEGER")
+    if "last_failed_at" not in column_names(conn, "user"):
+        conn.exec_driver_sql('ALTER TABLE "user" ADD COLUMN last_failed_at INTEGER')
 
 
 def _v5(conn: Connection) -> None:
@@ -77,7 +61,7 @@ def _v5(conn: Connection) -> None:
     current models, so a fresh database already has them)."""
     from .models import AdminKey, AdminRole
 
-    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(audit)")}
+    have = column_names(conn, "audit")
     for column in ("actor_kind", "actor_role", "actor_key"):
         if column not in have:
             conn.exec_driver_sql(f"ALTER TABLE audit ADD COLUMN {column} VARCHAR")
@@ -90,93 +74,34 @@ MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def resolve_path(target: str) -> Path:
-    """Accept a file path or an SQLAlchemy sqlite URL; refuse other databases clearly."""
-    if "://" not in target:
-        return Path(target).expanduser()
-    try:
-        url = make_url(target)
-    except ArgumentError as exc:
-        raise DatabaseError(f"not a database URL: {target}") from exc
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        raise DatabaseError("only SQLite database files are supported (sqlite:///path/to/file.db)")
-    return Path(url.database).expanduser()
+def lock_rows(statement: S) -> S:
+    """A SELECT that locks the rows it reads until the transaction ends (FOR UPDATE on PostgreSQL).
+
+    Use it for every read that a write in the same transaction depends on. On SQLite the clause compiles to
+    nothing: BEGIN IMMEDIATE has already serialised the writers."""
+    return statement.with_for_update()
 
 
-def _file_uri(path: Path, *, immutable: bool = False) -> str:
-    """A read-only SQLite URI; `immutable` when SQLite could not make its -shm file (read-only directory)."""
-    return f"file:{pathname2url(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
+def lock_user(session: Session, user_id: int) -> User | None:
+    """Lock one user's row for the rest of this write transaction and load it fresh (None: no such user).
 
-
-def _directory_writable(path: Path) -> bool:
-    return os.access(path.parent, os.W_OK)
-
-
-def is_read_only(path: Path) -> bool:
-    """The file or its directory cannot be written (read-only mount, permissions): open it for reading only."""
-    return not (os.access(path, os.W_OK) and _directory_writable(path))
-
-
-def _read_only_uri(path: Path) -> str:
-    """Reading a WAL database needs its -shm file; where it cannot be created and no writer has one
-    open (no -wal file), the file cannot change under us, so SQLite may treat it as immutable."""
-    wal = Path(f"{path}-wal")
-    return _file_uri(path, immutable=not _directory_writable(path) and not wal.exists())
-
-
-def _schema_of(target: str) -> tuple[int, set[str]]:
-    """(user_version, table names), read through a connection that changes no setting."""
-    conn = sqlite3.connect(target, uri=target.startswith("file:"), timeout=10)
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    finally:
-        conn.close()
-    return version, tables
-
-
-def inspect_file(path: Path) -> str:
-    """'missing', 'empty' (a 0-byte file or an SQLite file with no tables) or 'userdesk'.
-
-    Reads only (a read-only connection: no journal mode switch, no -wal file, not a byte changed);
-    anything else (another application's SQLite file, a file that is not SQLite) is refused.
-    """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return "missing"
-    except OSError as exc:
-        raise DatabaseError(f"cannot open {path}: {describe_os_error(exc)}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise DatabaseError(f"not a Userdesk database: {path} (not a regular file)")
-    if info.st_size == 0:
-        return "empty"
-    try:
-        try:
-            version, tables = _schema_of(_read_only_uri(path))
-        except sqlite3.OperationalError:
-            if not Path(f"{path}-journal").exists() or is_read_only(path):
-                raise
-            # a hot journal (a writer was killed mid-transaction) needs rolling back, which only a
-            # read-write connection can do: the recovery any SQLite client makes, not a change of ours
-            version, tables = _schema_of(str(path))
-    except sqlite3.OperationalError as exc:
-        raise DatabaseError(f"cannot open {path}: {exc}") from None
-    except sqlite3.DatabaseError:
-        raise DatabaseError(f"not a Userdesk database: {path}") from None
-    if version == 0 and not tables:
-        return "empty"
-    if version >= 1 and {"meta", "user"} <= tables:
-        return "userdesk"
-    raise DatabaseError(f"not a Userdesk database: {path}")
+    Taken before reading the state a write depends on (counters, codes, the version), so two hosts working on
+    the same user take turns; `populate_existing` refreshes a copy the session already held from before the
+    lock. On SQLite the lock is a no-op (BEGIN IMMEDIATE, see `lock_rows`) and the reload is harmless."""
+    statement = lock_rows(sqlmodel_select(User).where(User.id == user_id))
+    return session.exec(statement.execution_options(populate_existing=True)).first()
 
 
 class Database:
     """One open directory: engines for reading and writing, the key, the policy and a clock.
 
     Only `create=True` (`userdesk init` and `demo`) may make a database: from nothing or from an empty
-    file, with a new key file when there is none. An existing database needs its own key file, which is
-    never replaced. Any other file is refused before anything is written to it.
+    file (SQLite) or an empty database (PostgreSQL), with a new key file when there is none. An existing
+    database needs its own key file, which is never replaced. Any other file or database is refused before
+    anything is written to it.
+
+    `backend` is "sqlite" or "postgresql"; `label` names the database in messages (never with a password);
+    `path` is the SQLite file (a DatabaseError on PostgreSQL).
     """
 
     def __init__(
@@ -188,22 +113,46 @@ class Database:
         key_path: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.path = resolve_path(target or cfg.default_db())
+        self._backend: Backend = backend_for(target or cfg.default_db())
+        self.backend: BackendName = self._backend.name
+        self.label = self._backend.label
         self.config = config or cfg.load_config()
         self.clock = clock
-        kind = inspect_file(self.path)
+        try:
+            kind = self._backend.inspect()
+        except DatabaseError:
+            self._backend.dispose()
+            raise
         if kind == "missing" and not create:
-            raise DatabaseError(f"no database at {self.path}; run `userdesk init` first")
+            raise DatabaseError(f"no database at {self.label}; run `userdesk init` first")
         if kind == "empty" and not create:
-            raise DatabaseError(f"not a Userdesk database: {self.path} (an empty file; `userdesk init` makes it one)")
+            what = "an empty file" if self.backend == "sqlite" else "an empty database"
+            raise DatabaseError(f"not a Userdesk database: {self.label} ({what}; `userdesk init` makes it one)")
         key_file = key_path or cfg.key_file()
         self.keys = Keys.load(key_file) if kind == "userdesk" else Keys.load_or_create(key_file)
         if kind == "missing":
-            self._create_file()
-        self.read_only = is_read_only(self.path)
-        self.reader = self._engine(immediate=False)
-        self.writer = self._engine(immediate=True)
-        self._migrate()
+            self._backend.create_storage()
+        self.read_only = self._backend.read_only
+        self.reader, self.writer = self._backend.engines()
+        try:
+            self._migrate()
+        except DatabaseError:
+            self.close()
+            raise
+        except SQLAlchemyError as exc:
+            self.close()
+            message = self._backend.describe_error(exc)
+            if message is None:
+                raise
+            raise DatabaseError(message) from None
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file. On PostgreSQL there is none: code that needs the file (backups, the SQLite demo
+        builder) checks `backend` first; reaching it anyway is a clear DatabaseError, not a None further on."""
+        if isinstance(self._backend, SQLiteBackend):
+            return self._backend.path
+        raise DatabaseError(f"{self.label} is a PostgreSQL database: this needs an SQLite file")
 
     @property
     def policy(self) -> cfg.Policy:
@@ -212,43 +161,9 @@ class Database:
     def now(self) -> int:
         return int(self.clock())
 
-    def _create_file(self) -> None:
-        try:
-            create_private_file(self.path)
-        except FileExistsError:
-            pass  # a concurrent `init` made it; the migration below is safe to run twice
-        except OSError as exc:
-            raise DatabaseError(f"cannot create the database {self.path}: {describe_os_error(exc)}") from None
-
-    def _connect(self) -> sqlite3.Connection:
-        if self.read_only:
-            return sqlite3.connect(_read_only_uri(self.path), uri=True, check_same_thread=False, timeout=10)
-        return sqlite3.connect(self.path, check_same_thread=False, timeout=10)
-
-    def _engine(self, immediate: bool) -> Engine:
-        engine = create_engine("sqlite://", creator=self._connect, poolclass=QueuePool)
-        # only the writer switches to WAL: a reader must not change a file it has not yet written to
-        pragmas: tuple[str, ...] = ("journal_mode=WAL",) if immediate else ()
-        pragmas += ("synchronous=NORMAL", "busy_timeout=10000", "foreign_keys=ON")
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record) -> None:
-            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
-            cur = dbapi_conn.cursor()
-            for pragma in pragmas:
-                cur.execute(f"PRAGMA {pragma}")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-        return engine
-
-    @staticmethod
-    def _schema_state(conn: Connection) -> tuple[int, str | None]:
+    def _schema_state(self, conn: Connection) -> tuple[int, str | None]:
         """(schema version, stored key fingerprint or None)."""
-        version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+        version = self._backend.schema_version(conn)
         if version == 0:
             return 0, None
         return version, conn.execute(text("SELECT value FROM meta WHERE key = 'key_check'")).scalar()
@@ -256,21 +171,22 @@ class Database:
     def _refuse_newer(self, version: int) -> None:
         if version > SCHEMA_VERSION:
             raise DatabaseError(
-                f"{self.path} has schema version {version}, newer than this userdesk ({SCHEMA_VERSION}); upgrade userdesk"
+                f"{self.label} has schema version {version}, newer than this userdesk ({SCHEMA_VERSION}); "
+                "upgrade userdesk"
             )
 
     def _check_key(self, stored: str) -> None:
         if stored != self.keys.check_value():
             raise DatabaseError(
-                f"{self.path} was initialised with a different key file; set USERDESK_KEY_FILE to its key"
+                f"{self.label} was initialised with a different key file; set USERDESK_KEY_FILE to its key"
             )
 
     def _migrate(self) -> None:
-        """Check the schema version with a read; take the write lock (BEGIN IMMEDIATE) only when it is behind.
+        """Check the schema version with a read; take the write lock only when it is behind.
 
         So opening a current database for reading works while another process holds the write lock,
-        and on a read-only file. The version is read again under the lock: another process may have
-        migrated in between.
+        and on a read-only file. The version is read again under the lock (BEGIN IMMEDIATE on SQLite, an
+        advisory lock on PostgreSQL): another process may have migrated in between.
         """
         with self.reader.connect() as conn:
             version, stored = self._schema_state(conn)
@@ -280,21 +196,25 @@ class Database:
             return
         if self.read_only:
             raise DatabaseError(
-                f"{self.path} needs its schema upgraded (version {version} to {SCHEMA_VERSION}) but is read-only"
+                f"{self.label} needs its schema upgraded (version {version} to {SCHEMA_VERSION}) but is read-only"
             )
         with self.writer.begin() as conn:
+            self._backend.lock_for_migration(conn)
             version, stored = self._schema_state(conn)
             self._refuse_newer(version)
+            if version < SCHEMA_VERSION:
+                self._backend.before_migration(conn)
             for step in range(version, SCHEMA_VERSION):
                 MIGRATIONS[step](conn)
-                conn.exec_driver_sql(f"PRAGMA user_version = {step + 1}")
+                self._backend.set_schema_version(conn, step + 1)
             if stored is None:
                 conn.execute(
                     text("INSERT INTO meta(key, value) VALUES ('key_check', :v)"), {"v": self.keys.check_value()}
                 )
             else:
                 self._check_key(stored)
-        self.reader.dispose()  # its connection predates the migration (a new file is not in WAL mode yet)
+        if self.reader is not self.writer:
+            self.reader.dispose()  # its connection predates the migration (a new file is not in WAL mode yet)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -303,23 +223,53 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction (BEGIN IMMEDIATE); commits on success, rolls back on any error."""
+        """One write transaction (BEGIN IMMEDIATE on SQLite; READ COMMITTED plus row locks on PostgreSQL);
+        commits on success, rolls back on any error."""
         if self.read_only:
-            raise DatabaseError(f"{self.path} is read-only (the file or its directory cannot be written)")
+            raise DatabaseError(f"{self.label} is read-only (the file or its directory cannot be written)")
         with Session(self.writer, expire_on_commit=False) as session, session.begin():
             yield session
 
     def schema_version(self) -> int:
         with self.reader.connect() as conn:
-            return conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+            return self._backend.schema_version(conn)
+
+    def raw_connection(self) -> Any:
+        """A DB-API connection from the writer's pool (sqlite3 or psycopg), for bulk work such as COPY.
+
+        The caller owns the transaction and must `close()` it (which returns it to the pool)."""
+        return self.writer.raw_connection()
+
+    @property
+    def engine(self) -> Engine:
+        return self.writer
+
+    def describe_error(self, exc: BaseException) -> str | None:
+        """The backend's one-line message for a connection-level driver error (server gone, auth), or None."""
+        if isinstance(exc, DBAPIError | DatabaseError):
+            return self._backend.describe_error(exc) if isinstance(exc, DBAPIError) else str(exc)
+        return None
 
     def close(self) -> None:
         self.reader.dispose()
-        self.writer.dispose()
+        if self.writer is not self.reader:
+            self.writer.dispose()
+        self._backend.dispose()
 
 
 def open_db(target: str | None = None, **kwargs: Any) -> Database:
     return Database(target, **kwargs)
 
 
-__all__ = ["SCHEMA_VERSION", "Database", "open_db"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SEARCH_SQL",
+    "SEARCH_TRIGGERS",
+    "Database",
+    "inspect_file",
+    "is_read_only",
+    "lock_rows",
+    "lock_user",
+    "open_db",
+    "resolve_path",
+]

@@ -36,11 +36,20 @@ class User(SQLModel, table=True):
         Index("ix_user_phone", "phone", unique=True),
         Index("ix_user_external_id", "external_id", unique=True),
         Index("ix_user_uid", "uid", unique=True),
-        Index("ix_user_sort_username", text("ifnull(username, '') COLLATE NOCASE"), "id"),
-        Index("ix_user_sort_login", text("ifnull(last_login_at, 0)"), "id"),
-        Index("ix_user_name_nocase", text("name COLLATE NOCASE")),
+        # the directory's sort keys (store/directory.py), one expression per backend: same names
+        Index("ix_user_sort_username", text("ifnull(username, '') COLLATE NOCASE"), "id").ddl_if(dialect="sqlite"),
+        Index("ix_user_sort_login", text("ifnull(last_login_at, 0)"), "id").ddl_if(dialect="sqlite"),
+        Index("ix_user_name_nocase", text("name COLLATE NOCASE")).ddl_if(dialect="sqlite"),
+        Index("ix_user_sort_username", text("lower(coalesce(username, ''))"), "id").ddl_if(dialect="postgresql"),
+        Index("ix_user_sort_login", text("coalesce(last_login_at, 0)"), "id").ddl_if(dialect="postgresql"),
+        Index("ix_user_name_nocase", text("lower(name)")).ddl_if(dialect="postgresql"),
         Index("ix_user_status", "status", "id"),
-        Index("ix_user_locked", "locked_until", sqlite_where=text("locked_until IS NOT NULL")),  # 'locked' filter
+        Index(
+            "ix_user_locked",
+            "locked_until",
+            sqlite_where=text("locked_until IS NOT NULL"),
+            postgresql_where=text("locked_until IS NOT NULL"),
+        ),  # 'locked' filter
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,12 +1,30 @@
-"""Shared fixtures: a fresh database per test in tmp_path, with its own key file and outbox."""
+"""Shared fixtures: a fresh database per test, with its own key file and outbox.
+
+The backend is chosen per run: `--backend=sqlite` (the default; a file in tmp_path) or `--backend=postgresql`
+(also `USERDESK_TEST_BACKEND=postgresql`), with the server in `USERDESK_TEST_PG`: the URL of a maintenance
+database on a server where the tests may CREATE DATABASE, e.g.
+`postgresql+psycopg://postgres@/postgres?host=/tmp/pgdev/sock`.
+
+On PostgreSQL each test gets its own, uniquely named database, dropped at teardown (WITH (FORCE): a connection
+a test left open does not keep it). A test that uses `db` gets a clone (CREATE DATABASE ... TEMPLATE) of a
+database migrated once per session, with the template's key written to tmp_path/"test.key" (the key check
+must pass); a test that only uses `db_target` gets an empty database, as an SQLite test gets a missing file.
+"""
 
 from __future__ import annotations
 
+import os
 import pathlib
+import uuid
+from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
 
 from store import Actor, Database
+from store.backends.postgresql import normalise_url
 from store.config import Config, Delivery, Policy
 
 PASSWORD = "correct horse battery staple"
@@ -43,11 +61,119 @@ def config(tmp_path: pathlib.Path) -> Config:
     return Config(policy=Policy(), delivery=Delivery(channel="outbox", outbox_dir=str(tmp_path / "outbox")))
 
 
-@pytest.fixture
-def db(tmp_path: pathlib.Path, clock: Clock, config: Config) -> Database:
-    database = Database(
-        str(tmp_path / "test.db"), create=True, config=config, key_path=tmp_path / "test.key", clock=clock
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=BACKENDS,
+        default=os.environ.get("USERDESK_TEST_BACKEND") or "sqlite",
+        help="the database the tests run on (default: sqlite, or $USERDESK_TEST_BACKEND); "
+        "postgresql needs $USERDESK_TEST_PG, a URL of a server where the tests may CREATE DATABASE",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    backend = config.getoption("--backend")
+    if backend not in BACKENDS:
+        raise pytest.UsageError(f"--backend / USERDESK_TEST_BACKEND must be one of {', '.join(BACKENDS)}")
+    if backend == "postgresql" and not os.environ.get("USERDESK_TEST_PG"):
+        raise pytest.UsageError(
+            "--backend=postgresql needs USERDESK_TEST_PG: the URL of a PostgreSQL maintenance database where the "
+            "tests may CREATE DATABASE, e.g. postgresql+psycopg://postgres@/postgres?host=/tmp/pgdev/sock"
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--backend") != "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "about the SQLite file")
+            item.add_marker(pytest.mark.skip(reason=f"sqlite only: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def backend(pytestconfig: pytest.Config) -> str:
+    """The backend of this run: "sqlite" or "postgresql"."""
+    return str(pytestconfig.getoption("--backend"))
+
+
+class PgServer:
+    """The test server: makes and drops the per-test databases through one autocommit connection."""
+
+    def __init__(self, url: URL, key_dir: pathlib.Path) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self.conn = self.engine.connect()
+        self.key_dir = key_dir
+        self.template: str | None = None
+
+    def target(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str = "template0") -> str:
+        name = f"ud_test_{uuid.uuid4().hex[:16]}"
+        self.conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        self.conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    @property
+    def template_key(self) -> pathlib.Path:
+        return self.key_dir / "template.key"
+
+    def migrated_template(self) -> str:
+        """A database migrated once per session (per xdist worker), the source of every `db` fixture's clone."""
+        if self.template is None:
+            name = self.create()
+            Database(self.target(name), create=True, key_path=self.template_key).close()
+            self.template = name
+        return self.template
+
+    def close(self) -> None:
+        if self.template is not None:
+            self.drop(self.template)
+        self.conn.close()
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer | None]:
+    """The PostgreSQL test server on --backend=postgresql, else None."""
+    if backend != "postgresql":
+        yield None
+        return
+    server = PgServer(normalise_url(make_url(os.environ["USERDESK_TEST_PG"])), tmp_path_factory.mktemp("pg-keys"))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def db_target(request: pytest.FixtureRequest, tmp_path: pathlib.Path, pg_server: PgServer | None) -> Iterator[str]:
+    """Where this test's database is: a path tmp_path/"test.db" (SQLite) or the URL of a fresh PostgreSQL database.
+
+    On PostgreSQL, a test that also uses `db` gets a migrated clone and the key in tmp_path/"test.key"; any other
+    test an empty database (create=True makes it a directory, as on a missing SQLite file)."""
+    if pg_server is None:
+        yield str(tmp_path / "test.db")
+        return
+    if "db" in request.fixturenames:
+        name = pg_server.create(template=pg_server.migrated_template())
+        (tmp_path / "test.key").write_bytes(pg_server.template_key.read_bytes())
+        (tmp_path / "test.key").chmod(0o600)
+    else:
+        name = pg_server.create()
+    yield pg_server.target(name)
+    pg_server.drop(name)
+
+
+@pytest.fixture
+def db(db_target: str, tmp_path: pathlib.Path, clock: Clock, config: Config) -> Iterator[Database]:
+    database = Database(db_target, create=True, config=config, key_path=tmp_path / "test.key", clock=clock)
     yield database
     database.close()
 

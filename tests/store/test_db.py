@@ -8,11 +8,13 @@ import pyotp
 import pytest
 
 from store import Database, DatabaseError, auth, mfa, users
+from store.crypto import Keys
 from store.db import SCHEMA_VERSION
 
 from ..conftest import PASSWORD
 
 
+@pytest.mark.sqlite_only(reason="SQLite pragmas and the file's mode")
 def test_pragmas_and_permissions(db):
     with db.reader.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -21,30 +23,49 @@ def test_pragmas_and_permissions(db):
     assert oct(db.path.stat().st_mode & 0o777) == "0o600"
 
 
-def test_missing_database_is_refused_unless_created(tmp_path):
-    with pytest.raises(DatabaseError, match="run `userdesk init`"):
-        Database(str(tmp_path / "none.db"), key_path=tmp_path / "k")
+def test_missing_database_is_refused_unless_created(db_target, tmp_path):
+    """A missing file (SQLite) or an empty database (PostgreSQL) is made a directory only by `init`."""
+    with pytest.raises(DatabaseError, match="`userdesk init`"):
+        Database(db_target, key_path=tmp_path / "k")
+    Database(db_target, create=True, key_path=tmp_path / "k").close()
+    again = Database(db_target, key_path=tmp_path / "k")
+    assert again.schema_version() == SCHEMA_VERSION
+    again.close()
 
 
-def test_newer_schema_refused(db, tmp_path):
+def test_newer_schema_refused(db, db_target, tmp_path):
     with db.writer.begin() as conn:
-        conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        db._backend.set_schema_version(conn, SCHEMA_VERSION + 1)
     with pytest.raises(DatabaseError, match="newer than this userdesk"):
-        Database(str(db.path), key_path=tmp_path / "test.key")
+        Database(db_target, key_path=tmp_path / "test.key")
 
 
-def test_wrong_key_file_refused(db, tmp_path):
+def test_wrong_key_file_refused(db, db_target, tmp_path):
     other = tmp_path / "other.key"
-    Database(str(tmp_path / "other.db"), create=True, key_path=other).close()  # a valid key, of another database
+    Keys.load_or_create(other)  # a valid key, of another database
     with pytest.raises(DatabaseError, match="different key file"):
-        Database(str(db.path), key_path=other)
+        Database(db_target, key_path=other)
 
 
+@pytest.mark.sqlite_only(reason="sqlite:/// URLs")
 def test_sqlite_url_accepted_other_urls_refused(db, tmp_path):
     again = Database(f"sqlite:///{db.path}", key_path=tmp_path / "test.key")
     assert again.schema_version() == SCHEMA_VERSION
-    with pytest.raises(DatabaseError, match="only SQLite"):
-        Database("postgresql://x/y", key_path=tmp_path / "test.key")
+    for url in ("mysql://x/y", "oracle://x/y"):
+        with pytest.raises(DatabaseError, match="unsupported database"):
+            Database(url, key_path=tmp_path / "test.key")
+    with pytest.raises(DatabaseError, match="unsupported PostgreSQL driver"):
+        Database("postgresql+asyncpg://x/y", key_path=tmp_path / "test.key")
+
+
+def _stored_bytes(db: Database) -> bytes:
+    """Everything the database holds: the SQLite files, or every row of every table as PostgreSQL text."""
+    if db.backend == "sqlite":
+        return b"".join(p.read_bytes() for p in db.path.parent.glob(db.path.name + "*"))
+    with db.reader.connect() as conn:
+        tables = conn.exec_driver_sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").scalars().all()
+        rows = [conn.exec_driver_sql(f'SELECT t::text FROM "{t}" t').scalars().all() for t in tables]
+    return "\n".join(str(row) for table in rows for row in table).encode()
 
 
 def test_no_plain_secrets_in_database_file(db, actor, clock):
@@ -53,8 +74,9 @@ def test_no_plain_secrets_in_database_file(db, actor, clock):
     codes = mfa.confirm(db, actor, "sec", pyotp.TOTP(e.secret).at(clock.now))
     clock.advance(30)
     issued = auth.authenticate(db, "sec", PASSWORD, totp=pyotp.TOTP(e.secret).at(clock.now)).session
+    blob = _stored_bytes(db)
+    assert b"sec" in blob  # the check reads the stored rows
     db.close()
-    blob = b"".join(p.read_bytes() for p in db.path.parent.glob("test.db*"))
     for secret in (e.secret, issued.token, PASSWORD, codes[0], codes[0].replace("-", "")):
         assert secret.encode() not in blob, secret
 

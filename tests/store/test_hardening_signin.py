@@ -87,13 +87,13 @@ def _parallel_attempts(path: str, key: str, config, barrier) -> None:
     db.close()
 
 
-def test_parallel_sign_ins_check_at_most_threshold_guesses(db, actor, alice, clock, config, tmp_path):
+def test_parallel_sign_ins_check_at_most_threshold_guesses(db, db_target, actor, alice, clock, config, tmp_path):
     enrol(db, actor, clock)  # the right password is then "confirmed" by a "second factor required" row
     processes = 12
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(processes)
     workers = [
-        ctx.Process(target=_parallel_attempts, args=(str(db.path), str(tmp_path / "test.key"), config, barrier))
+        ctx.Process(target=_parallel_attempts, args=(db_target, str(tmp_path / "test.key"), config, barrier))
         for _ in range(processes)
     ]
     for w in workers:
