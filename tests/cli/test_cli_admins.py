@@ -25,8 +25,8 @@ def key_line(comment: str = "ops@laptop") -> str:
 
 
 @pytest.fixture
-def run(tmp_path: pathlib.Path) -> Cli:
-    runner = Cli(tmp_path / "cli.db")
+def run(db_target: str) -> Cli:
+    runner = Cli(db_target)
     runner.ok("init")
     return runner
 

@@ -7,16 +7,14 @@ before anything is checked or recorded.
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 
 from tests.cli.helpers import OATHTOOL, PASSWORD, Cli, totp_code
 
 
 @pytest.fixture
-def run(tmp_path: pathlib.Path) -> Cli:
-    runner = Cli(tmp_path / "cli.db")
+def run(db_target: str) -> Cli:
+    runner = Cli(db_target)
     runner.ok("init")
     runner.ok("user", "create", "--username", "kim", "--password-stdin", input=PASSWORD + "\n")
     return runner

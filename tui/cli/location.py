@@ -9,7 +9,6 @@ URL back in its message (in either spelling: as typed, percent-encoded, or decod
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -27,6 +26,11 @@ def is_server_url(target: str) -> bool:
     """True for a PostgreSQL URL (postgresql://, postgresql+psycopg://, postgres://); False for a SQLite path/URL."""
     scheme, sep, _ = target.partition("://")
     return bool(sep) and scheme.split("+", 1)[0].lower() in SERVER_SCHEMES
+
+
+def has_password(target: str) -> bool:
+    """True for a server URL that carries a password."""
+    return _password(target) is not None
 
 
 def _password(target: str) -> str | None:
@@ -64,11 +68,12 @@ def redacted(text: str, target: str | None) -> str:
 
 
 def where(db: Database, target: str) -> str:
-    """The database of an open `db`, for people: the resolved file path on SQLite, the safe URL on a server."""
-    return shown(target) if is_server_url(target) else str(Path(str(db.path)).resolve())
+    """The database of an open `db`, for people: the resolved file path on SQLite, the store's label (user, host
+    and database name: never a password) on a server."""
+    return str(db.path.resolve()) if db.path is not None else db.label
 
 
 def child_target(db: Database, target: str) -> str:
     """What a child process (a served console) opens: the same server URL (handed over on a pipe, never argv or
     the environment), or the resolved SQLite path (the child may start in another directory)."""
-    return target if is_server_url(target) else str(Path(str(db.path)).resolve())
+    return str(db.path.resolve()) if db.path is not None else target
