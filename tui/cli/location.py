@@ -70,10 +70,10 @@ def redacted(text: str, target: str | None) -> str:
 def where(db: Database, target: str) -> str:
     """The database of an open `db`, for people: the resolved file path on SQLite, the store's label (user, host
     and database name: never a password) on a server."""
-    return str(db.path.resolve()) if db.path is not None else db.label
+    return str(db.path.resolve()) if db.backend == "sqlite" else db.label
 
 
 def child_target(db: Database, target: str) -> str:
     """What a child process (a served console) opens: the same server URL (handed over on a pipe, never argv or
     the environment), or the resolved SQLite path (the child may start in another directory)."""
-    return str(db.path.resolve()) if db.path is not None else target
+    return str(db.path.resolve()) if db.backend == "sqlite" else target
