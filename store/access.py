@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from . import audit, permissions
 from .audit import Actor
-from .db import Database
+from .db import Database, lock_value
 from .errors import NotFound, ValidationError
 from .models import App, AppRule, Group, GroupMember, User, stored_id
 from .users import audit_user, login_name, require_user
@@ -52,6 +52,7 @@ def create_app(db: Database, actor: Actor, name: str, default: str = "allow") ->
         raise ValidationError("Default policy must be 'allow' or 'deny'.", "default")
     now = db.now()
     with db.write() as s:
+        lock_value(s, "app.name", name)
         if s.exec(select(App.id).where(App.name == name)).first():
             raise ValidationError(f"An app named '{name}' already exists.", "name")
         app = App(name=name, default_policy=default, created_at=now)
@@ -93,6 +94,7 @@ def create_group(db: Database, actor: Actor, name: str, description: str = "") -
     name = _name("Group", name)
     now = db.now()
     with db.write() as s:
+        lock_value(s, "group.name", name)
         if s.exec(select(Group.id).where(Group.name == name)).first():
             raise ValidationError(f"A group named '{name}' already exists.", "name")
         group = Group(name=name, description=clean_text("description", description) or "", created_at=now)

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from . import auth, mfa, permissions
 from .audit import Actor
-from .db import Database
+from .db import Database, lock_value
 from .errors import AuthFailed, NotFound, PermissionDenied, ValidationError
 from .models import AdminKey, AdminRole, User, stored_id
 from .models import Session as SessionRow
@@ -121,6 +121,7 @@ def _active_owners(session: Session) -> int:
 
 def guard_last_owner(session: Session, user: User) -> None:
     """Refuse when `user` is the only active owner (called before removing, disabling or demoting them)."""
+    lock_value(session, "admin_role", permissions.OWNER)  # two owners demoted at once: one waits, then counts
     is_owner = user.id is not None and role_of_user(session, user.id) == permissions.OWNER
     if is_owner and user.status == "active" and _active_owners(session) <= 1:
         raise PermissionDenied(LAST_OWNER)
@@ -367,6 +368,7 @@ def add_key(db: Database, actor: Actor, ref: str, openssh_public_key_line: str) 
         if role_of_user(s, stored_id(user)) is None:
             raise ValidationError(f"'{login_name(user)}' is not an admin: grant a role first.", "user")
         permissions.require_over(s, actor, "admins.manage", user)
+        lock_value(s, "admin_key.fingerprint", fingerprint)
         if s.exec(select(AdminKey.id).where(AdminKey.fingerprint == fingerprint)).first() is not None:
             raise ValidationError(f"The key {fingerprint} is already registered.", "key")
         public = f"{key_type} {base64.b64encode(blob).decode('ascii')}"

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from . import limits, lockout, mfa, passwords
 from .access import decide
-from .db import Database
+from .db import Database, lock_user
 from .errors import AuthFailed, SecondFactorRequired
 from .models import App, LoginEvent, User
 from .sessions import Issued, create_session
@@ -117,7 +117,7 @@ def _fail(
     attempt reserved by _admit (`reserved`: counted, or given back when not counted)."""
     now = db.now()
     with db.write() as s:
-        user = s.get(User, user_id) if user_id is not None else None
+        user = lock_user(s, user_id) if user_id is not None else None
         if user is not None and count:
             reason += lockout.settle_failure(user, now, db.policy, reserved=reserved)
         elif user is not None and reserved:
@@ -140,7 +140,7 @@ def _admit(db: Database, user_id: int, identifier: str, app_id: int | None, atte
     """Reserve one attempt before a secret is checked, or record the refusal and raise AuthFailed."""
     now = db.now()
     with db.write() as s:
-        user = s.get(User, user_id)
+        user = lock_user(s, user_id)
         why = lockout.admit(user, now, db.policy) if user is not None else None
         if why is not None:
             record_event(
@@ -216,7 +216,7 @@ def check_password(db: Database, identifier: str, password: str, attempt: Attemp
     new_hash = passwords.hash_password(candidate) if rehash and candidate is not None else None
     why: str | None
     with db.write() as s:
-        row = s.get(User, user_id)
+        row = lock_user(s, user_id)
         if row is None:
             why = "unknown user"
         else:
@@ -262,7 +262,7 @@ def complete(
     """
     now = db.now()
     with db.write() as s:
-        user = s.get(User, checked.user_id)
+        user = lock_user(s, checked.user_id)
         failure, counted = _second_step_failure(db, s, user, method, code, now)
         if user is not None and failure is None:
             lockout.reset(user)
@@ -388,7 +388,7 @@ def guarded(
         raise _fail(db, user_id, identifier, app_id, attempt, method, failure, reserved=True)
     now = db.now()
     with db.write() as s:
-        user = s.get(User, user_id)
+        user = lock_user(s, user_id)
         locked = user is not None and lockout.is_locked(user, now)
         if user is not None:
             lockout.release(user)

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from . import delivery
-from .db import Database
+from .db import Database, lock_user
 from .errors import AuthFailed, ValidationError
 from .models import OneTimeCode
 
@@ -48,6 +48,7 @@ def issue(db: Database, user_id: int, purpose: str, destination: str) -> int:
     policy = db.policy
     code = f"{secrets.randbelow(10**6):06d}"
     with db.write() as s:
+        lock_user(s, user_id)  # one issuer per user at a time: the resend check and the supersede stay whole
         last = s.exec(
             select(OneTimeCode.created_at)
             .where(col(OneTimeCode.user_id) == user_id, col(OneTimeCode.purpose) == purpose)
@@ -91,6 +92,7 @@ def verify(db: Database, user_id: int, purpose: str, code: str) -> str:
     """Consume the current code; returns where it was sent. Raises AuthFailed with a reason."""
     now = db.now()
     with db.write() as s:
+        lock_user(s, user_id)  # the code's attempts and use are read then written: one verifier at a time
         row = s.exec(
             select(OneTimeCode)
             .where(

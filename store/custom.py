@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from . import audit, permissions
 from .audit import Actor
-from .db import Database
+from .db import Database, lock_value
 from .errors import NotFound, ValidationError
 from .models import CustomField, CustomValue, User, stored_id
 from .users import audit_user, require_user
@@ -80,6 +80,7 @@ def define_field(
     label = clean_text("label", label, 64) or key.replace("_", " ").capitalize()
     now = db.now()
     with db.write() as s:
+        lock_value(s, "custom_field.key", key)
         if s.exec(select(CustomField.id).where(CustomField.key == key)).first():
             raise ValidationError(f"A field with key '{key}' already exists (key and type cannot be changed).", "key")
         field = CustomField(
@@ -192,6 +193,7 @@ def set_value(db: Database, actor: Actor, ref: str, key: str, raw: Any, *, self_
 def _check_unique(s, field: CustomField, value: str | None, user_id: int) -> None:
     if value is None or not field.unique:
         return
+    lock_value(s, f"custom_value.{field.id}", value)
     taken = s.exec(
         select(CustomValue.user_id).where(
             CustomValue.field_id == field.id, CustomValue.value == value, CustomValue.user_id != user_id

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlmodel import Session, SQLModel
 from sqlmodel import select as sqlmodel_select
@@ -24,7 +24,7 @@ from . import config as cfg
 from .backends import Backend, BackendName, backend_for, column_names
 from .backends.sqlite import SQLiteBackend, inspect_file, is_read_only, resolve_path
 from .crypto import Keys
-from .errors import DatabaseError
+from .errors import DatabaseError, ValidationError
 from .models import User
 from .search_backend import SEARCH_SQL, SEARCH_TRIGGERS, create_search_schema
 
@@ -90,6 +90,35 @@ def lock_user(session: Session, user_id: int) -> User | None:
     lock. On SQLite the lock is a no-op (BEGIN IMMEDIATE, see `lock_rows`) and the reload is harmless."""
     statement = lock_rows(sqlmodel_select(User).where(User.id == user_id))
     return session.exec(statement.execution_options(populate_existing=True)).first()
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.connection().dialect.name == "postgresql"
+
+
+def lock_value(session: Session, scope: str, value: object) -> None:
+    """Serialise the writers that check a value is free and then take it (a username, a unique custom value...).
+
+    A transaction-scoped advisory lock on PostgreSQL (held to commit, so the next writer's check sees the first
+    one's row and gives the same clean 'already used' error instead of an IntegrityError); nothing on SQLite,
+    where BEGIN IMMEDIATE already serialises writers, nor outside a `Database.write()` transaction."""
+    if in_write(session) and is_postgresql(session):
+        key = f"{scope}\x1f{value}"
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+
+
+def in_write(session: Session) -> bool:
+    """Is this session a `Database.write()` transaction? (reads never take row locks)"""
+    return bool(session.info.get(WRITE_SESSION))
+
+
+WRITE_SESSION = "userdesk_write"
+UNIQUE_RACE = "That value was just taken by another change made at the same moment; check it and try again."
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
 
 
 class Database:
@@ -227,8 +256,14 @@ class Database:
         commits on success, rolls back on any error."""
         if self.read_only:
             raise DatabaseError(f"{self.label} is read-only (the file or its directory cannot be written)")
-        with Session(self.writer, expire_on_commit=False) as session, session.begin():
-            yield session
+        try:
+            with Session(self.writer, expire_on_commit=False, info={WRITE_SESSION: True}) as session, session.begin():
+                yield session
+        except IntegrityError as exc:
+            # the store checks uniqueness under lock_value first; a race it did not foresee is still one message
+            if not _unique_violation(exc):
+                raise
+            raise ValidationError(UNIQUE_RACE) from None
 
     def schema_version(self) -> int:
         with self.reader.connect() as conn:
@@ -270,6 +305,7 @@ __all__ = [
     "is_read_only",
     "lock_rows",
     "lock_user",
+    "lock_value",
     "open_db",
     "resolve_path",
 ]

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from . import permissions
 from .audit import Actor
-from .db import Database
+from .db import Database, lock_value
 from .errors import NotFound, ValidationError
 from .models import Identity, stored_id
 from .users import audit_user, require_user
@@ -23,6 +23,7 @@ def link(db: Database, actor: Actor, ref: str, provider: str, subject: str, *, r
     with db.write() as s:
         user = require_user(s, ref)
         permissions.require_over(s, actor, "identities.manage", user)
+        lock_value(s, f"identity.{provider}", subject)
         owner = s.exec(
             select(Identity.user_id).where(Identity.provider == provider, Identity.subject == subject)
         ).first()

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from . import audit, passwords, permissions
 from .audit import Actor
-from .db import Database
+from .db import Database, in_write, lock_user, lock_value
 from .errors import Conflict, NotFound, ValidationError
 from .models import AppRule, User, stored_id
 from .sessions import end_user_sessions
@@ -109,7 +109,11 @@ def find_user(session: Session, ref: str) -> User | None:
 
 
 def require_user(session: Session, ref: str) -> User:
+    """The user `ref` names; in a write transaction, its row locked (PostgreSQL) and read fresh under the lock,
+    so a read-then-write on one user (version check, counters, codes) never interleaves with another host's."""
     user = find_user(session, ref)
+    if user is not None and in_write(session):
+        user = lock_user(session, stored_id(user))
     if user is None:
         raise NotFound(f"No user matches '{ref}'.")
     return user
@@ -127,6 +131,7 @@ def _check_unique(session: Session, values: dict[str, Any], exclude_id: int | No
         value = values.get(field)
         if value is None:
             continue
+        lock_value(session, f"user.{field}", value)
         column = getattr(User, field)
         query = select(User.id).where(column == value)
         if exclude_id is not None:
