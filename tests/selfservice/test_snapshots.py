@@ -11,6 +11,10 @@ import pytest
 from .helpers import make_app
 from .screenshots import SIZE, deterministic, run_before, seed
 
+pytestmark = pytest.mark.sqlite_only(
+    "snapshots of pure rendering; the data they draw is checked on both backends by the Pilot tests"
+)
+
 # Every screen once (the screenshots script also draws the TOTP second step and the two dialogs).
 SNAPSHOT_SCENES = (
     "signin-failed",
