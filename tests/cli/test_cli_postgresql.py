@@ -183,3 +183,30 @@ def test_init_makes_an_empty_database_a_userdesk_one_and_is_idempotent(db_target
     assert [a["name"] for a in runner.json("app", "list")["apps"]] == ["self-service"]
     if backend == "postgresql":
         assert make_url(db_target).database in first
+
+
+def test_a_message_quoting_the_url_is_redacted_by_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The safety net: whatever quotes the URL (a driver, a library, a future message), the `error:` line the CLI
+    prints has the password blanked out, in a URL and in a libpq connection string."""
+    from store.errors import DatabaseError
+    from tui.cli import context
+
+    url = with_password("postgresql+psycopg://kim@db.example.com/userdesk")
+
+    def quoting(target: str, **_: object) -> None:
+        raise DatabaseError(f"cannot open {target} (password={SECRET.replace('%2F', '/')})")
+
+    monkeypatch.setattr(context, "Database", quoting)
+    result = run_with_env(monkeypatch, url, "user", "list")
+    assert result.exit_code == 1 and "postgresql+psycopg://kim:***@db.example.com/userdesk" in result.stderr
+    assert "password=***" in result.stderr
+    assert_secret_never_shown(result.stdout, result.stderr)
+
+
+def test_redaction_leaves_ordinary_words_alone() -> None:
+    from tui.cli.location import redacted, shown
+
+    target = "postgresql://kim:wrong@db/userdesk"
+    assert redacted("refused: wrong password or no access", target) == "refused: wrong password or no access"
+    assert redacted("at postgresql://kim:wrong@db/userdesk", target) == "at postgresql://kim:***@db/userdesk"
+    assert shown(target) == "postgresql://kim:***@db/userdesk" and shown("/srv/u.db") == "/srv/u.db"

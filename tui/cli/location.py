@@ -9,6 +9,7 @@ URL back in its message (in either spelling: as typed, percent-encoded, or decod
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -57,13 +58,16 @@ def shown(target: str) -> str:
 
 
 def redacted(text: str, target: str | None) -> str:
-    """`text` with the password of `target` (when it is a server URL with one) replaced by ***."""
+    """`text` with the password of `target` (when it is a server URL with one) replaced by *** where a library
+    could quote it: inside a URL (`:PASSWORD@`) or a libpq connection string (`password=PASSWORD`, quoted or
+    not). Only there: a password that is also an ordinary word ("wrong") must not blank out the message."""
     password = _password(target or "")
     if password is None:
         return text
     for spelling in sorted({password, unquote(password)}, key=len, reverse=True):
-        if spelling:
-            text = text.replace(spelling, MASK)
+        secret = re.escape(spelling)
+        text = re.sub(f":{secret}@", f":{MASK}@", text)
+        text = re.sub(f"(password\\s*=\\s*)(['\"]?){secret}\\2", f"\\g<1>\\g<2>{MASK}\\g<2>", text)
     return text
 
 
