@@ -15,6 +15,9 @@ Decisions:
 
 from __future__ import annotations
 
+import os
+import weakref
+
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -40,7 +43,14 @@ _UNREACHABLE = (
     ("Network is unreachable", "network unreachable"),
 )
 _AUTH_STATES = {"28000", "28P01"}
-_AUTH_WORDS = ("password authentication failed", "no password supplied", "authentication failed", 'role "')
+_AUTH_WORDS = (
+    "password authentication failed",
+    "no password supplied",
+    "authentication failed",
+    'role "',
+    "permission denied for database",
+    "no pg_hba.conf entry",
+)
 _EXTENSION_STATES = {"0A000", "58P01", "42501"}  # not available / no control file / no privilege
 
 
@@ -49,6 +59,20 @@ def normalise_url(url: URL) -> URL:
     if url.drivername in ("postgresql", DRIVER):
         return url.set(drivername=DRIVER)
     raise DatabaseError(f"unsupported PostgreSQL driver {url.drivername!r}: use postgresql:// or {DRIVER}://")
+
+
+def _forget_in_forked_children(engine: Engine) -> None:
+    """A forked child (serve's console processes, multiprocessing workers) must never talk on its parent's
+    connections: two processes on one socket corrupt the protocol. In the child, the pool is replaced without
+    closing the inherited connections (SQLAlchemy's recipe: dispose(close=False)); the parent keeps them."""
+    ref = weakref.ref(engine)
+
+    def after_in_child() -> None:
+        forked = ref()
+        if forked is not None:
+            forked.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_in_child)
 
 
 class PostgreSQLBackend(Backend):
@@ -83,6 +107,7 @@ class PostgreSQLBackend(Backend):
                 pool_pre_ping=True,  # a server restart costs one reconnect, not an error on screen
                 connect_args={"connect_timeout": CONNECT_TIMEOUT, "application_name": "userdesk"},
             )
+            _forget_in_forked_children(self._engine)
         return self._engine
 
     def describe_error(self, exc: BaseException) -> str | None:
@@ -106,7 +131,13 @@ class PostgreSQLBackend(Backend):
         return None
 
     def _fail(self, exc: SQLAlchemyError) -> DatabaseError:
-        return DatabaseError(self.describe_error(exc) or f"{self.label}: {type(exc.__cause__ or exc).__name__}")
+        """The clear message, else the server's own first line (libpq never repeats the password in it)."""
+        known = self.describe_error(exc)
+        if known is not None:
+            return DatabaseError(known)
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        return DatabaseError(f"cannot use {self.label}: {first}")
 
     def inspect(self) -> str:
         """'empty' (no tables: a database made with createdb) or 'userdesk'; refuses any other database."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 
 import pyotp
@@ -160,18 +159,18 @@ def test_sign_in_goes_through_the_lockout(db, clock) -> None:
         admins.sign_in(db, "ada", PASSWORD, pyotp.TOTP(secret).at(db.now()))
 
 
-def test_schema_v4_database_is_migrated_to_admins(tmp_path, config, clock) -> None:
-    path, key = tmp_path / "old.db", tmp_path / "old.key"
-    Database(str(path), create=True, config=config, key_path=key, clock=clock).close()
-    conn = sqlite3.connect(path)
-    for column in ("actor_kind", "actor_role", "actor_key"):
-        conn.execute(f"ALTER TABLE audit DROP COLUMN {column}")
-    conn.execute("DROP TABLE admin_key")
-    conn.execute("DROP TABLE admin_role")
-    conn.execute("PRAGMA user_version = 4")
-    conn.commit()
-    conn.close()
-    db = Database(str(path), config=config, key_path=key, clock=clock)
+def test_schema_v4_database_is_migrated_to_admins(db_target, tmp_path, config, clock) -> None:
+    """The v4 -> v5 step on either backend (one migration path: SQLAlchemy inspection, no PRAGMA)."""
+    key = tmp_path / "old.key"
+    old = Database(db_target, create=True, config=config, key_path=key, clock=clock)
+    with old.writer.begin() as conn:
+        for column in ("actor_kind", "actor_role", "actor_key"):
+            conn.exec_driver_sql(f"ALTER TABLE audit DROP COLUMN {column}")
+        conn.exec_driver_sql("DROP TABLE admin_key")
+        conn.exec_driver_sql("DROP TABLE admin_role")
+        old._backend.set_schema_version(conn, 4)
+    old.close()
+    db = Database(db_target, config=config, key_path=key, clock=clock)
     try:
         assert db.schema_version() == SCHEMA_VERSION == 5
         users.create_user(db, Actor.local(), {"username": "after"})

@@ -47,6 +47,14 @@ def test_wrong_key_file_refused(db, db_target, tmp_path):
         Database(db_target, key_path=other)
 
 
+def test_missing_key_for_an_existing_database_is_refused(db, db_target, tmp_path):
+    missing = tmp_path / "elsewhere.key"
+    for create in (False, True):  # not even `init` replaces the key of an existing database
+        with pytest.raises(DatabaseError, match=r"key file .*elsewhere\.key is missing"):
+            Database(db_target, key_path=missing, create=create)
+        assert not missing.exists()
+
+
 @pytest.mark.sqlite_only(reason="sqlite:/// URLs")
 def test_sqlite_url_accepted_other_urls_refused(db, tmp_path):
     again = Database(f"sqlite:///{db.path}", key_path=tmp_path / "test.key")

@@ -5,6 +5,7 @@ These need the PostgreSQL test server (--backend=postgresql); on SQLite they are
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pathlib
 import uuid
 
@@ -78,6 +79,19 @@ def test_sign_in_refused(pg, tmp_path):
     assert f"refused to sign in '{role}'" in message and "wrong password or no access" in message
 
 
+def test_no_connect_privilege(pg, db_target, tmp_path):
+    role = f"ud_test_noconnect_{uuid.uuid4().hex[:8]}"
+    name = make_url(db_target).database
+    pg.conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+    pg.conn.exec_driver_sql(f'REVOKE CONNECT ON DATABASE "{name}" FROM PUBLIC')
+    try:
+        url = make_url(db_target).set(username=role, password=SECRET).render_as_string(hide_password=False)
+        assert "wrong password or no access" in _refusal(url, tmp_path)
+    finally:
+        pg.drop(name)
+        pg.conn.exec_driver_sql(f'DROP ROLE "{role}"')
+
+
 def test_missing_pg_trgm_privilege(pg, db_target, tmp_path):
     """A role that may not create the extension (not the owner of the database): one clear line."""
     role = f"ud_test_limited_{uuid.uuid4().hex[:8]}"
@@ -133,3 +147,26 @@ def test_another_key_refused(pg, db, db_target, tmp_path):
     Keys.load_or_create(other)
     with pytest.raises(DatabaseError, match="different key file"):
         Database(db_target, key_path=other)
+
+
+def _backend_pid(db: Database) -> int:
+    with db.reader.connect() as conn:
+        return conn.connection.driver_connection.info.backend_pid
+
+
+def test_a_forked_child_never_uses_its_parents_connections(pg, db):
+    """serve forks console processes: a child that reaches the database opens its own connection."""
+    parent = _backend_pid(db)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: report the server process it talks to, then leave without cleanup
+        try:
+            os.write(write, str(_backend_pid(db)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    theirs = int(os.read(read, 64).decode() or 0)
+    os.close(read)
+    os.waitpid(child, 0)
+    assert theirs and theirs != parent
+    assert _backend_pid(db) == parent  # the parent's connection is still its own, and still works

@@ -148,6 +148,23 @@ def test_the_same_username_at_once_is_created_once(db, db_target, config, clock,
     assert sorted(outcomes) == ["ValidationError"] * 3 + ["ok:bob"], outcomes
 
 
+def test_the_last_two_owners_revoked_at_once_one_stays(db, db_target, actor, config, clock, tmp_path):
+    from store import admins
+
+    for name in ("own0", "own1"):
+        users.create_user(db, actor, {"username": name})
+        admins.grant(db, actor, name, "owner")
+
+    def revoke(db: Database, i: int) -> str:
+        return admins.revoke(db, ACTOR, f"own{i}")
+
+    outcomes = race(db_target, tmp_path, config, clock.now, revoke, 2)
+    assert sorted(outcomes) == ["PermissionDenied", "ok:owner"], outcomes
+    with db.read() as s:
+        roles = [admins.role_of_user(s, users.find_user(s, name).id) for name in ("own0", "own1")]
+    assert roles.count("owner") == 1, roles
+
+
 def test_another_host_sees_a_revoked_session_and_a_disabled_user(db, db_target, alice, actor, config, clock, tmp_path):
     """Liveness across hosts: the consoles' polls (sessions.is_live, admins.admin_is_current) read the database."""
     from store import admins
