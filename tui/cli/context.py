@@ -195,8 +195,8 @@ class Root(CheckedGroup):
         except UnicodeError as exc:  # last resort, e.g. an environment variable that is not UTF-8
             raise Failure(f"text that is not valid UTF-8: {exc}") from None
         except Exception as exc:
-            # psycopg's own errors, where a bulk path (COPY) talks to the driver directly; not imported here, so
-            # that a SQLite-only installation never loads it
+            # psycopg's own errors, where a bulk path (COPY) talks to the driver directly; matched by module, so
+            # that the CLI's start-up on SQLite never imports the driver
             if type(exc).__module__.split(".", 1)[0] == "psycopg":
                 raise Failure(f"database error: {_first_line(exc)}") from None
             raise

@@ -2,7 +2,7 @@
 
 `--db` (and `$USERDESK_DB`) is a path, a `sqlite:///` URL or a `postgresql://…` / `postgresql+psycopg://…` URL.
 A server URL may carry a password (`postgresql://role:secret@host/db`); it must never reach a terminal, a log,
-a console's title or the audit. So the CLI names the database only through `shown()` / `where()`, and every
+a console's title or the audit. So the CLI names the database only through `where()` (the store's label), and every
 `error:` line goes through `redacted()`, which also catches the password when a driver or a library quotes the
 URL back in its message (in either spelling: as typed, percent-encoded, or decoded).
 """
@@ -12,9 +12,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 if TYPE_CHECKING:
     from store import Database
@@ -44,17 +41,6 @@ def _password(target: str) -> str | None:
         return None
     _, colon, password = userinfo.partition(":")
     return password if colon and password else None
-
-
-def shown(target: str) -> str:
-    """`target` fit to print: a server URL with its password replaced by ***; a path as it is."""
-    password = _password(target)
-    if password is None:
-        return target
-    try:
-        return make_url(target).render_as_string(hide_password=True)
-    except ArgumentError:  # not parseable: still never print the secret
-        return redacted(target, target)
 
 
 def redacted(text: str, target: str | None) -> str:
