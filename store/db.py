@@ -87,7 +87,9 @@ def lock_user(session: Session, user_id: int) -> User | None:
 
     Taken before reading the state a write depends on (counters, codes, the version), so two hosts working on
     the same user take turns; `populate_existing` refreshes a copy the session already held from before the
-    lock. On SQLite the lock is a no-op (BEGIN IMMEDIATE, see `lock_rows`) and the reload is harmless."""
+    lock. On SQLite it is the plain `session.get` (BEGIN IMMEDIATE already serialises writers)."""
+    if not is_postgresql(session):
+        return session.get(User, user_id)  # BEGIN IMMEDIATE holds the whole database: the plain load, as before
     statement = lock_rows(sqlmodel_select(User).where(User.id == user_id))
     return session.exec(statement.execution_options(populate_existing=True)).first()
 
