@@ -21,8 +21,8 @@ def userdesk_command(db_path: Path | str, *args: str) -> list[str]:
 
 
 def target_of(db: Database) -> str:
-    """What another process opens to reach `db`: its engine's URL (sqlite:///path, or the PostgreSQL URL)."""
-    return db.writer.url.render_as_string(hide_password=False)
+    """What another process opens to reach `db`: the SQLite file, or the PostgreSQL URL of its engine."""
+    return str(db.path) if db.backend == "sqlite" else db.writer.url.render_as_string(hide_password=False)
 
 
 class Tmux:
