@@ -13,7 +13,7 @@ from itertools import count
 from pathlib import Path
 from unittest.mock import patch
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from store import Actor, Database, access, custom, users
 from store.models import User
@@ -115,22 +115,29 @@ def bulk_users(db: Database, n: int, prefix: str = "bulk") -> None:
     """Add n plain users quickly through raw inserts (the search index follows through its triggers)."""
     now = db.now()
     rows = [
-        (f"{0xB000000 + i:024x}", f"{prefix}{i:06d}", f"{prefix}{i:06d}@example.com", f"Bulk User {i}", now, now, now)
+        {
+            "uid": f"{0xB000000 + i:024x}",
+            "username": f"{prefix}{i:06d}",
+            "email": f"{prefix}{i:06d}@example.com",
+            "name": f"Bulk User {i}",
+            "created_at": now,
+            "updated_at": now,
+            "status_changed_at": now,
+            "status": "active",
+            "email_verified": False,
+            "phone_verified": False,
+            "gender": "U",
+            "must_change_password": False,
+            "login_count": 0,
+            "failed_attempts": 0,
+            "totp_last_step": 0,
+            "version": 1,
+            "mfa_state": "none",
+        }
         for i in range(n)
     ]
-    raw = db.writer.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        cur.executemany(
-            "INSERT INTO user(uid, username, email, name, created_at, updated_at, status_changed_at, status, "
-            "email_verified, phone_verified, gender, must_change_password, login_count, failed_attempts, "
-            "totp_last_step, version, mfa_state) VALUES (?,?,?,?,?,?,?,'active',0,0,'U',0,0,0,0,1,'none')",
-            rows,
-        )
-        cur.execute("COMMIT")
-    finally:
-        raw.close()
+    with db.write() as s:  # one executemany on either backend
+        s.execute(insert(User.__table__), rows)  # type: ignore[attr-defined]  # SQLModel tables have __table__
 
 
 class RecordingAdminApp(AdminApp):

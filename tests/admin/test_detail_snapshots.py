@@ -8,6 +8,10 @@ from tui.admin.detail.screen import TAB_IDS
 
 from .detail_seed import ALICE_UID, make_app, open_detail, settle
 
+pytestmark = pytest.mark.sqlite_only(
+    "snapshots of pure rendering; the data they draw is checked on both backends by the Pilot tests"
+)
+
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 @pytest.mark.parametrize("tab", TAB_IDS)

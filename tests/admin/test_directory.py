@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 from textual import events
 
-from store import Actor, Database, directory, history, sessions, users
+from store import Actor, directory, history, sessions, users
 from store.errors import DatabaseError
 from store.models import AuditEntry, GroupMember, User
 from tests.admin.directory_seed import ADMIN, ESCAPE_NAME, MARKUP_NAME, bulk_users, make_app, seeded_uids, type_into
@@ -56,8 +56,8 @@ async def test_directory_opens_on_the_first_page_with_a_count(db, seeded):
         assert app.screen.user_list.has_focus
 
 
-async def test_scrolling_fetches_windows_lazily_and_never_holds_everything(tmp_path, clock, config):
-    db = Database(str(tmp_path / "bulk.db"), create=True, config=config, key_path=tmp_path / "bulk.key", clock=clock)
+async def test_scrolling_fetches_windows_lazily_and_never_holds_everything(fresh_db):
+    db = fresh_db
     bulk_users(db, 3000)
     app = make_app(db)
     async with app.run_test(size=(100, 90)) as pilot:

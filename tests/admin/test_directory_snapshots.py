@@ -7,6 +7,10 @@ import pytest
 from tests.admin.directory_seed import make_app, type_into
 from tests.pilot import settle
 
+pytestmark = pytest.mark.sqlite_only(
+    "snapshots of pure rendering; the data they draw is checked on both backends by the Pilot tests"
+)
+
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 

@@ -12,6 +12,7 @@ import gc
 import re
 from pathlib import Path
 
+import pytest
 from textual.widget import Widget
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
@@ -20,6 +21,8 @@ from tui.admin.app import AdminApp
 from tui.admin.detail import UserDetailScreen
 
 from .detail_seed import ALICE_UID, settle
+
+pytestmark = pytest.mark.sqlite_only("widgets kept alive by Textual, whatever the backend")
 
 TUI = Path(__file__).resolve().parents[2] / "tui"
 

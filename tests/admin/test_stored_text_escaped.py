@@ -10,8 +10,7 @@ rule, or by another version or tool).
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
+from sqlalchemy import text
 
 from tui.admin.audit_log import AuditLogScreen
 
@@ -22,11 +21,20 @@ OSC52 = "\x1b]52;c;cHduZWQ=\x07"
 
 def record_hostile_entry(db) -> None:
     """One audit entry whose actor address, reason and label carry an OSC 52 sequence, written past the store."""
-    with closing(sqlite3.connect(db.path)) as raw, raw:
+    with db.writer.begin() as raw:  # the engine, not the store's operations: on either backend
         raw.execute(
-            "INSERT INTO audit (ts, actor, actor_address, actor_kind, action, target_type, target_uid,"
-            " target_label, reason) VALUES (?, 'mallory', ?, 'system', 'user.update', 'user', ?, ?, ?)",
-            (db.now(), f"192.0.2.66{OSC52}", ALICE_UID, f"alice{OSC52}", f"because{OSC52}"),
+            text(
+                "INSERT INTO audit (ts, actor, actor_address, actor_kind, action, target_type, target_uid,"
+                " target_label, reason) VALUES (:ts, 'mallory', :address, 'system', 'user.update', 'user', :uid,"
+                " :label, :reason)"
+            ),
+            {
+                "ts": db.now(),
+                "address": f"192.0.2.66{OSC52}",
+                "uid": ALICE_UID,
+                "label": f"alice{OSC52}",
+                "reason": f"because{OSC52}",
+            },
         )
 
 

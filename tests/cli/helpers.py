@@ -1,4 +1,4 @@
-"""Running the real `userdesk` click command in-process against a database in tmp_path."""
+"""Running the real `userdesk` click command in-process against a test database (a file or a PostgreSQL URL)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from tui.cli import cli
 
@@ -19,12 +21,34 @@ OATHTOOL = shutil.which("oathtool")
 
 @dataclass
 class Cli:
-    """`userdesk --db <tmp>/cli.db ...`; stdout and stderr are kept apart."""
+    """`userdesk --db TARGET ...`; stdout and stderr are kept apart. TARGET is the `db_target` fixture's: a SQLite
+    path, or the URL of a fresh PostgreSQL database (--backend=postgresql)."""
 
-    path: pathlib.Path
+    target: str | pathlib.Path
+
+    @property
+    def path(self) -> pathlib.Path:
+        """The SQLite file (tests about the file itself are marked sqlite_only)."""
+        assert not str(self.target).startswith("postgres"), "a file-only check on a PostgreSQL run"
+        return pathlib.Path(self.target)
 
     def __call__(self, *args: str, input: str | bytes | None = None) -> Result:
-        return CliRunner().invoke(cli, ["--db", str(self.path), *args], input=input, catch_exceptions=False)
+        return CliRunner().invoke(cli, ["--db", str(self.target), *args], input=input, catch_exceptions=False)
+
+    def sql(self, query: str, params: dict[str, Any] | None = None) -> list[tuple]:
+        """Run raw SQL on the database behind the CLI (named parameters, :name), outside the store: to look at
+        or tamper with stored rows. Returns the rows of a SELECT; commits anything else."""
+        target = str(self.target)
+        url = target if "://" in target else f"sqlite:///{target}"
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.begin() as conn:
+                result = conn.execute(text(query), params or {})
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
 
     def ok(self, *args: str, input: str | bytes | None = None) -> Result:
         result = self(*args, input=input)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pathlib
 import pwd
-import sqlite3
 
 import pyotp
 import pytest
@@ -26,15 +25,15 @@ def key_line(comment: str = "ops@laptop") -> str:
 
 
 @pytest.fixture
-def run(tmp_path: pathlib.Path) -> Cli:
-    runner = Cli(tmp_path / "cli.db")
+def run(db_target: str) -> Cli:
+    runner = Cli(db_target)
     runner.ok("init")
     return runner
 
 
 def make_admin(run: Cli, name: str, role: str) -> str:
     """A user with a password and TOTP, granted `role` by the local owner; returns the TOTP secret."""
-    db = Database(str(run.path))
+    db = Database(str(run.target))
     try:
         users.create_user(db, Actor("setup"), {"username": name}, password=PASSWORD)
         enrolment = mfa.enroll(db, Actor("setup"), name)
@@ -47,8 +46,7 @@ def make_admin(run: Cli, name: str, role: str) -> str:
 
 def credentials(run: Cli, name: str, secret: str) -> str:
     """The two lines --as reads; the replay guard is reset so each test may sign in more than once per step."""
-    with sqlite3.connect(run.path) as conn:
-        conn.execute("UPDATE user SET totp_last_step = 0 WHERE username = ?", (name,))
+    run.sql('UPDATE "user" SET totp_last_step = 0 WHERE username = :name', {"name": name})
     return f"{PASSWORD}\n{pyotp.TOTP(secret).now()}\n"
 
 

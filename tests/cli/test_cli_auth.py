@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 
 from store.errors import AuthFailed
@@ -13,8 +11,8 @@ pytestmark = pytest.mark.skipif(OATHTOOL is None, reason="oathtool is not instal
 
 
 @pytest.fixture
-def run(tmp_path: pathlib.Path) -> Cli:
-    runner = Cli(tmp_path / "cli.db")
+def run(db_target: str) -> Cli:
+    runner = Cli(db_target)
     runner.ok("init")
     runner.ok(
         "user", "create", "--username", "kim", "--email", "kim@example.com", "--password-stdin", input=PASSWORD + "\n"

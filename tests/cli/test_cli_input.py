@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -78,41 +79,55 @@ SITES: list[tuple[str, ...]] = [
 ]
 
 
+@dataclass
+class Seeded:
+    home: pathlib.Path  # its config/secret.key
+    database: str | None  # PostgreSQL: the name of the template database; SQLite: home/cli.db
+
+
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
-    """A directory with a user, an app, a group and a field, built once (argon2 is slow) and copied per test."""
+def seeded(tmp_path_factory: pytest.TempPathFactory, pg_server) -> Iterator[Seeded]:
+    """A directory with a user, an app, a group and a field, built once (argon2 is slow) and copied per test
+    (SQLite: the file; PostgreSQL: CREATE DATABASE ... TEMPLATE)."""
     home = tmp_path_factory.mktemp("seeded")
+    name = pg_server.create() if pg_server else None
     with pytest.MonkeyPatch.context() as env:
         env.setenv("USERDESK_CONFIG_DIR", str(home / "config"))
         env.setenv("USERDESK_DATA_DIR", str(home / "data"))
-        runner = Cli(home / "cli.db")
+        runner = Cli(pg_server.target(name) if pg_server else str(home / "cli.db"))
         runner.ok("init")
         runner.ok("user", "create", "--username", "kim", "--password-stdin", input=PASSWORD + "\n")
         runner.ok("app", "create", "crm")
         runner.ok("group", "create", "staff")
         runner.ok("group", "add", "staff", "kim")
         runner.ok("field", "define", "tier", "--type", "enum", "--options", "gold,silver")
-    return home
+    yield Seeded(home, name)
+    if pg_server:
+        pg_server.drop(name)
 
 
 @pytest.fixture
-def run(seeded: pathlib.Path, tmp_path: pathlib.Path) -> Cli:
-    """The seeded directory in this test's tmp_path (the key where the isolated environment looks for it)."""
+def run(seeded: Seeded, tmp_path: pathlib.Path, pg_server) -> Iterator[Cli]:
+    """The seeded directory for this test (the key where the isolated environment looks for it)."""
     (tmp_path / "config").mkdir()
-    shutil.copy2(seeded / "config" / "secret.key", tmp_path / "config" / "secret.key")
-    shutil.copy2(seeded / "cli.db", tmp_path / "cli.db")
-    return Cli(tmp_path / "cli.db")
+    shutil.copy2(seeded.home / "config" / "secret.key", tmp_path / "config" / "secret.key")
+    if pg_server:
+        name = pg_server.create(template=seeded.database)
+        yield Cli(pg_server.target(name))
+        pg_server.drop(name)
+        return
+    shutil.copy2(seeded.home / "cli.db", tmp_path / "cli.db")
+    yield Cli(tmp_path / "cli.db")
 
 
 def rows(run: Cli, sql: str) -> list[tuple]:
-    with sqlite3.connect(run.path) as conn:
-        return conn.execute(sql).fetchall()
+    return run.sql(sql)
 
 
 def snapshot(run: Cli) -> tuple:
     """Everything a refused command must leave as it was."""
     return (
-        rows(run, "SELECT * FROM user"),
+        rows(run, 'SELECT * FROM "user" ORDER BY id'),
         rows(run, "SELECT count(*) FROM audit"),
         rows(run, "SELECT count(*) FROM login_event"),
         rows(run, "SELECT count(*) FROM session"),
@@ -169,7 +184,7 @@ def test_a_search_ending_just_below_the_surrogates_works(run: Cli) -> None:
         assert run.json("user", "list", "--search", search)["users"] == []
 
 
-def userdesk(db: pathlib.Path, *args: bytes, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+def userdesk(db: str | pathlib.Path, *args: bytes, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     """The real entry point with raw bytes in argv, as a shell passes $'...'."""
     env = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}
     return subprocess.run(
@@ -195,15 +210,15 @@ BYTE_SITES: list[tuple[bytes, ...]] = [
 @pytest.mark.parametrize("site", BYTE_SITES, ids=[repr(b" ".join(s))[2:-1] for s in BYTE_SITES])
 def test_bytes_in_argv_of_the_real_binary_are_one_error_line(run: Cli, site: tuple[bytes, ...]) -> None:
     before = snapshot(run)
-    done = userdesk(run.path, *site, stdin=PASSWORD.encode() + b"\n")
+    done = userdesk(run.target, *site, stdin=PASSWORD.encode() + b"\n")
     assert done.returncode in (1, 2), done
     assert done.stderr.startswith(b"error: ") and done.stderr.count(b"\n") == 1, done.stderr
     assert snapshot(run) == before
 
 
 def test_bytes_in_a_login_identifier_and_on_stdin_of_the_real_binary(run: Cli) -> None:
-    done = userdesk(run.path, b"login", b"k\xffim", b"--password-stdin", stdin=PASSWORD.encode() + b"\n")
+    done = userdesk(run.target, b"login", b"k\xffim", b"--password-stdin", stdin=PASSWORD.encode() + b"\n")
     assert (done.returncode, done.stderr) == (1, f"error: {AuthFailed.MESSAGE}\n".encode())
     assert rows(run, "SELECT identifier FROM login_event ORDER BY id DESC LIMIT 1") == [("k\\xffim",)]
-    done = userdesk(run.path, b"login", b"kim", b"--password-stdin", stdin=b"\xff" + PASSWORD.encode() + b"\n")
+    done = userdesk(run.target, b"login", b"kim", b"--password-stdin", stdin=b"\xff" + PASSWORD.encode() + b"\n")
     assert done.returncode == 1 and done.stderr.startswith(b"error: ") and done.stderr.count(b"\n") == 1

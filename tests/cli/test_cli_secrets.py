@@ -7,25 +7,21 @@ before anything is checked or recorded.
 
 from __future__ import annotations
 
-import pathlib
-import sqlite3
-
 import pytest
 
 from tests.cli.helpers import OATHTOOL, PASSWORD, Cli, totp_code
 
 
 @pytest.fixture
-def run(tmp_path: pathlib.Path) -> Cli:
-    runner = Cli(tmp_path / "cli.db")
+def run(db_target: str) -> Cli:
+    runner = Cli(db_target)
     runner.ok("init")
     runner.ok("user", "create", "--username", "kim", "--password-stdin", input=PASSWORD + "\n")
     return runner
 
 
 def attempts(run: Cli) -> int:
-    with sqlite3.connect(run.path) as conn:
-        return conn.execute("SELECT count(*) FROM login_event").fetchone()[0]
+    return run.sql("SELECT count(*) FROM login_event")[0][0]
 
 
 @pytest.mark.parametrize(

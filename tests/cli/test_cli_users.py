@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import sqlite3
 import stat
 import subprocess
 import sys
 
 import pytest
 
+from store import Database
 from tests.cli.helpers import PASSWORD, Cli
 
 
 @pytest.fixture
-def run(tmp_path: pathlib.Path) -> Cli:
-    runner = Cli(tmp_path / "cli.db")
+def run(db_target: str) -> Cli:
+    runner = Cli(db_target)
     runner.ok("init")
     return runner
 
@@ -51,13 +51,16 @@ def test_python_dash_m_tui_help_lists_every_command() -> None:
         assert f"  {command} " in result.stdout or f"  {command}\n" in result.stdout, command
 
 
+@pytest.mark.sqlite_only("a missing SQLite file is not created; a missing server database: test_cli_postgresql.py")
 def test_a_missing_database_is_refused_except_by_init(tmp_path: pathlib.Path) -> None:
     runner = Cli(tmp_path / "nowhere.db")
     result = runner.refused("user", "list")
     assert "no database at" in result.stderr and "userdesk init" in result.stderr
+    assert "no database" in runner.refused("admin").stderr
     assert not (tmp_path / "nowhere.db").exists()
 
 
+@pytest.mark.sqlite_only("file modes of the database file")
 def test_init_creates_private_files_and_is_idempotent(tmp_path: pathlib.Path) -> None:
     runner = Cli(tmp_path / "data" / "cli.db")
     first = runner.ok("init").stdout
@@ -69,6 +72,7 @@ def test_init_creates_private_files_and_is_idempotent(tmp_path: pathlib.Path) ->
     assert [a["name"] for a in runner.json("app", "list")["apps"]] == ["self-service"]
 
 
+@pytest.mark.sqlite_only("about sqlite:/// URLs; $USERDESK_DB with a server URL: test_cli_postgresql.py")
 def test_db_option_accepts_a_sqlite_url_and_env_default(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -283,10 +287,10 @@ def test_audit_log_filters_by_user_and_survives_deletion(run: Cli) -> None:
 def test_control_characters_in_data_cannot_reach_the_terminal(run: Cli) -> None:
     """Legacy rows may hold ESC sequences; plain output escapes them, JSON encodes them."""
     run.ok("user", "create", "--username", "mallory")
-    with sqlite3.connect(run.path) as conn:
-        conn.execute(
-            "UPDATE user SET name = ?, city = ? WHERE username = 'mallory'", ("\x1b]0;pwned\x07Mal", "\x1b[2J\x9bcity")
-        )
+    run.sql(
+        """UPDATE "user" SET name = :name, city = :city WHERE username = 'mallory'""",
+        {"name": "\x1b]0;pwned\x07Mal", "city": "\x1b[2J\x9bcity"},
+    )
     for args in (("user", "show", "mallory"), ("user", "list"), ("user", "list", "--search", "Mal")):
         out = run.ok(*args).stdout
         assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, args
@@ -302,19 +306,20 @@ def test_consoles_open_with_the_database(run: Cli, monkeypatch: pytest.MonkeyPat
     from tui.admin.app import AdminApp
     from tui.selfservice.app import SelfServiceApp
 
-    opened: list[tuple[str, pathlib.Path]] = []
-    monkeypatch.setattr(AdminApp, "run", lambda self, *a, **k: opened.append(("admin", self.db.path)))
-    monkeypatch.setattr(SelfServiceApp, "run", lambda self, *a, **k: opened.append(("self", self.db.path)))
+    opened: list[tuple[str, str]] = []
+    monkeypatch.setattr(AdminApp, "run", lambda self, *a, **k: opened.append(("admin", self.db.label)))
+    monkeypatch.setattr(SelfServiceApp, "run", lambda self, *a, **k: opened.append(("self", self.db.label)))
     run.ok("admin")
     run.ok("self-service")
     from click.testing import CliRunner
 
     from tui.cli import cli
 
-    assert CliRunner().invoke(cli, ["--db", str(run.path)]).exit_code == 0  # no command: the admin console
-    assert opened == [("admin", run.path), ("self", run.path), ("admin", run.path)]
-    missing = Cli(run.path.with_name("missing.db"))
-    assert "no database" in missing.refused("admin").stderr
+    assert CliRunner().invoke(cli, ["--db", str(run.target)]).exit_code == 0  # no command: the admin console
+    probe = Database(str(run.target))
+    label = probe.label
+    probe.close()
+    assert opened == [("admin", label), ("self", label), ("admin", label)]
 
 
 def test_secrets_never_come_from_argv(run: Cli) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.admin.directory_seed import seed
 
-from .tmux import Tmux, userdesk_command
+from .tmux import Tmux, target_of, userdesk_command
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def test_admin_console_finds_a_user_by_search_in_tmux(db, tmp_path):
         "USERDESK_KEY_FILE": str(tmp_path / "test.key"),
         "TERM": "xterm-256color",
     }
-    command = ["env", *(f"{k}={v}" for k, v in env.items()), *userdesk_command(db.path, "admin")]
+    command = ["env", *(f"{k}={v}" for k, v in env.items()), *userdesk_command(target_of(db), "admin")]
     tmux = Tmux(tmp_path / "tmux.sock", "admin")
     started = time.monotonic()
     tmux.start(command)

@@ -58,6 +58,7 @@ def wait_until_empty(tmux: Tmux) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.sqlite_only("terminal input mechanics (a burst of keys in one write); sign-in on PostgreSQL: Pilot tests")
 def test_auto_type_burst_lands_in_the_right_fields_every_time(tmp_path: Path) -> None:
     db_path = tmp_path / "burst.db"
     db = Database(str(db_path), create=True)

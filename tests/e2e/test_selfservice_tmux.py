@@ -25,9 +25,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not HAVE_TOOLS, reason="needs 
 SSH_ADDRESS = "198.51.100.23"
 
 
-def test_sign_in_with_oathtool_code_then_quit(tmp_path: Path) -> None:
-    db_path = tmp_path / "e2e.db"
-    db = Database(str(db_path), create=True)  # real clock; key and outbox from the (test-isolated) environment
+def test_sign_in_with_oathtool_code_then_quit(tmp_path: Path, db_target: str) -> None:
+    db_path = db_target  # the run's backend
+    db = Database(db_path, create=True)  # real clock; key and outbox from the (test-isolated) environment
     bob, _ = make_bob(db)
     env = {
         **os.environ,

@@ -8,14 +8,21 @@ import sys
 import time
 from pathlib import Path
 
+from store import Database
+
 TIMEOUT = 20.0
 
 
-def userdesk_command(db_path: Path, *args: str) -> list[str]:
-    """`userdesk --db PATH ARGS` (the installed script, else `python -m tui`)."""
+def userdesk_command(db_path: Path | str, *args: str) -> list[str]:
+    """`userdesk --db PATH|URL ARGS` (the installed script, else `python -m tui`)."""
     script = Path(sys.executable).parent / "userdesk"
     base = [str(script)] if script.exists() else [sys.executable, "-m", "tui"]
     return [*base, "--db", str(db_path), *args]
+
+
+def target_of(db: Database) -> str:
+    """What another process opens to reach `db`: the SQLite file, or the PostgreSQL URL of its engine."""
+    return str(db.path) if db.backend == "sqlite" else db.writer.url.render_as_string(hide_password=False)
 
 
 class Tmux:

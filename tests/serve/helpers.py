@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncssh
 
 from store import Database
+from tests.e2e.tmux import target_of
 from tui.serve import hostkey
 from tui.serve.limits import Limits
 from tui.serve.server import Gateway
@@ -35,7 +36,7 @@ class Served:
 async def start_server(tmp_path: Path, db: Database, limits: Limits | None = None, **kwargs) -> Served:
     key, _ = hostkey.load_or_create(tmp_path / "host_key")
     lines: list[str] = []
-    gateway = Gateway(db, str(db.path), key, limits or Limits(), log=lines.append, **kwargs)
+    gateway = Gateway(db, target_of(db), key, limits or Limits(), log=lines.append, **kwargs)
     port = await gateway.start("127.0.0.1", 0)
     return Served(gateway, port, db, lines)
 

@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only("a smoke run of the serve benchmark (SQLite)")
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import asyncssh
+import pytest
 
 from store import Actor, admins, users
 from tui.serve.admins import AdminDirectory
@@ -14,6 +15,8 @@ from tui.serve.limits import Limits
 from tui.serve.server import Connection, Gateway
 
 from .helpers import connect, start_server, wait_until
+
+pytestmark = pytest.mark.sqlite_only("SSH transport mechanics (login timeout, connection length)")
 
 SETUP = Actor("setup")
 

@@ -14,6 +14,8 @@ from tui.cli import cli
 from tui.serve import hostkey
 from tui.serve.limits import Gate, Limits
 
+pytestmark = pytest.mark.sqlite_only("the host key file and connection limits; no database")
+
 
 def test_host_key_is_created_once_private_and_reused(tmp_path: Path) -> None:
     path = tmp_path / "keys" / "host"

@@ -16,7 +16,7 @@ import asyncssh
 from tui.serve import spawn
 from tui.serve.server import Connection, Gateway
 
-from .helpers import connect, open_console, process_gone, start_server, wait_until
+from .helpers import connect, open_console, process_gone, start_server, target_of, wait_until
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ async def test_unregistered_key_with_real_admin_roles(tmp_path: Path, live_db) -
         ["admin", "grant", "bob", "--role", "owner"],
         ["admin", "key", "add", "bob", "--key-file", str(tmp_path / "a.pub")],
     ):
-        result = CliRunner().invoke(cli, ["--db", str(live_db.path), *args])
+        result = CliRunner().invoke(cli, ["--db", target_of(live_db), *args])
         assert result.exit_code == 0, result.output
     stranger = asyncssh.generate_private_key("ssh-ed25519")
     served = await start_server(tmp_path, live_db)

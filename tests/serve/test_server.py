@@ -18,6 +18,8 @@ from tui.serve.server import ONLY_CONSOLES
 
 from .helpers import connect, open_console, process_gone, start_server, wait_until
 
+pytestmark = pytest.mark.sqlite_only("SSH transport mechanics (window changes, refusals, caps, teardown)")
+
 
 async def test_window_size_and_every_change_reach_the_console(tmp_path: Path, live_db) -> None:
     served = await start_server(tmp_path, live_db)

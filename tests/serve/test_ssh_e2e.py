@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not HAVE_TOOLS, reason="needs 
 class Server:
     """`userdesk serve` on a fresh port, as a real process."""
 
-    def __init__(self, db_path: Path, tmp_path: Path) -> None:
+    def __init__(self, db_path: Path | str, tmp_path: Path) -> None:
         self.stderr_path = tmp_path / "serve.err"
         command = userdesk_command(db_path, "serve", "--listen", "127.0.0.1:0", "--host-key", str(tmp_path / "hk"))
         with self.stderr_path.open("wb") as err:
@@ -71,7 +71,7 @@ class Server:
 def server_for(tmp_path: Path) -> Iterator:
     servers: list[Server] = []
 
-    def start(db_path: Path) -> Server:
+    def start(db_path: Path | str) -> Server:
         servers.append(Server(db_path, tmp_path))
         return servers[-1]
 
@@ -88,9 +88,9 @@ def oathtool_code() -> str:
     ).stdout.strip()
 
 
-def test_end_user_signs_in_over_ssh_then_sigterm_stops_the_server(tmp_path: Path, server_for) -> None:
-    db_path = tmp_path / "e2e.db"
-    db = Database(str(db_path), create=True)
+def test_end_user_signs_in_over_ssh_then_sigterm_stops_the_server(tmp_path: Path, db_target: str, server_for) -> None:
+    db_path = db_target  # the run's backend
+    db = Database(db_path, create=True)
     bob, _ = make_bob(db)
     server = server_for(db_path)
     env = {**os.environ, "TERM": "xterm-256color"}
@@ -134,13 +134,13 @@ def test_end_user_signs_in_over_ssh_then_sigterm_stops_the_server(tmp_path: Path
     assert len(lines) == 2 and "ended=console exited" in lines[0] and "ended=server shutdown" in lines[1]
 
 
-def test_admin_with_registered_key_reaches_the_admin_console(tmp_path: Path, server_for) -> None:
+def test_admin_with_registered_key_reaches_the_admin_console(tmp_path: Path, db_target: str, server_for) -> None:
     from click.testing import CliRunner
 
     from tui.cli import cli
 
-    db_path = tmp_path / "admin.db"
-    db = Database(str(db_path), create=True)
+    db_path = db_target
+    db = Database(db_path, create=True)
     make_bob(db)
     key = tmp_path / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)

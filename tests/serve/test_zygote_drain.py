@@ -8,8 +8,12 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
+
 from store import delivery_queue
 from tui.serve import child, zygote
+
+pytestmark = pytest.mark.sqlite_only("process mechanics of the forked consoles")
 
 
 def test_forked_console_drains_the_delivery_queue_before_exiting(tmp_path: Path) -> None:

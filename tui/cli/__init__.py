@@ -24,6 +24,7 @@ from .consoles import demo, init, open_admin, self_service
 from .context import Failure, Root, State, actor, pass_state, read_secret
 from .fields import data, field_group
 from .identities import identity
+from .location import has_password
 from .login import history, login
 from .mfa import mfa
 from .output import emit_json, pairs, say, table, v, when
@@ -49,12 +50,28 @@ __all__ = [
 ]
 
 
+def no_password_on_argv(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A password inside a --db URL would be in the process list (ps, /proc/PID/cmdline) for every user of the
+    machine: refused, as every other secret on the command line is (the message never repeats it)."""
+    if value is not None and has_password(value):
+        raise click.UsageError(
+            "a password in the --db URL would be in the process list, readable by every user of this machine; "
+            "put the URL in $USERDESK_DB, or the password in ~/.pgpass (or $PGPASSFILE) and leave it out of the URL",
+            ctx,
+        )
+    return value
+
+
 @click.group(cls=Root, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "target",
     metavar="PATH|URL",
-    help="Database file or sqlite:/// URL (default: $USERDESK_DB, else userdesk.db in the user data directory).",
+    callback=no_password_on_argv,
+    help=(
+        "Database file, sqlite:/// URL or postgresql://USER@HOST/DBNAME URL (default: $USERDESK_DB, else "
+        "userdesk.db in the user data directory)."
+    ),
 )
 @click.option("--as", "as_admin", metavar="USER", help="Act as this admin: password, then TOTP code, on stdin.")
 @click.version_option(package_name="userdesk", prog_name="userdesk")

@@ -61,7 +61,7 @@ def init(state: State) -> None:
         note = "present"
     pairs(
         [
-            ("database", v(db.path.resolve())),
+            ("database", v(state.where())),
             ("key file", v(cfg.key_file().resolve())),
             ("schema version", db.schema_version()),
             ("self-service app", note),
@@ -84,17 +84,17 @@ def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> Non
         data = asdict(summary)
         for secret in ("password", "totp_secret", "totp_uri", "totp_recovery_codes"):
             data.pop(secret)
-        emit_json({"database": str(db.path.resolve()), **data})
+        emit_json({"database": state.where(), **data})
         return
-    _print_summary(db, summary)
+    _print_summary(db, state.where(), summary)
 
 
-def _print_summary(db: Database, summary: demo_builder.DemoSummary) -> None:
+def _print_summary(db: Database, where: str, summary: demo_builder.DemoSummary) -> None:
     """What was built, and how to try it: the shared password, the demo users, the TOTP secret."""
     states = ", ".join(f"{n:,} {name}" for name, n in summary.states.items())
     pairs(
         [
-            ("database", v(db.path.resolve())),
+            ("database", v(where)),
             ("users", f"{summary.users:,} ({states})"),
             ("with TOTP", f"{summary.mfa:,}"),
             ("groups", f"{summary.groups} ({summary.memberships:,} memberships)"),
@@ -114,7 +114,7 @@ def _print_summary(db: Database, summary: demo_builder.DemoSummary) -> None:
     say(f"Every demo user's password is: {summary.password}")
     say("(A demo directory is open to anyone who reads this: never put real people in it.)")
     say(
-        f"Try the self-service console (userdesk --db {v(db.path)} self-service) as '{summary.demo_user}' "
+        f"Try the self-service console (userdesk --db {v(where)} self-service) as '{summary.demo_user}' "
         "(verified email demo.user@example.com)."
     )
     delivery = db.config.delivery

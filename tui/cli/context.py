@@ -19,11 +19,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from store import Actor, Database, StoreError
 from store import config as cfg
 from tui.text import visible
+
+from .location import redacted, where
 
 
 class Failure(click.ClickException):
@@ -171,15 +173,39 @@ class Root(CheckedGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            return self._invoke(ctx)
+        except click.ClickException as exc:  # never the password of a --db URL, whoever quoted it
+            state = ctx.find_object(State)
+            message = redacted(exc.message, state.target if state else None)
+            if message != exc.message:
+                exc.message = message  # type: ignore[misc]  # click marks it Final; only a password is blanked out
+            raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
             return super().invoke(ctx)
         except StoreError as exc:
             raise Failure(str(exc)) from None
         except sqlite3.Error as exc:
             raise Failure(f"database error: {exc}") from None
-        except DBAPIError as exc:  # SQLAlchemy wraps sqlite3 errors
-            raise Failure(f"database error: {exc.orig}") from None
+        except DBAPIError as exc:  # SQLAlchemy wraps the driver's errors (sqlite3, psycopg)
+            raise Failure(f"database error: {_first_line(exc.orig)}") from None
+        except SQLAlchemyError as exc:  # e.g. a URL SQLAlchemy cannot parse
+            raise Failure(f"database error: {_first_line(exc)}") from None
         except UnicodeError as exc:  # last resort, e.g. an environment variable that is not UTF-8
             raise Failure(f"text that is not valid UTF-8: {exc}") from None
+        except Exception as exc:
+            # psycopg's own errors, where a bulk path (COPY) talks to the driver directly; matched by module, so
+            # that the CLI's start-up on SQLite never imports the driver
+            if type(exc).__module__.split(".", 1)[0] == "psycopg":
+                raise Failure(f"database error: {_first_line(exc)}") from None
+            raise
+
+
+def _first_line(exc: BaseException | None) -> str:
+    """A driver's message without its continuation lines (psycopg adds DETAIL/HINT lines; one `error:` line)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 class State:
@@ -195,6 +221,10 @@ class State:
             self._db = Database(self.target, create=create)
             click.get_current_context().call_on_close(self._db.close)
         return self._db
+
+    def where(self) -> str:
+        """The open database, fit to print (a server URL without its password); see tui/cli/location.py."""
+        return where(self.db(), self.target)
 
 
 pass_state = click.make_pass_decorator(State)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .context import Failure, State, pass_state
+from .location import child_target
 from .output import say
 
 if TYPE_CHECKING:
@@ -92,15 +93,15 @@ def serve(
         say(f"created the host key {path}")
     say(f"host key fingerprint: {hostkey.fingerprint(key)}")
     try:
-        asyncio.run(_run(db, key, host, port, limits))
+        asyncio.run(_run(db, child_target(db, state.target), key, host, port, limits))
     except OSError as exc:
         raise Failure(f"cannot listen on {listen}: {exc.strerror or exc}") from None
 
 
-async def _run(db: Database, key: asyncssh.SSHKey, host: str, port: int, limits: Limits) -> None:
+async def _run(db: Database, target: str, key: asyncssh.SSHKey, host: str, port: int, limits: Limits) -> None:
     from tui.serve.server import Gateway
 
-    gateway = Gateway(db, str(db.path), key, limits)
+    gateway = Gateway(db, target, key, limits)
     bound = await gateway.start(host, port)
     say(f"listening on {host}:{bound}")
     stop = asyncio.Event()

@@ -22,6 +22,7 @@ from store.transfer.records import Issue
 from tui.text import visible
 
 from .context import Failure, State, actor, pass_state, read_secret
+from .location import is_server_url
 from .output import emit_json, say
 
 PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
@@ -292,6 +293,21 @@ def export_users(
 # -- backup and restore -------------------------------------------------------------------------------------------------
 
 
+def refuse_server_backup(state: State) -> None:
+    """`backup`/`restore` copy a SQLite file (online-backup API, integrity check, the key beside it in one archive).
+
+    A PostgreSQL server has its own, better tools for this (pg_dump/pg_restore, or the server's point-in-time
+    recovery), and a second, weaker dump format here would be one more way to do the same thing. So on a server URL
+    both commands refuse, before connecting, and say what to use instead; `export`/`import` still work there.
+    """
+    if is_server_url(state.target):
+        raise Failure(
+            "backup and restore copy a SQLite database file; for PostgreSQL use pg_dump and pg_restore "
+            "(or the server's point-in-time recovery), and keep a copy of the key file: the database "
+            "only opens with the key it was created with"
+        )
+
+
 @click.command("backup")
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
@@ -305,6 +321,7 @@ def backup_command(state: State, dest: Path, as_json: bool) -> None:
     from store import config as cfg
     from store.transfer.backup import backup
 
+    refuse_server_backup(state)
     info = backup(state.db(), dest, cfg.key_file())
     if as_json:
         emit_json(
@@ -329,6 +346,7 @@ def restore_command(state: State, src: Path, force: bool) -> None:
     from store.db import resolve_path
     from store.transfer.backup import restore
 
+    refuse_server_backup(state)
     target = resolve_path(state.target)
     manifest = restore(src, target, cfg.key_file(), force=force)
     Database(str(target)).close()  # opens with the restored key (and migrates an older schema)
