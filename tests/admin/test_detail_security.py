@@ -151,7 +151,7 @@ async def test_mfa_reset_removes_totp_and_recovery_codes_with_a_reason(db, actor
         assert user.mfa_state == "none" and user.totp_secret is None
         assert mfa.recovery_codes_left(db, user.id) == 0
         assert history.audit_log(db, target_uid=ALICE_UID, limit=1)[0].reason == "lost phone"
-        assert "not enrolled" in screen_text(screen)
+        assert "no TOTP" in screen_text(screen)
         assert screen.check_action("tab_action", ("reset_mfa",)) is False
 
 
