@@ -6,15 +6,12 @@ reads use deferred transactions. Schema versions are kept in PRAGMA user_version
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.request import pathname2url
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -23,8 +20,10 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 from . import config as cfg
+from . import sqlite_file
 from .crypto import Keys, create_private_file, describe_os_error
 from .errors import DatabaseError
+from .sqlite_file import inspect_file, is_read_only, read_only_uri
 
 SEARCH_SQL = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS user_search USING fts5(
@@ -88,6 +87,10 @@ def _v5(conn: Connection) -> None:
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
+if SCHEMA_VERSION != sqlite_file.SCHEMA_VERSION:  # a new migration: raise sqlite_file.SCHEMA_VERSION with it
+    raise ImportError(
+        f"store/sqlite_file.py SCHEMA_VERSION is {sqlite_file.SCHEMA_VERSION}, MIGRATIONS has {SCHEMA_VERSION}"
+    )
 
 
 def resolve_path(target: str) -> Path:
@@ -101,74 +104,6 @@ def resolve_path(target: str) -> Path:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise DatabaseError("only SQLite database files are supported (sqlite:///path/to/file.db)")
     return Path(url.database).expanduser()
-
-
-def _file_uri(path: Path, *, immutable: bool = False) -> str:
-    """A read-only SQLite URI; `immutable` when SQLite could not make its -shm file (read-only directory)."""
-    return f"file:{pathname2url(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
-
-
-def _directory_writable(path: Path) -> bool:
-    return os.access(path.parent, os.W_OK)
-
-
-def is_read_only(path: Path) -> bool:
-    """The file or its directory cannot be written (read-only mount, permissions): open it for reading only."""
-    return not (os.access(path, os.W_OK) and _directory_writable(path))
-
-
-def _read_only_uri(path: Path) -> str:
-    """Reading a WAL database needs its -shm file; where it cannot be created and no writer has one
-    open (no -wal file), the file cannot change under us, so SQLite may treat it as immutable."""
-    wal = Path(f"{path}-wal")
-    return _file_uri(path, immutable=not _directory_writable(path) and not wal.exists())
-
-
-def _schema_of(target: str) -> tuple[int, set[str]]:
-    """(user_version, table names), read through a connection that changes no setting."""
-    conn = sqlite3.connect(target, uri=target.startswith("file:"), timeout=10)
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    finally:
-        conn.close()
-    return version, tables
-
-
-def inspect_file(path: Path) -> str:
-    """'missing', 'empty' (a 0-byte file or an SQLite file with no tables) or 'userdesk'.
-
-    Reads only (a read-only connection: no journal mode switch, no -wal file, not a byte changed);
-    anything else (another application's SQLite file, a file that is not SQLite) is refused.
-    """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return "missing"
-    except OSError as exc:
-        raise DatabaseError(f"cannot open {path}: {describe_os_error(exc)}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise DatabaseError(f"not a Userdesk database: {path} (not a regular file)")
-    if info.st_size == 0:
-        return "empty"
-    try:
-        try:
-            version, tables = _schema_of(_read_only_uri(path))
-        except sqlite3.OperationalError:
-            if not Path(f"{path}-journal").exists() or is_read_only(path):
-                raise
-            # a hot journal (a writer was killed mid-transaction) needs rolling back, which only a
-            # read-write connection can do: the recovery any SQLite client makes, not a change of ours
-            version, tables = _schema_of(str(path))
-    except sqlite3.OperationalError as exc:
-        raise DatabaseError(f"cannot open {path}: {exc}") from None
-    except sqlite3.DatabaseError:
-        raise DatabaseError(f"not a Userdesk database: {path}") from None
-    if version == 0 and not tables:
-        return "empty"
-    if version >= 1 and {"meta", "user"} <= tables:
-        return "userdesk"
-    raise DatabaseError(f"not a Userdesk database: {path}")
 
 
 class Database:
@@ -222,7 +157,7 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
-            return sqlite3.connect(_read_only_uri(self.path), uri=True, check_same_thread=False, timeout=10)
+            return sqlite3.connect(read_only_uri(self.path), uri=True, check_same_thread=False, timeout=10)
         return sqlite3.connect(self.path, check_same_thread=False, timeout=10)
 
     def _engine(self, immediate: bool) -> Engine:

@@ -1,28 +1,60 @@
 """`userdesk admin`, `self-service`, `init` and `demo`: open the consoles, create a database, fill a demo one.
 
 The Textual apps are imported when a console opens, not with this module: every scripted CLI call
-would otherwise pay for importing Textual and both consoles before doing its one store operation.
+would otherwise pay for importing Textual and both consoles before doing its one store operation. The store's
+heavy modules are imported in the commands too: the admin console paints its first page before SQLAlchemy
+is imported (store/first_look.py, tui/admin/warmup.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
-from store import Database, access
 from store import config as cfg
-from store import demo as demo_builder
 
 from .context import State, actor, pass_state
 from .output import emit_json, pairs, say, v
 
+if TYPE_CHECKING:
+    from store import Database
+    from store import demo as demo_builder
+    from store.first_look import FirstLook
+
 
 def open_admin(state: State) -> None:
-    """Run the admin console (also what `userdesk` with no command does)."""
-    from tui.admin.app import AdminApp
+    """Run the admin console (also what `userdesk` with no command does).
 
-    AdminApp(state.db(), actor=actor()).run()
+    As the local owner on a current SQLite file, it paints the first page before the full store is imported
+    (store.first_look vouches for the file first, and declines anything unusual, which then opens the full
+    way and is refused or migrated exactly as before). With --as (state.acting) the sign-in came first and
+    the console opens on the full store."""
+    from store.first_look import first_look
+
+    look = first_look(state.target) if state.acting is None else None
+    if look is None:
+        from tui.admin.app import AdminApp
+
+        AdminApp(state.db(), actor=actor()).run()
+        return
+    _open_admin_warming(state, look)
+
+
+def _open_admin_warming(state: State, look: FirstLook) -> None:
+    from store import Database
+    from tui.admin.app import AdminApp
+    from tui.admin.warmup import Warmup
+
+    warmup = Warmup(look, lambda: Database(state.target))
+    try:
+        AdminApp(None, actor=actor(), warmup=warmup).run()
+    finally:
+        if warmup.db is not None:
+            warmup.db.close()
+    if warmup.error is not None:  # the full open refused the file after all: the same error line as ever
+        raise warmup.error
 
 
 @click.command("self-service")
@@ -38,6 +70,8 @@ def self_service(state: State) -> None:
 @pass_state
 def init(state: State) -> None:
     """Create the database (mode 0600) and the key file if missing; safe to run again."""
+    from store import access
+
     db = state.db(create=True)
     if not any(app.name == "self-service" for app, _ in access.list_apps(db)):
         access.create_app(db, actor(), "self-service", "allow")
@@ -62,6 +96,8 @@ def init(state: State) -> None:
 @pass_state
 def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> None:
     """Fill an empty database with a realistic demo directory (refuses a non-empty one unless --force)."""
+    from store import demo as demo_builder
+
     db = state.db(create=True)
     progress = None if as_json else (lambda message: click.echo(f"  {message}", err=True))
     summary = demo_builder.build(db, users=users, seed=seed, force=force, actor=actor(), progress=progress)
@@ -76,6 +112,8 @@ def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> Non
 
 def _print_summary(db: Database, summary: demo_builder.DemoSummary) -> None:
     """What was built, and how to try it: the shared password, the demo users, the TOTP secret."""
+    from store import demo as demo_builder
+
     states = ", ".join(f"{n:,} {name}" for name, n in summary.states.items())
     pairs(
         [
