@@ -9,7 +9,7 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 from .crypto import describe_os_error
 from .errors import DatabaseError
@@ -21,7 +21,7 @@ SCHEMA_VERSION = 5
 
 def _file_uri(path: Path, *, immutable: bool = False) -> str:
     """A read-only SQLite URI; `immutable` when SQLite could not make its -shm file (read-only directory)."""
-    return f"file:{pathname2url(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
+    return f"file:{quote(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
 
 
 def _directory_writable(path: Path) -> bool:

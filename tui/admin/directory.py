@@ -19,25 +19,24 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
-from store import access, custom
-from store import directory as store_directory
-from store.directory import DirectoryQuery, Row
-from store.users import login_name
+from store.directory_sql import DirectoryQuery, Row
 
 from ..common.formatting import optional, plural, status_text
 from ..common.store_calls import error_text
 from ..text import fmt_ago
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import Footer
-from ..widgets.virtual_list import Column, VirtualList
-from .bulk_actions import BULK_ACTIONS, BulkAction, preview
+from ..widgets.virtual_list import Column, VirtualList, WindowSource
 from .calls import AdminCalls
 from .directory_query import SORT_LABELS, SORT_ORDER, DirectorySource, describe_filters
-from .filter_screen import FilterScreen
 from .group_picker import GroupPicker
+from .warmup import warming
 
 if TYPE_CHECKING:
-    pass
+    from .bulk_actions import BulkAction
+
+# The store's modules and the bulk actions (which import them) are imported where they are used: the first
+# page is painted before SQLAlchemy is imported (tui/admin/warmup.py).
 
 SEARCH_DEBOUNCE = 0.02
 
@@ -143,7 +142,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
 
     def render_row(self, row: Row) -> list[Text]:
         mfa = Text("on", style="green") if row.mfa else Text("off", style="dim")
-        seen = fmt_ago(row.last_login_at, self.db.now())
+        warmup = warming(self.app)
+        seen = fmt_ago(row.last_login_at, warmup.now() if warmup else self.db.now())
         return [
             optional(row.username),
             optional(row.name),
@@ -165,10 +165,23 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.total = None
         self.broad = False
         self._update_headers()
-        self.user_list.set_source(DirectorySource(self.db, q), keep_selection=True)
+        self.user_list.set_source(self._source(q), keep_selection=True)
         self.update_status()
 
+    def _source(self, q: DirectoryQuery) -> WindowSource[Row]:
+        warmup = warming(self.app)
+        return warmup.source(q) if warmup else DirectorySource(self.db, q)
+
+    def store_ready(self) -> None:
+        """The full store is open (after a first paint without it): pages and the count come from it now."""
+        self.user_list.source = DirectorySource(self.db, self.query_spec)
+        if not self.user_list.rows:  # the first look showed nothing (an empty directory, or it failed): again
+            self.user_list.load("first")
+        self.count_matches(self.query_spec)
+
     def count_matches(self, q: DirectoryQuery) -> None:
+        from store import directory as store_directory
+
         self.run_store(
             lambda: store_directory.count_and_order(self.db, q),
             lambda counted: self._counted(q, counted),
@@ -280,8 +293,15 @@ class DirectoryScreen(AdminCalls, Screen[None]):
     def _loaded(self, event: VirtualList.Loaded) -> None:
         if event.error:
             self.say(f"Could not load users: {event.error}", severity="error")
+            warmup = warming(self.app)
+            if warmup:
+                warmup.first_page_shown()
         elif event.op == "first" and self.total is None:
-            self.count_matches(self.query_spec)
+            warmup = warming(self.app)
+            if warmup:  # painted from the first look: now open the full store (the count waits for it)
+                warmup.first_page_shown()
+            else:
+                self.count_matches(self.query_spec)
 
     @on(VirtualList.SelectionChanged, "#dir-list")
     def _selection_changed(self) -> None:
@@ -332,11 +352,15 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.run_store(self._filter_choices, self._open_filters, group="directory-filters", exclusive=True)
 
     def _filter_choices(self) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+        from store import access, custom
+
         groups = [g.name for g, _n in access.list_groups(self.db)]
         fields = [(f.key, f.label, custom.options_of(f)) for f in custom.list_fields(self.db)]
         return groups, fields
 
     def _open_filters(self, choices: tuple[list[str], list[tuple[str, str, list[str]]]]) -> None:
+        from .filter_screen import FilterScreen
+
         groups, fields = choices
 
         def done(result: DirectoryQuery | None) -> None:
@@ -389,6 +413,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         if self.busy:
             self.notify("A bulk action is still running.", severity="warning")
             return
+        from .bulk_actions import BULK_ACTIONS
+
         rows = self.targets()
         if not rows:
             self.notify("No user selected.", severity="warning")
@@ -400,6 +426,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self._confirm(action, rows)
 
     def pick_group(self, rows: list[Row]) -> None:
+        from store import access
+
         self.run_store(
             lambda: [g.name for g, _n in access.list_groups(self.db)],
             lambda groups: self._pick_group(rows, groups),
@@ -412,6 +440,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             self.notify("There are no groups yet. Create one on the Apps & groups screen (a).", severity="warning")
             return
 
+        from .bulk_actions import BULK_ACTIONS
+
         def chosen(group: str | None) -> None:
             if group:
                 self._confirm(BULK_ACTIONS["add_group"], rows, group)
@@ -419,6 +449,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.app.push_screen(GroupPicker(groups, len(rows)), chosen)
 
     def _confirm(self, action: BulkAction, rows: list[Row], group: str | None = None) -> None:
+        from .bulk_actions import preview
+
         title, detail = preview(action, rows, group)
         acting = [r for r in rows if not action.skipped(r)]
         if not acting:
@@ -443,6 +475,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self, action: BulkAction, rows: list[Row], reason: str, group: str | None
     ) -> tuple[list[str], list[str], list[str]]:
         """In the worker: act on each row; one failure does not stop the rest. Returns (done, notes, failed)."""
+        from store.users import login_name
+
         done: list[str] = []
         notes: list[str] = []
         failed: list[str] = []
