@@ -43,11 +43,10 @@ def open_admin(state: State) -> None:
 
 
 def _open_admin_warming(state: State, look: FirstLook) -> None:
-    from store import Database
     from tui.admin.app import AdminApp
     from tui.admin.warmup import Warmup
 
-    warmup = Warmup(look, lambda: Database(state.target))
+    warmup = Warmup(look, lambda: _full_open(state.target))
     try:
         AdminApp(None, actor=actor(), warmup=warmup).run()
     finally:
@@ -55,6 +54,13 @@ def _open_admin_warming(state: State, look: FirstLook) -> None:
             warmup.db.close()
     if warmup.error is not None:  # the full open refused the file after all: the same error line as ever
         raise warmup.error
+
+
+def _full_open(target: str) -> Database:
+    """The full store's open, in the console's worker after the first paint (SQLAlchemy is imported here)."""
+    from store import Database
+
+    return Database(target)
 
 
 @click.command("self-service")
