@@ -45,6 +45,8 @@ SEARCH_TRIGGERS = [
 
 
 def _v1(conn: Connection) -> None:
+    from . import models  # noqa: F401  (registers the tables in SQLModel.metadata: nothing else may have yet)
+
     SQLModel.metadata.create_all(conn)
     for sql in SEARCH_SQL + SEARCH_TRIGGERS:
         conn.exec_driver_sql(sql)
