@@ -128,6 +128,26 @@ def cold_starts(console: Console, dbs: dict[str, tuple[Path, Database]], runs: i
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def command_starts(console: Console, db_path: Path, runs: int) -> dict[str, float]:
+    """Median wall seconds of whole `userdesk` processes that need no console: `--help`, and `session check`
+    (an unknown token on stdin: the database opened, the token looked up, exit status 1), beside a bare
+    `python -c pass` (the interpreter's own start)."""
+    commands = {
+        "python": ([sys.executable, "-c", "pass"], ""),
+        "help": ([sys.executable, "-m", "tui", "--help"], ""),
+        "session_check": ([sys.executable, "-m", "tui", "--db", str(db_path), "session", "check"], "not-a-token\n"),
+    }
+    env = os.environ | console.env
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(runs + 1):  # the first round warms the OS cache and is not counted
+        for name, (argv, stdin) in commands.items():
+            started = time.perf_counter()
+            subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+            if round_:
+                samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def echo_floor(console: Console, terms: list[str]) -> float:
     """p95 ms from typing a term into the bare app to seeing it echoed: what tmux and Textual alone cost."""
     from .bare_app import ECHO, MARKER

@@ -153,3 +153,24 @@ def test_a_current_file_opens_with_a_warm_up(tmp_path: Path, monkeypatch: pytest
     assert CliRunner().invoke(cli, ["--db", str(path)]).exit_code == 0  # `userdesk` alone: the admin console
     [app] = started
     assert app.warmup is not None and app.warmup.look.path == path
+
+
+def test_session_check_imports_no_sqlalchemy(tmp_path: Path) -> None:
+    path = tmp_path / "d.db"
+    Database(str(path), create=True).close()
+    loaded = _loaded_after(
+        """
+        import io, json, sys
+        from tui.cli import main
+        sys.stdin = io.TextIOWrapper(io.BytesIO(b"not-a-token\\n"))
+        sys.argv = ["userdesk", "--db", sys.argv[1], "session", "check"]
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code
+        heavy = sorted({m.split(".")[0] for m in sys.modules} & {"sqlalchemy", "sqlmodel", "pydantic", "textual"})
+        print(json.dumps({"heavy": heavy, "code": [code]}))
+        """,
+        str(path),
+    )
+    assert loaded == {"heavy": [], "code": [1]}

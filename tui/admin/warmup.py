@@ -46,7 +46,7 @@ class Warmup:
         self.error: BaseException | None = None  # the full open failed: the CLI raises it after the console closed
         self.ready = threading.Event()  # set once the full open ended (db or error)
         self.held: list[events.Event] = []  # input typed during the warm-up, in order
-        self.start: Callable[[], None] = lambda: None  # set by the app: opens the store after the first paint
+        self.start: Callable[[], object] = lambda: None  # set by the app: opens the store after the first paint
         self._started = False
 
     def now(self) -> int:

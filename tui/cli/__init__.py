@@ -129,7 +129,7 @@ class LazyRoot(Root):
                     continue
                 rows.append((name, command.get_short_help_str(limit)))
             else:
-                rows.append((name, click.utils.make_default_short_help(COMMANDS[name].summary, limit)))
+                rows.append((name, click.Command(name, help=COMMANDS[name].summary).get_short_help_str(limit)))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

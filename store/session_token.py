@@ -1,0 +1,60 @@
+"""`userdesk session check` without SQLAlchemy: a session token's liveness, read (and touched) with `sqlite3`.
+
+A script checking a token runs one short process per check, and importing SQLAlchemy, SQLModel and pydantic
+would be most of its time. On a file the first look (store/first_look.py) vouches for, the CLI checks the
+token here; anywhere else (a URL, PostgreSQL, a read-only file, a file the first look declines) it uses
+store.sessions.validate, the rule this module follows: a session is live while it is not revoked, before its
+absolute expiry and within the idle time of its last use, and its user is active; a live check counts as
+use (last_seen_at), at most once a second. tests/store/test_session_token.py holds the two to the same answers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from .crypto import token_hash
+from .first_look import FirstLook
+
+LIVE_SQL = (
+    'SELECT s.id, s.sid, s.last_seen_at, s.absolute_expires_at, u.status FROM session s JOIN "user" u '
+    "ON u.id = s.user_id WHERE s.token_hash = :token_hash AND s.revoked_at IS NULL "
+    "AND s.absolute_expires_at > :now AND s.last_seen_at > :idle_since"
+)
+TOUCH_SQL = "UPDATE session SET last_seen_at = :now WHERE id = :id"
+
+
+@dataclass(frozen=True)
+class LiveToken:
+    """What `session check` prints of a live session (after this check's use of it)."""
+
+    sid: str
+    last_seen_at: int
+    absolute_expires_at: int
+
+
+def check_token(look: FirstLook, token: str, *, idle_seconds: int, now: int, touch: bool = True) -> LiveToken | None:
+    """The live session of `token`, or None (unknown, revoked, expired, idle, or its user not active)."""
+    if not token:
+        return None
+    conn = sqlite3.connect(look.path, timeout=10, isolation_level=None)  # we emit BEGIN ourselves, as store.db
+    try:
+        conn.execute("PRAGMA busy_timeout=10000")
+        found = conn.execute(
+            LIVE_SQL, {"token_hash": token_hash(token), "now": now, "idle_since": now - idle_seconds}
+        ).fetchone()
+        if found is None or found[4] != "active":
+            return None
+        id_, sid, last_seen_at, absolute_expires_at, _status = found
+        if touch and now - last_seen_at >= 1:
+            conn.execute("BEGIN IMMEDIATE")  # a write, as every store write: never a read-then-write upgrade
+            try:
+                conn.execute(TOUCH_SQL, {"now": now, "id": id_})
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            last_seen_at = now
+    finally:
+        conn.close()
+    return LiveToken(sid, last_seen_at, absolute_expires_at)
