@@ -181,6 +181,8 @@ def keystrokes(console: Console, path: Path, db: Database, terms: list[str]) -> 
     try:
         everyone = _first_row_shows(first_username(db))
         terminal.wait_for(everyone)
+        # the first page is painted before the full store is open (cold_start): searching starts once it is
+        terminal.wait_for(lambda screen: "counting…" not in screen)
         escape(terminal)  # the console opens in its (empty) search field: go to the list
         typed, entered = [], []
         for term in terms:
