@@ -303,7 +303,12 @@ def test_consoles_open_with_the_database(run: Cli, monkeypatch: pytest.MonkeyPat
     from tui.selfservice.app import SelfServiceApp
 
     opened: list[tuple[str, pathlib.Path]] = []
-    monkeypatch.setattr(AdminApp, "run", lambda self, *a, **k: opened.append(("admin", self.db.path)))
+    # the admin console opens on the first look of the file; the full store follows after its first paint
+    monkeypatch.setattr(
+        AdminApp,
+        "run",
+        lambda self, *a, **k: opened.append(("admin", (self.warmup.look if self.warmup else self.db).path)),
+    )
     monkeypatch.setattr(SelfServiceApp, "run", lambda self, *a, **k: opened.append(("self", self.db.path)))
     run.ok("admin")
     run.ok("self-service")

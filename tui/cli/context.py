@@ -16,14 +16,17 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import DBAPIError
 
-from store import Actor, Database, StoreError
 from store import config as cfg
+from store.audit import Actor
+from store.errors import StoreError
 from tui.text import visible
+
+if TYPE_CHECKING:
+    from store import Database
 
 
 class Failure(click.ClickException):
@@ -176,10 +179,22 @@ class Root(CheckedGroup):
             raise Failure(str(exc)) from None
         except sqlite3.Error as exc:
             raise Failure(f"database error: {exc}") from None
-        except DBAPIError as exc:  # SQLAlchemy wraps sqlite3 errors
-            raise Failure(f"database error: {exc.orig}") from None
         except UnicodeError as exc:  # last resort, e.g. an environment variable that is not UTF-8
             raise Failure(f"text that is not valid UTF-8: {exc}") from None
+        except Exception as exc:
+            orig = _wrapped_database_error(exc)
+            if orig is None:
+                raise
+            raise Failure(f"database error: {orig}") from None
+
+
+def _wrapped_database_error(exc: Exception) -> BaseException | None:
+    """The driver's error inside SQLAlchemy's DBAPIError, else None. SQLAlchemy is not imported for this: a
+    command that never loaded it (`--help`, the console's first paint) cannot have raised one of its errors."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
+        return None
+    return exc.orig
 
 
 class State:
@@ -192,6 +207,8 @@ class State:
 
     def db(self, create: bool = False) -> Database:
         if self._db is None:
+            from store import Database  # here: commands that need no database import no SQLAlchemy
+
             self._db = Database(self.target, create=create)
             click.get_current_context().call_on_close(self._db.close)
         return self._db
