@@ -9,13 +9,13 @@ import pwd
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
 from . import limits
-from .models import AuditEntry
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from .admins import AdminIdentity
+    from .models import AuditEntry
 
 SECRET_FIELDS = frozenset({"password_hash", "totp_secret", "token_hash", "code_hash", "totp_last_step"})
 NOISE_FIELDS = frozenset({"version", "updated_at", "status_changed_at"})
@@ -125,6 +125,8 @@ def record(
     reason: str | None = None,
     changes: dict[str, Any] | None = None,
 ) -> None:
+    from .models import AuditEntry  # here, not at the top: Actor must import without SQLModel (a fast first paint)
+
     name, address, target_label, reason = limits.audit_fields(actor.name, actor.address, target_label, reason)
     session.add(
         AuditEntry(

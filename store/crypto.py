@@ -15,10 +15,12 @@ import secrets
 import stat
 import tempfile
 from pathlib import Path
-
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING
 
 from .errors import DatabaseError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 64  # 32 for AES-256-GCM, 32 for HMAC
 
@@ -112,7 +114,7 @@ class Keys:
     def __init__(self, raw: bytes) -> None:
         if len(raw) != KEY_BYTES:
             raise DatabaseError("the key file is damaged (wrong length)")
-        self._aead = AESGCM(raw[:32])
+        self._aead_key = raw[:32]  # AESGCM is built when first used: checking the key file needs only the MAC
         self._mac_key = raw[32:]
 
     @classmethod
@@ -144,13 +146,18 @@ class Keys:
 
     def encrypt(self, plain: str) -> bytes:
         nonce = secrets.token_bytes(12)
-        return nonce + self._aead.encrypt(nonce, plain.encode(), b"userdesk-totp")
+        return nonce + self._aead().encrypt(nonce, plain.encode(), b"userdesk-totp")
 
     def decrypt(self, blob: bytes) -> str:
-        return self._aead.decrypt(blob[:12], blob[12:], b"userdesk-totp").decode()
+        return self._aead().decrypt(blob[:12], blob[12:], b"userdesk-totp").decode()
 
     def mac(self, value: str) -> str:
         return hmac.new(self._mac_key, value.encode(), hashlib.sha256).hexdigest()
+
+    def _aead(self) -> AESGCM:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # here: the first paint needs no cipher
+
+        return AESGCM(self._aead_key)
 
     def check_value(self) -> str:
         """A fingerprint stored in the database to detect a mismatched key file."""

@@ -21,12 +21,14 @@ from sqlmodel import Session, SQLModel
 from sqlmodel import select as sqlmodel_select
 
 from . import config as cfg
+from . import sqlite_file
 from .backends import Backend, BackendName, backend_for, column_names
-from .backends.sqlite import SQLiteBackend, inspect_file, is_read_only, resolve_path
+from .backends.sqlite import SQLiteBackend, resolve_path
 from .crypto import Keys
 from .errors import DatabaseError, ValidationError
 from .models import User
 from .search_backend import SEARCH_SQL, SEARCH_TRIGGERS, create_search_schema
+from .sqlite_file import inspect_file, is_read_only
 
 S = TypeVar("S", bound=GenerativeSelect)
 
@@ -114,6 +116,10 @@ def _v7(conn: Connection) -> None:
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
+if SCHEMA_VERSION != sqlite_file.SCHEMA_VERSION:  # a new migration: raise sqlite_file.SCHEMA_VERSION with it
+    raise ImportError(
+        f"store/sqlite_file.py SCHEMA_VERSION is {sqlite_file.SCHEMA_VERSION}, MIGRATIONS has {SCHEMA_VERSION}"
+    )
 
 
 def lock_rows(statement: S) -> S:

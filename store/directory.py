@@ -20,6 +20,16 @@ from sqlalchemy import text
 from . import permissions
 from .audit import Actor
 from .db import Database
+from .directory_sql import (
+    ID_KEYS,
+    SQLITE_SORTS,
+    USER_SOURCE,
+    DirectoryQuery,
+    Row,
+    order_by,
+    page_select,
+    row_of,
+)
 
 COUNT_CAP = 10_000
 SORTABLE_MATCHES = 1_000  # sorting reads each match's row (~5 us apiece at 1M users): at most ~5 ms
@@ -30,45 +40,6 @@ FILTER_IDS = 5_000  # a filter (no term) with at most this many users is listed 
 SAMPLE = 2_000  # filter and term sizes are estimated from their first this many users when choosing a side
 PAGE_ROWS = 100  # the page size the console asks for (the planner's unit of work)
 BROAD_ESTIMATE = 20 * SORTABLE_MATCHES  # PostgreSQL: a term expected in more users is broad without a look
-ID_KEYS = ("u.id", "user_search.rowid", "d.user_id")
-COLUMNS = (
-    "u.id, u.uid, u.username, u.name, u.email, u.phone, u.status, u.locked_until, u.mfa_state, "
-    "u.last_login_at, u.created_at"
-)
-
-
-@dataclass(frozen=True)
-class DirectoryQuery:
-    search: str = ""
-    status: str | None = None  # active, disabled, archived, locked
-    mfa: bool | None = None
-    never_signed_in: bool = False
-    dormant_days: int | None = None
-    group: str | None = None
-    field_key: str | None = None
-    field_value: str | None = None
-    sort: str = "username"
-    descending: bool = False
-
-
-@dataclass(frozen=True)
-class Row:
-    id: int
-    uid: str
-    username: str | None
-    name: str | None
-    email: str | None
-    phone: str | None
-    status: str
-    locked: bool
-    mfa: bool
-    last_login_at: int | None
-    created_at: int
-    sort_key: Any
-
-    @property
-    def display_status(self) -> str:
-        return "locked" if self.locked and self.status == "active" else self.status
 
 
 def fts_phrase(term: str) -> str:
@@ -79,7 +50,7 @@ def fts_phrase(term: str) -> str:
 class _Search:
     """How a search term is evaluated: FROM clause, a forced sort key for broad results, WHERE clauses."""
 
-    source: str = '"user" u'
+    source: str = USER_SOURCE
     key: str | None = None  # an id (creation order) when there are too many matches to sort
     clauses: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
@@ -118,11 +89,7 @@ class _Sql:
 
 SQLITE = _Sql(
     "sqlite",
-    {
-        "username": "ifnull(u.username, '') COLLATE NOCASE",
-        "created": "u.id",
-        "last_login": "ifnull(u.last_login_at, 0)",
-    },
+    SQLITE_SORTS,  # shared with the first look (store/first_look.py), which reads SQLite before SQLAlchemy
     "u.id IN (SELECT value FROM json_each(:ids))",
     "json_group_array(id)",
     "(u.username LIKE :prefix ESCAPE '\\' OR u.email LIKE :prefix ESCAPE '\\' "
@@ -522,36 +489,7 @@ def page(
         params = dict(plan.params)
         sql = _page_sql(plan.source, key, list(plan.clauses), q, after, before, params, limit, _sql(conn) is SQLITE)
         rows = conn.execute(text(sql), params).all()
-    out = [
-        Row(
-            id_,
-            uid,
-            username,
-            name,
-            email,
-            phone,
-            status,
-            bool(locked_until and locked_until > now),
-            mfa_state == "active",
-            last_login_at,
-            created_at,
-            sort_key,
-        )
-        for (
-            id_,
-            uid,
-            username,
-            name,
-            email,
-            phone,
-            status,
-            locked_until,
-            mfa_state,
-            last_login_at,
-            created_at,
-            sort_key,
-        ) in rows
-    ]
+    out = [row_of(record, now) for record in rows]
     return out if before is None else out[::-1]
 
 
@@ -580,11 +518,7 @@ def _page_sql(
         params["ck"], params["cid"] = cursor
     direction = "ASC" if ascending else "DESC"
     params["limit"] = limit
-    order = f"{key} {direction}" if key in ID_KEYS else f"{key} {direction}, u.id {direction}"
-    return (
-        f"SELECT {COLUMNS}, {key} AS sort_key FROM {source} "
-        f"{'WHERE ' + ' AND '.join(clauses) if clauses else ''} ORDER BY {order} LIMIT :limit"
-    )
+    return page_select(source, key, clauses, order_by(key, direction))
 
 
 def cursor_of(row: Row) -> tuple[Any, int]:

@@ -17,6 +17,7 @@ from .crypto import token_hash
 from .db import Database
 from .errors import NotFound
 from .models import App, Session, User
+from .session_liveness import counts_as_use, idle_seconds_of, is_live_session
 
 TOKEN_BYTES = 32  # 256 bits from the CSPRNG
 
@@ -47,7 +48,7 @@ class SessionView:
 
 
 def idle_seconds(db: Database) -> int:
-    return db.policy.session_idle_minutes * 60
+    return idle_seconds_of(db.policy)
 
 
 def create_session(
@@ -82,6 +83,7 @@ def create_session(
 
 
 def _live(db: Database, now: int):
+    """The session conditions of store.session_liveness.is_live_session in SQL, for listing many sessions."""
     return (
         col(Session.revoked_at).is_(None),
         Session.absolute_expires_at > now,
@@ -98,12 +100,12 @@ def validate(db: Database, token: str, *, touch: bool = True) -> Session | None:
         row = s.exec(
             select(Session, User.status)
             .join(User, col(User.id) == col(Session.user_id))
-            .where(col(Session.token_hash) == token_hash(token), *_live(db, now))
+            .where(col(Session.token_hash) == token_hash(token))
         ).first()
-    if row is None or row[1] != "active":
+    if row is None or not _is_live(db, row[0], row[1], now):
         return None
     session = row[0]
-    if touch and now - session.last_seen_at >= 1:
+    if touch and counts_as_use(session.last_seen_at, now):
         with db.write() as s:
             s.execute(update(Session).where(col(Session.id) == session.id).values(last_seen_at=now))
         session.last_seen_at = now
@@ -115,11 +117,20 @@ def is_live(db: Database, sid: str) -> bool:
     now = db.now()
     with db.read() as s:
         row = s.exec(
-            select(User.status)
-            .join(Session, col(User.id) == col(Session.user_id))
-            .where(col(Session.sid) == sid, *_live(db, now))
+            select(Session, User.status).join(User, col(User.id) == col(Session.user_id)).where(col(Session.sid) == sid)
         ).first()
-    return row == "active"
+    return row is not None and _is_live(db, row[0], row[1], now)
+
+
+def _is_live(db: Database, session: Session, user_status: str, now: int) -> bool:
+    return is_live_session(
+        revoked_at=session.revoked_at,
+        absolute_expires_at=session.absolute_expires_at,
+        last_seen_at=session.last_seen_at,
+        user_status=user_status,
+        now=now,
+        idle_seconds=idle_seconds(db),
+    )
 
 
 def touch(db: Database, sid: str) -> None:

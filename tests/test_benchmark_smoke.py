@@ -22,6 +22,8 @@ FIGURES = {
     "signins_per_s",
     "cold_start",
     "cold_start_scale",
+    "help_start",
+    "session_check_start",
     "keystroke_p95",
     "enter_p95",
     "peak_rss",

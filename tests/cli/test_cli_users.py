@@ -307,7 +307,12 @@ def test_consoles_open_with_the_database(run: Cli, monkeypatch: pytest.MonkeyPat
     from tui.selfservice.app import SelfServiceApp
 
     opened: list[tuple[str, str]] = []
-    monkeypatch.setattr(AdminApp, "run", lambda self, *a, **k: opened.append(("admin", self.db.label)))
+    # the admin console opens on the first look of the file (SQLite); the full store follows after its first paint
+    monkeypatch.setattr(
+        AdminApp,
+        "run",
+        lambda self, *a, **k: opened.append(("admin", str(self.warmup.look.path) if self.warmup else self.db.label)),
+    )
     monkeypatch.setattr(SelfServiceApp, "run", lambda self, *a, **k: opened.append(("self", self.db.label)))
     run.ok("admin")
     run.ok("self-service")

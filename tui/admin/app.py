@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -13,15 +14,21 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
-from store import Actor, Database, admins
-from store.admins import AdminIdentity
-from store.auth import Attempt
+from store.audit import Actor
 
 from ..widgets.commands import BindingCommands
 from ..widgets.help import show_help
 from ..widgets.type_ahead import TypeAhead
 from .directory import DirectoryScreen
 from .roles import may
+from .warmup import Warmup
+
+if TYPE_CHECKING:
+    from store import Database
+    from store.admins import AdminIdentity
+
+# store.admins and store.auth (SQLAlchemy) are imported where used: with a Warmup the first page is painted
+# before they are (tui/admin/warmup.py).
 
 
 class AdminApp(TypeAhead, App[None]):
@@ -38,20 +45,30 @@ class AdminApp(TypeAhead, App[None]):
     LIVENESS_SECONDS = 2.0  # a revoked role or a disabled account ends the console within this (plus one query)
     REVOKED_MESSAGE = "Your admin role was revoked or your account disabled: the admin console has closed."
 
+    db: Database  # unset only during a warm-up, while every key is held (tui/admin/warmup.py)
+
     def __init__(
         self,
-        db: Database,
+        db: Database | None,
         *,
         actor: Actor | None = None,
         admin: AdminIdentity | None = None,
         ask_password: bool = False,
         key: str | None = None,
         address: str | None = None,
+        warmup: Warmup | None = None,
     ) -> None:
         """With `admin`, the console opens on the sign-in gate (password when ask_password, then TOTP) and
-        acts as that admin afterwards; otherwise as `actor`, by default the local owner (the effective uid)."""
+        acts as that admin afterwards; otherwise as `actor`, by default the local owner (the effective uid).
+
+        With `warmup` (and db None; never with `admin`: the gate comes first) the directory paints its first
+        page before the full store is open, and the app opens it after that first paint."""
         super().__init__()
-        self.db = db
+        if (db is None) == (warmup is None) or (warmup is not None and admin is not None):
+            raise ValueError("AdminApp takes a database, or a warm-up without an admin")
+        if db is not None:
+            self.db = db
+        self.warmup = warmup
         self.admin = admin
         self.ask_password = ask_password
         self.key = key
@@ -69,13 +86,60 @@ class AdminApp(TypeAhead, App[None]):
         return DirectoryScreen()
 
     def on_mount(self) -> None:
+        if self.warmup is not None:
+            self.warmup.start = lambda: self.call_after_refresh(self._open_store)
         if self.admin is None and self.actor.kind == "admin":  # opened for an admin signed in elsewhere (--as)
             self.set_interval(self.LIVENESS_SECONDS, self.check_still_admin)
         if self.admin is not None:
+            from store import admins
+            from store.auth import Attempt
+
             from .signin import AdminSignInScreen
 
             attempt = Attempt(ip=self.address, user_agent=admins.ADMIN_USER_AGENT)
             self.push_screen(AdminSignInScreen(self.admin, ask_password=self.ask_password, attempt=attempt))
+
+    # ----- warm-up: the full store opens after the first paint --------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="admin-open-store", exit_on_error=False)
+    def _open_store(self) -> None:
+        """In a worker: import the full store and open the database (the checks of a full open, again)."""
+        warmup = self.warmup
+        if warmup is None:
+            return
+        try:
+            warmup.db = warmup.open_store()
+        except Exception as exc:  # refused after all: the console closes, the CLI says why
+            warmup.error = exc
+        finally:
+            warmup.ready.set()
+        with suppress(RuntimeError):  # the console was closed meanwhile
+            self.call_from_thread(self._store_opened)
+
+    def _store_opened(self) -> None:
+        warmup = self.warmup
+        if warmup is None:
+            return
+        if warmup.db is None:
+            self.exit(None, 1)
+            return
+        self.db = warmup.db
+        self.warmup = None
+        for screen in self.screen_stack:
+            if isinstance(screen, DirectoryScreen):
+                screen.store_ready()
+        for event in warmup.held:  # in order; TypeAhead hands them on one at a time
+            self.post_message(event)
+
+    async def on_event(self, event: events.Event) -> None:
+        """During the warm-up, hold keys and pastes (ctrl+q still quits) and ignore mouse clicks."""
+        if self.warmup is not None and not getattr(event, "is_forwarded", False):
+            if (isinstance(event, events.Key) and event.key != "ctrl+q") or isinstance(event, events.Paste):
+                self.warmup.held.append(event)
+                return
+            if isinstance(event, (events.MouseDown, events.MouseUp)):
+                return
+        await super().on_event(event)
 
     # ----- roles: each screen hides what the role may not do (AdminCalls.check_action); the app its own keys --
 
@@ -106,6 +170,8 @@ class AdminApp(TypeAhead, App[None]):
         """A worker of the app itself, like the self-service console's session check (StoreCalls.run_store is
         the screens' way; this check reports to no screen): a busy database is retried on the next tick, a
         revoked role or a disabled account ends the console."""
+        from store import admins
+
         acting = self.actor
         if acting.kind != "admin" or acting.user_id is None or acting.role is None:
             return
@@ -121,6 +187,8 @@ class AdminApp(TypeAhead, App[None]):
     def on_unmount(self) -> None:
         """End the admin sign-in session; a failure (a busy database) is logged, never a traceback at exit."""
         if self.session_sid is not None:
+            from store import admins
+
             try:
                 admins.end_sign_in(self.db, self.session_sid, "admin console closed")
             except Exception as exc:

@@ -11,15 +11,16 @@ Full screens of a console opened for a named admin also get the "Signed in as X 
 
 from __future__ import annotations
 
-from typing import final
+from typing import TYPE_CHECKING, final
 
 from textual.screen import ModalScreen, Screen
-
-from store import Actor
 
 from ..common.host import admin_host
 from ..common.store_calls import StoreCalls
 from .roles import WhoBar, may
+
+if TYPE_CHECKING:
+    from store import Actor
 
 
 class AdminCalls(StoreCalls):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on
@@ -19,23 +19,26 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
-from store import access, bulk, custom, demo_notice
-from store import directory as store_directory
-from store.bulk import BulkReport
-from store.demo_notice import DemoNotice
-from store.directory import DirectoryQuery, Row
-from store.users import login_name
+from store.directory_sql import DirectoryQuery, Row
 
 from ..common.formatting import optional, plural, status_text
 from ..text import fmt_ago
 from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import Footer
-from ..widgets.virtual_list import Column, VirtualList
-from .bulk_actions import BULK_ACTIONS, BulkAction, outcome, preview, unchanged_text
+from ..widgets.virtual_list import Column, VirtualList, WindowSource
 from .calls import AdminCalls
 from .directory_query import SORT_LABELS, SORT_ORDER, DirectorySource, describe_filters
-from .filter_screen import FilterScreen
 from .group_picker import GroupPicker
+from .warmup import warming
+
+if TYPE_CHECKING:
+    from store.bulk import BulkReport
+    from store.demo_notice import DemoNotice
+
+    from .bulk_actions import BulkAction
+
+# The store's modules and the bulk actions (which import them) are imported where they are used: the first
+# page is painted before SQLAlchemy is imported (tui/admin/warmup.py).
 
 SEARCH_DEBOUNCE = 0.02
 
@@ -190,6 +193,12 @@ class DirectoryScreen(AdminCalls, Screen[None]):
     def on_mount(self) -> None:
         self.user_list.focus()
         self.apply_query(self.query_spec)
+        if not warming(self.app):  # else when the full store is open (store_ready)
+            self.read_demo_notice()
+
+    def read_demo_notice(self) -> None:
+        from store import demo_notice
+
         self.run_store(
             lambda: demo_notice.read(self.db),
             self._demo_notice,
@@ -209,7 +218,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
 
     def render_row(self, row: Row) -> list[Text]:
         mfa = Text("on", style="green") if row.mfa else Text("off", style="dim")
-        seen = fmt_ago(row.last_login_at, self.db.now())
+        warmup = warming(self.app)
+        seen = fmt_ago(row.last_login_at, warmup.now() if warmup else self.db.now())
         return [
             optional(row.username),
             optional(row.name),
@@ -233,10 +243,25 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.total = None
         self.broad = False
         self._update_headers()
-        self.user_list.set_source(DirectorySource(self.db, q), keep_selection=True)
+        self.user_list.set_source(self._source(q), keep_selection=True)
         self.update_status()
 
+    def _source(self, q: DirectoryQuery) -> WindowSource[Row]:
+        warmup = warming(self.app)
+        return warmup.source(q) if warmup else DirectorySource(self.db, q)
+
+    def store_ready(self) -> None:
+        """The full store is open (after a first paint without it): pages, the count and the demo notice come
+        from it now."""
+        self.user_list.source = DirectorySource(self.db, self.query_spec)
+        if not self.user_list.rows:  # the first look showed nothing (an empty directory, or it failed): again
+            self.user_list.load("first")
+        self.count_matches(self.query_spec)
+        self.read_demo_notice()
+
     def count_matches(self, q: DirectoryQuery) -> None:
+        from store import directory as store_directory
+
         self.run_store(
             lambda: store_directory.count_and_order(self.db, q),
             lambda counted: self._counted(q, counted),
@@ -359,8 +384,15 @@ class DirectoryScreen(AdminCalls, Screen[None]):
     def _loaded(self, event: VirtualList.Loaded) -> None:
         if event.error:
             self.say(f"Could not load users: {event.error}", severity="error")
+            warmup = warming(self.app)
+            if warmup:
+                warmup.first_page_shown()
         elif event.op == "first" and self.total is None:
-            self.count_matches(self.query_spec)
+            warmup = warming(self.app)
+            if warmup:  # painted from the first look: now open the full store (the count waits for it)
+                warmup.first_page_shown()
+            else:
+                self.count_matches(self.query_spec)
 
     @on(VirtualList.SelectionChanged, "#dir-list")
     def _selection_changed(self) -> None:
@@ -428,11 +460,15 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.run_store(self._filter_choices, self._open_filters, group="directory-filters", exclusive=True)
 
     def _filter_choices(self) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+        from store import access, custom
+
         groups = [g.name for g, _n in access.list_groups(self.db)]
         fields = [(f.key, f.label, custom.options_of(f)) for f in custom.list_fields(self.db)]
         return groups, fields
 
     def _open_filters(self, choices: tuple[list[str], list[tuple[str, str, list[str]]]]) -> None:
+        from .filter_screen import FilterScreen
+
         groups, fields = choices
 
         def done(result: DirectoryQuery | None) -> None:
@@ -485,6 +521,11 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         if self.busy:
             self.notify("A bulk action is still running.", severity="warning")
             return
+        from store import bulk
+        from store.users import login_name
+
+        from .bulk_actions import BULK_ACTIONS
+
         action = BULK_ACTIONS[key]
         if self.all_matching is not None:
             scope = Scope(None, self.all_matching, self._matching_words(), {})
@@ -510,6 +551,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         return f"All users matching {' and '.join(parts)}" if parts else "All users in the directory"
 
     def pick_group(self, action: BulkAction, scope: Scope) -> None:
+        from store import access
+
         self.run_store(
             lambda: [g.name for g, _n in access.list_groups(self.db)],
             lambda groups: self._pick_group(action, scope, groups),
@@ -542,6 +585,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
 
     def _run(self, action: BulkAction, scope: Scope, group: str | None, reason: str | None) -> BulkReport:
         """In the worker: preview (reason None) or apply, reporting progress by batch."""
+        from store import bulk
+
         verb = "previewing" if reason is None else f"{action.button.lower()}:"
 
         def progress(n: int) -> None:
@@ -560,6 +605,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         )
 
     def _confirm(self, action: BulkAction, scope: Scope, report: BulkReport) -> None:
+        from .bulk_actions import preview, unchanged_text
+
         self._progress(None)
         if not report.changed:
             self.say(
@@ -595,6 +642,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.show_error(exc)
 
     def _bulk_done(self, action: BulkAction, report: BulkReport) -> None:
+        from .bulk_actions import outcome
+
         self._progress(None)
         failed = bool(report.failures)
         self.say(outcome(action, report), severity="error" if failed else "information", timeout=8 if failed else 5)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from store import directory as store_directory
-from store.directory import DirectoryQuery, Row
+from store.directory_sql import DirectoryQuery, Row
 
 if TYPE_CHECKING:
     from store import Database
+
+# store.directory (SQLAlchemy) is imported by the first call, in a worker: the first page is painted without it.
 
 
 SORT_LABELS = {"username": "username", "created": "created", "last_login": "last sign-in"}
@@ -26,16 +27,24 @@ class DirectorySource:
         self.query = query
 
     def first(self, limit: int) -> list[Row]:
+        from store import directory as store_directory
+
         return store_directory.page(self.db, self.query, limit=limit)
 
     def last(self, limit: int) -> list[Row]:
+        from store import directory as store_directory
+
         flipped = replace(self.query, descending=not self.query.descending)
         return store_directory.page(self.db, flipped, limit=limit)[::-1]
 
     def after(self, row: Row, limit: int) -> list[Row]:
+        from store import directory as store_directory
+
         return store_directory.page(self.db, self.query, after=store_directory.cursor_of(row), limit=limit)
 
     def before(self, row: Row, limit: int) -> list[Row]:
+        from store import directory as store_directory
+
         return store_directory.page(self.db, self.query, before=store_directory.cursor_of(row), limit=limit)
 
 

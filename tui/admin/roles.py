@@ -14,7 +14,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from store import Actor, permissions
+from store import permissions
+from store.audit import Actor
 
 from ..text import literal
 

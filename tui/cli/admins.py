@@ -5,6 +5,9 @@ behind the password and TOTP gate). `userdesk --as USER COMMAND` signs in as tha
 then a TOTP code, one per line on stdin (or hidden prompts on a terminal), through store.auth (lockout,
 login history); every command then runs with that admin's role. The store refuses what the role may not do;
 the few read-only commands whose store reads take no actor are checked here against the same table.
+
+store.admins is imported in the commands that use it, not with this module: `userdesk admin` opens the console
+through its first paint (tui/cli/consoles.py `open_admin`), before SQLAlchemy is imported.
 """
 
 from __future__ import annotations
@@ -15,13 +18,12 @@ from pathlib import Path
 
 import click
 
-from store import Actor, admins, permissions
-from store.audit import ssh_client_address
-from store.auth import Attempt
+from store import permissions
+from store.audit import Actor, ssh_client_address
 from store.errors import PermissionDenied
 from tui.text import fmt_time
 
-from .consoles import print_demo_notice
+from .consoles import open_admin, print_demo_notice
 from .context import COMMAND_WORDS_KEY, Failure, State, actor, pass_state, read_secret
 from .output import emit_json, say, table
 
@@ -50,14 +52,16 @@ READ_COMMANDS: dict[tuple[str, ...], str] = {
 def command_path(words: list[str]) -> tuple[str, ...]:
     """The subcommand names at the start of the command line (`user show nina` -> ('user', 'show'))."""
     path: list[str] = []
-    group: click.Command = click.get_current_context().find_root().command
+    ctx = click.get_current_context()
+    group: click.Command = ctx.find_root().command
     for word in words:
         if word.startswith("-"):
             continue
-        if not isinstance(group, click.Group) or word not in group.commands:
+        sub = group.get_command(ctx, word) if isinstance(group, click.Group) else None  # loads a lazy command
+        if sub is None:
             break
         path.append(word)
-        group = group.commands[word]
+        group = sub
     return tuple(path)
 
 
@@ -77,6 +81,9 @@ def _line(prompt: str) -> str:
 
 def sign_in_as(state: State, username: str) -> Actor:
     """Sign in as a named admin (password, then TOTP); the command then acts as them. Called by the root group."""
+    from store import admins
+    from store.auth import Attempt
+
     db = state.db()
     attempt = Attempt(ip=ssh_client_address(), user_agent=admins.ADMIN_USER_AGENT)
     password = _line(f"Password for {username}")
@@ -102,14 +109,15 @@ def admin_group(ctx: click.Context, state: State, as_admin: str | None) -> None:
         if as_admin:
             raise click.UsageError("--as on `admin` opens the console; use `userdesk --as USER admin ...` instead")
         return
-    from tui.admin.app import AdminApp
-
     if as_admin:
+        from store import admins
+        from tui.admin.app import AdminApp
+
         identity = admins.identity_of(state.db(), as_admin)
         AdminApp(state.db(), admin=identity, ask_password=True, address=ssh_client_address()).run()
+        print_demo_notice(state.db())  # what `demo` printed before the console covered it
     else:
-        AdminApp(state.db(), actor=actor()).run()
-    print_demo_notice(state.db())  # what `demo` printed before the console covered it
+        open_admin(state)  # prints the demo notice itself, once the console has closed
 
 
 @admin_group.command("grant")
@@ -119,6 +127,8 @@ def admin_group(ctx: click.Context, state: State, as_admin: str | None) -> None:
 @pass_state
 def admin_grant(state: State, ref: str, role: str, reason: str | None) -> None:
     """Make USER an admin with ROLE (or change their role). Admins need TOTP to sign in."""
+    from store import admins
+
     identity = admins.grant(state.db(), actor(), ref, role, reason)
     say(f"{identity.username} is now {role}")
 
@@ -129,6 +139,8 @@ def admin_grant(state: State, ref: str, role: str, reason: str | None) -> None:
 @pass_state
 def admin_revoke(state: State, ref: str, reason: str | None) -> None:
     """Take USER's admin role away (their open consoles end within seconds)."""
+    from store import admins
+
     before = admins.revoke(state.db(), actor(), ref, reason)
     say(f"Revoked {before} from {ref}")
 
@@ -138,6 +150,8 @@ def admin_revoke(state: State, ref: str, reason: str | None) -> None:
 @pass_state
 def admin_list(state: State, as_json: bool) -> None:
     """Admins, their roles, TOTP and keys."""
+    from store import admins
+
     views = admins.list_admins(state.db(), actor=actor())
     if as_json:
         emit_json({"admins": [asdict(view) for view in views]})
@@ -171,6 +185,8 @@ def admin_key() -> None:
 @pass_state
 def admin_key_add(state: State, ref: str, source: str | None, key_file: Path | None) -> None:
     """Register a public key for USER: --key-file F, or `-` to read the key line from stdin."""
+    from store import admins
+
     if (key_file is None) == (source != "-"):
         raise click.UsageError("give either --key-file F or - (the key on standard input)")
     if key_file is not None:
@@ -190,6 +206,8 @@ def admin_key_add(state: State, ref: str, source: str | None, key_file: Path | N
 @pass_state
 def admin_key_list(state: State, ref: str | None, as_json: bool) -> None:
     """Registered keys (all admins', or USER's): fingerprint, added, last used."""
+    from store import admins
+
     views = admins.list_keys(state.db(), ref, actor=actor())
     if as_json:
         emit_json({"keys": [asdict(view) for view in views]})
@@ -210,6 +228,8 @@ def admin_key_list(state: State, ref: str | None, as_json: bool) -> None:
 @pass_state
 def admin_key_remove(state: State, ref: str, fingerprint: str, reason: str | None) -> None:
     """Remove one of USER's keys by its SHA256 fingerprint."""
+    from store import admins
+
     admins.remove_key(state.db(), actor(), ref, fingerprint, reason)
     say(f"Removed {fingerprint} from {ref}")
 

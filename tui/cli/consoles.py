@@ -1,35 +1,77 @@
 """`userdesk admin`, `self-service`, `init` and `demo`: open the consoles, create a database, fill a demo one.
 
 The Textual apps are imported when a console opens, not with this module: every scripted CLI call
-would otherwise pay for importing Textual and both consoles before doing its one store operation.
+would otherwise pay for importing Textual and both consoles before doing its one store operation. The store's
+heavy modules are imported in the commands too: the admin console paints its first page before SQLAlchemy
+is imported (store/first_look.py, tui/admin/warmup.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
-from store import Database, access, demo_notice
 from store import config as cfg
-from store import demo as demo_builder
 
 from .context import State, actor, pass_state
 from .output import emit_json, pairs, say, v
 
+if TYPE_CHECKING:
+    from store import Database
+    from store import demo as demo_builder
+    from store.first_look import FirstLook
+
 
 def open_admin(state: State) -> None:
-    """Run the admin console (also what `userdesk` with no command does)."""
-    from tui.admin.app import AdminApp
+    """Run the admin console (also what `userdesk` with no command does).
 
-    db = state.db()
-    AdminApp(db, actor=actor()).run()
-    print_demo_notice(db)
+    As the local owner on a current SQLite file, it paints the first page before the full store is imported
+    (store.first_look vouches for the file first, and declines anything unusual, which then opens the full
+    way and is refused or migrated exactly as before). With --as (state.acting) the sign-in came first and
+    the console opens on the full store. On a demo database the sign-in facts are printed once it closes."""
+    from store.first_look import first_look
+
+    look = first_look(state.target) if state.acting is None else None
+    if look is None:
+        from tui.admin.app import AdminApp
+
+        db = state.db()
+        AdminApp(db, actor=actor()).run()
+        print_demo_notice(db)
+        return
+    _open_admin_warming(state, look)
+
+
+def _open_admin_warming(state: State, look: FirstLook) -> None:
+    from tui.admin.app import AdminApp
+    from tui.admin.warmup import Warmup
+
+    warmup = Warmup(look, lambda: _full_open(state.target))
+    try:
+        AdminApp(None, actor=actor(), warmup=warmup).run()
+        if warmup.error is None:  # closed before the full store was open (a quick ctrl+q): open it for the notice
+            print_demo_notice(warmup.db if warmup.db is not None else state.db())
+    finally:
+        if warmup.db is not None:
+            warmup.db.close()
+    if warmup.error is not None:  # the full open refused the file after all: the same error line as ever
+        raise warmup.error
+
+
+def _full_open(target: str) -> Database:
+    """The full store's open, in the console's worker after the first paint (SQLAlchemy is imported here)."""
+    from store import Database
+
+    return Database(target)
 
 
 def print_demo_notice(db: Database) -> None:
     """On a demo database, once the console has given the screen back: how to sign in (what `demo` printed
     before the console covered it). Best effort: a busy database must not turn a clean exit into an error."""
+    from store import demo_notice
+
     try:
         notice = demo_notice.read(db)
     except Exception:  # the console already closed normally; the notice is only a reminder
@@ -53,6 +95,8 @@ def self_service(state: State) -> None:
 @pass_state
 def init(state: State) -> None:
     """Create the database (mode 0600) and the key file if missing; safe to run again."""
+    from store import access
+
     db = state.db(create=True)
     if not any(app.name == "self-service" for app, _ in access.list_apps(db)):
         access.create_app(db, actor(), "self-service", "allow")
@@ -77,6 +121,8 @@ def init(state: State) -> None:
 @pass_state
 def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> None:
     """Fill an empty database with a realistic demo directory (refuses a non-empty one unless --force)."""
+    from store import demo as demo_builder
+
     db = state.db(create=True)
     progress = None if as_json else (lambda message: click.echo(f"  {message}", err=True))
     summary = demo_builder.build(db, users=users, seed=seed, force=force, actor=actor(), progress=progress)
@@ -91,6 +137,8 @@ def demo(state: State, users: int, seed: int, force: bool, as_json: bool) -> Non
 
 def _print_summary(db: Database, where: str, summary: demo_builder.DemoSummary) -> None:
     """What was built, and how to try it: the shared password, the demo users, the TOTP secret."""
+    from store import demo as demo_builder
+
     states = ", ".join(f"{n:,} {name}" for name, n in summary.states.items())
     pairs(
         [

@@ -16,16 +16,19 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from store import Actor, Database, StoreError
 from store import config as cfg
+from store.audit import Actor
+from store.errors import StoreError
 from tui.text import visible
 
 from .location import redacted, where
+
+if TYPE_CHECKING:
+    from store import Database
 
 
 class Failure(click.ClickException):
@@ -188,18 +191,28 @@ class Root(CheckedGroup):
             raise Failure(str(exc)) from None
         except sqlite3.Error as exc:
             raise Failure(f"database error: {exc}") from None
-        except DBAPIError as exc:  # SQLAlchemy wraps the driver's errors (sqlite3, psycopg)
-            raise Failure(f"database error: {_first_line(exc.orig)}") from None
-        except SQLAlchemyError as exc:  # e.g. a URL SQLAlchemy cannot parse
-            raise Failure(f"database error: {_first_line(exc)}") from None
         except UnicodeError as exc:  # last resort, e.g. an environment variable that is not UTF-8
             raise Failure(f"text that is not valid UTF-8: {exc}") from None
         except Exception as exc:
-            # psycopg's own errors, where a bulk path (COPY) talks to the driver directly; matched by module, so
-            # that the CLI's start-up on SQLite never imports the driver
-            if type(exc).__module__.split(".", 1)[0] == "psycopg":
-                raise Failure(f"database error: {_first_line(exc)}") from None
-            raise
+            message = _database_error(exc)
+            if message is None:
+                raise
+            raise Failure(f"database error: {message}") from None
+
+
+def _database_error(exc: Exception) -> str | None:
+    """One line for an error of SQLAlchemy or of the driver (sqlite3 is caught above; psycopg's own errors come
+    from the bulk paths, e.g. COPY), else None. Neither library is imported for this: a command that never loaded
+    them (`--help`, the console's first paint) cannot have raised their errors."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None:
+        if isinstance(exc, sqlalchemy_exc.DBAPIError):  # wraps the driver's error (sqlite3, psycopg)
+            return _first_line(exc.orig)
+        if isinstance(exc, sqlalchemy_exc.SQLAlchemyError):  # e.g. a URL SQLAlchemy cannot parse
+            return _first_line(exc)
+    if type(exc).__module__.split(".", 1)[0] == "psycopg":
+        return _first_line(exc)
+    return None
 
 
 def _first_line(exc: BaseException | None) -> str:
@@ -218,6 +231,8 @@ class State:
 
     def db(self, create: bool = False) -> Database:
         if self._db is None:
+            from store import Database  # here: commands that need no database import no SQLAlchemy
+
             self._db = Database(self.target, create=create)
             click.get_current_context().call_on_close(self._db.close)
         return self._db

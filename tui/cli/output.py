@@ -6,7 +6,6 @@ stored name cannot move the cursor or retitle the terminal of the admin who list
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,6 +17,8 @@ from tui.text import fmt_ago, fmt_time, visible
 
 def emit_json(data: Any) -> None:
     """JSON on stdout; json.dumps escapes every control (and non-ASCII) character."""
+    import json  # here: `userdesk --help` and the console's start-up need no JSON
+
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 

@@ -13,6 +13,7 @@ from store.models import User
 from store.validation import LABELS, PROFILE_FIELDS
 from tui.text import fmt_ago, fmt_time, visible
 
+from .bulk import user_bulk
 from .context import State, actor, pass_state, prompt_secret, read_secret
 from .output import emit_json, pairs, say, table, v, when
 from .verification import COMMANDS as VERIFICATION_COMMANDS
@@ -288,7 +289,7 @@ _transition("unlock", "Clear a lockout after failed sign-ins.")
 _transition("archive", "Archive an account (sign-in refused, sessions ended, data kept).")
 
 
-for _command in VERIFICATION_COMMANDS:
+for _command in (*VERIFICATION_COMMANDS, user_bulk):  # `user bulk`: the console's bulk actions, scripted
     user.add_command(_command)
 
 

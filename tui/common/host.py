@@ -8,12 +8,13 @@ cast instead of `# type: ignore` at each use.
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
-from textual.dom import DOMNode
+if TYPE_CHECKING:  # annotations only: the admin console's first paint imports no SQLAlchemy
+    from textual.dom import DOMNode
 
-from store import Actor, Database
-from store.admins import AdminIdentity
+    from store import Actor, Database
+    from store.admins import AdminIdentity
 
 
 class StoreHost(Protocol):

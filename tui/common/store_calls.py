@@ -10,22 +10,22 @@ A result from a worker that was cancelled (a newer call in an exclusive group) i
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
 from textual.worker import Worker, get_current_worker
 
-from store import Database
 from store.errors import StoreError
-from store.selfservice import SessionEnded
 
 from ..text import visible
 from .host import host
 
 if TYPE_CHECKING:
     from textual.widget import Widget
+
+    from store import Database
 
 T = TypeVar("T")
 UNEXPECTED = "Something went wrong ({name}). Try again; if it keeps happening, tell your administrator."
@@ -46,10 +46,17 @@ def error_text(exc: BaseException, *, detail: bool = True) -> str:
         return str(exc)
     if not detail:
         return UNEXPECTED.format(name=type(exc).__name__)
-    if isinstance(exc, SQLAlchemyError):
+    if _is_instance(exc, "sqlalchemy.exc", "SQLAlchemyError"):
         cause = getattr(exc, "orig", None) or exc
         return f"The database refused the operation ({type(cause).__name__}: {cause}). Nothing was changed; try again."
     return f"Unexpected error ({type(exc).__name__}): {exc}".rstrip(": ")
+
+
+def _is_instance(exc: BaseException, module: str, name: str) -> bool:
+    """isinstance(exc, module.name), without importing the module: the admin console paints its first page
+    before SQLAlchemy and most of the store are imported, and an error of a module not loaded cannot occur."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(exc, getattr(loaded, name))
 
 
 class StoreCalls(_Base):
@@ -99,7 +106,7 @@ class StoreCalls(_Base):
             self.ui_failed(exc)
 
     async def _fail(self, exc: BaseException, failed: Callable[[BaseException], Any] | None) -> None:
-        if isinstance(exc, SessionEnded):
+        if _is_instance(exc, "store.selfservice", "SessionEnded"):
             self.session_ended()
             return
         if not isinstance(exc, StoreError):
