@@ -188,15 +188,15 @@ def test_init_makes_an_empty_database_a_userdesk_one_and_is_idempotent(db_target
 def test_a_message_quoting_the_url_is_redacted_by_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """The safety net: whatever quotes the URL (a driver, a library, a future message), the `error:` line the CLI
     prints has the password blanked out, in a URL and in a libpq connection string."""
+    import store
     from store.errors import DatabaseError
-    from tui.cli import context
 
     url = with_password("postgresql+psycopg://kim@db.example.com/userdesk")
 
     def quoting(target: str, **_: object) -> None:
         raise DatabaseError(f"cannot open {target} (password={SECRET.replace('%2F', '/')})")
 
-    monkeypatch.setattr(context, "Database", quoting)
+    monkeypatch.setattr(store, "Database", quoting)  # the CLI imports it from store when it opens the database
     result = run_with_env(monkeypatch, url, "user", "list")
     assert result.exit_code == 1 and "postgresql+psycopg://kim:***@db.example.com/userdesk" in result.stderr
     assert "password=***" in result.stderr
