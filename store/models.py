@@ -1,10 +1,11 @@
-"""Tables of the directory. Times are integer Unix seconds (UTC); secrets are stored hashed or encrypted."""
+"""Tables of the directory. Times are integer Unix seconds (UTC), 64-bit on every backend (PostgreSQL's INTEGER would
+end in 2038); secrets are stored hashed or encrypted."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -76,18 +77,19 @@ class User(SQLModel, table=True):
     zoneinfo: str | None = None
     external_id: str | None = None
     status: str = "active"
-    status_changed_at: int = 0
-    created_at: int = 0
-    updated_at: int = 0
+    status_changed_at: int = Field(default=0, sa_type=BigInteger)
+    created_at: int = Field(default=0, sa_type=BigInteger)
+    updated_at: int = Field(default=0, sa_type=BigInteger)
     password_hash: str | None = None
-    password_last_set_at: int | None = None
+    password_last_set_at: int | None = Field(default=None, sa_type=BigInteger)
     must_change_password: bool = False
-    last_login_at: int | None = None
+    last_login_at: int | None = Field(default=None, sa_type=BigInteger)
     login_count: int = 0
     last_ip: str | None = None
     failed_attempts: int = 0
-    last_failed_at: int | None = None  # last counted sign-in failure: the throttle (store/lockout.py)
-    locked_until: int | None = None
+    # last counted sign-in failure: the throttle (store/lockout.py)
+    last_failed_at: int | None = Field(default=None, sa_type=BigInteger)
+    locked_until: int | None = Field(default=None, sa_type=BigInteger)
     mfa_state: str = "none"
     totp_secret: bytes | None = None  # AES-GCM ciphertext; key lives in the key file
     totp_last_step: int = 0
@@ -100,7 +102,7 @@ class RecoveryCode(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=_fk("user.id"))
     code_hash: str = Field(unique=True)  # HMAC-SHA256 of a 120-bit code
-    used_at: int | None = None
+    used_at: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Session(SQLModel, table=True):
@@ -117,10 +119,10 @@ class Session(SQLModel, table=True):
     ip: str | None = None
     user_agent: str | None = None
     method: str = "password"
-    created_at: int = 0
-    last_seen_at: int = 0
-    absolute_expires_at: int = 0
-    revoked_at: int | None = None
+    created_at: int = Field(default=0, sa_type=BigInteger)
+    last_seen_at: int = Field(default=0, sa_type=BigInteger)
+    absolute_expires_at: int = Field(default=0, sa_type=BigInteger)
+    revoked_at: int | None = Field(default=None, sa_type=BigInteger)
     revoked_reason: str | None = None
 
 
@@ -128,7 +130,7 @@ class LoginEvent(SQLModel, table=True):
     __tablename__ = "login_event"
     __table_args__ = (Index("ix_login_user_ts", "user_id", "ts", "id"), Index("ix_login_ts", "ts"))
     id: int | None = Field(default=None, primary_key=True)
-    ts: int = 0
+    ts: int = Field(default=0, sa_type=BigInteger)
     user_id: int | None = Field(default=None, sa_column=_fk("user.id", nullable=True, ondelete="SET NULL"))
     identifier: str = ""
     app_id: int | None = Field(default=None, sa_column=_fk("app.id", nullable=True, ondelete="SET NULL"))
@@ -143,7 +145,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit"
     __table_args__ = (Index("ix_audit_target", "target_uid", "id"),)
     id: int | None = Field(default=None, primary_key=True)
-    ts: int = 0
+    ts: int = Field(default=0, sa_type=BigInteger)
     actor: str = ""
     actor_address: str | None = None
     actor_kind: str | None = None  # admin, local, self-service, system (None: written before schema v4)
@@ -166,7 +168,7 @@ class CustomField(SQLModel, table=True):
     options: str | None = None  # JSON list for enum
     unique: bool = False
     user_editable: bool = False
-    created_at: int = 0
+    created_at: int = Field(default=0, sa_type=BigInteger)
 
 
 class CustomValue(SQLModel, table=True):
@@ -184,7 +186,7 @@ class App(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     default_policy: str = "allow"
-    created_at: int = 0
+    created_at: int = Field(default=0, sa_type=BigInteger)
 
 
 class Group(SQLModel, table=True):
@@ -192,7 +194,7 @@ class Group(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     description: str = ""
-    created_at: int = 0
+    created_at: int = Field(default=0, sa_type=BigInteger)
 
 
 class GroupMember(SQLModel, table=True):
@@ -219,7 +221,7 @@ class Identity(SQLModel, table=True):
     user_id: int = Field(sa_column=_fk("user.id"))
     provider: str = ""
     subject: str = ""
-    linked_at: int = 0
+    linked_at: int = Field(default=0, sa_type=BigInteger)
 
 
 class OneTimeCode(SQLModel, table=True):
@@ -232,10 +234,10 @@ class OneTimeCode(SQLModel, table=True):
     purpose: str = ""
     destination: str = ""
     code_hash: str = ""
-    created_at: int = 0
-    expires_at: int = 0
+    created_at: int = Field(default=0, sa_type=BigInteger)
+    expires_at: int = Field(default=0, sa_type=BigInteger)
     attempts: int = 0
-    used_at: int | None = None
+    used_at: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Meta(SQLModel, table=True):
@@ -250,7 +252,7 @@ class AdminRole(SQLModel, table=True):
     __tablename__ = "admin_role"
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True))
     role: str = ""
-    granted_at: int = 0
+    granted_at: int = Field(default=0, sa_type=BigInteger)
     granted_by: str = ""
     reason: str | None = None
 
@@ -266,5 +268,5 @@ class AdminKey(SQLModel, table=True):
     key_type: str = ""
     public_key: str = ""  # "<type> <base64>" without the comment
     comment: str = ""
-    added_at: int = 0
-    last_used_at: int | None = None
+    added_at: int = Field(default=0, sa_type=BigInteger)
+    last_used_at: int | None = Field(default=None, sa_type=BigInteger)

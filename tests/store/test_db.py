@@ -125,3 +125,15 @@ def test_unreadable_config_file_is_refused_clearly(tmp_path):
     bad.write_text("[policy\n")
     with pytest.raises(ConfigError, match="invalid configuration"):
         load_config(bad)
+
+
+def test_times_after_2038_are_stored(db, actor):
+    """Times are 64-bit on both backends: PostgreSQL's INTEGER (32-bit) would refuse a lock that ends after 2038."""
+    from store.models import User
+
+    user = users.create_user(db, actor, {"username": "future"})
+    later = 2**31 + 86_400  # 2038-01-20
+    with db.write() as s:
+        row = s.get(User, user.id)
+        row.locked_until = row.last_login_at = later
+    assert users.get_user(db, "future").locked_until == later
