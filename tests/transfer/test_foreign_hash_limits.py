@@ -212,7 +212,7 @@ def test_csv_import_reports_costly_hashes_as_row_errors(run: Cli, tmp_path: path
 
 def test_login_with_an_overflowing_stored_hash_is_a_logged_failure(run: Cli) -> None:
     run.ok("user", "create", "--username", "imported", "--password-stdin", input=PW + "\n")
-    db = Database(str(run.path))
+    db = Database(str(run.target))
     try:
         with db.write() as s:
             user = s.exec(select(User).where(User.username == "imported")).one()
@@ -221,7 +221,7 @@ def test_login_with_an_overflowing_stored_hash_is_a_logged_failure(run: Cli) -> 
         db.close()
     result = run.refused("login", "imported", "--password-stdin", input=PW + "\n")
     assert "Traceback" not in result.output and "Overflow" not in result.output
-    db = Database(str(run.path))
+    db = Database(str(run.target))
     try:
         with db.read() as s:
             events = s.exec(select(LoginEvent).where(LoginEvent.identifier == "imported")).all()

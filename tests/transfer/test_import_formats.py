@@ -21,7 +21,7 @@ def run(tmp_path: pathlib.Path, cli_target: Any) -> Cli:
 
 
 def stored_hash(run: Cli, ref: str) -> str | None:
-    db = Database(str(run.path))
+    db = Database(str(run.target))
     try:
         return users.get_user(db, ref).password_hash
     finally:
@@ -29,7 +29,7 @@ def stored_hash(run: Cli, ref: str) -> str | None:
 
 
 def count(run: Cli) -> int:
-    db = Database(str(run.path))
+    db = Database(str(run.target))
     try:
         return users.count_users(db)
     finally:
