@@ -88,7 +88,13 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+BACKEND_FIXTURES = {"pg_server", "backend"}  # every database fixture (db, db_target, cli_target, seeded…) uses pg_server
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL: skip what is about the SQLite file (`sqlite_only`) and what touches no database at all (no
+    database fixture: password hashing, parsers, rendering of fixed data…), which the SQLite run already covers and
+    would only run twice. Every test that opens a database runs on both."""
     if config.getoption("--backend") != "postgresql":
         return
     for item in items:
@@ -96,6 +102,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if marker is not None:
             reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "about the SQLite file")
             item.add_marker(pytest.mark.skip(reason=f"sqlite only: {reason}"))
+        elif not BACKEND_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.skip(reason="touches no database: covered by the SQLite run"))
 
 
 @pytest.fixture(scope="session")
