@@ -13,7 +13,7 @@ import pytest
 from store import Actor, mfa, users
 from tests.admin.detail_seed import ALICE_UID, seed
 
-from .tmux import Tmux, userdesk_command
+from .tmux import Tmux, target_of, userdesk_command
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def test_mfa_reset_warns_and_the_fix_restores_a_way_in(db, tmp_path):
         "USERDESK_KEY_FILE": str(tmp_path / "test.key"),
         "TERM": "xterm-256color",
     }
-    command = ["env", *(f"{k}={v}" for k, v in env.items()), *userdesk_command(db.path, "admin")]
+    command = ["env", *(f"{k}={v}" for k, v in env.items()), *userdesk_command(target_of(db), "admin")]
     tmux = Tmux(tmp_path / "tmux.sock", "admin")
     tmux.start(command)
     try:
@@ -81,7 +81,7 @@ def test_email_change_warns_then_the_new_address_is_verified_by_code(db, tmp_pat
         "USERDESK_KEY_FILE": str(tmp_path / "test.key"),
         "TERM": "xterm-256color",
     }
-    command = ["env", *(f"{k}={v}" for k, v in env.items()), *userdesk_command(db.path, "admin")]
+    command = ["env", *(f"{k}={v}" for k, v in env.items()), *userdesk_command(target_of(db), "admin")]
     tmux = Tmux(tmp_path / "tmux.sock", "admin")
     tmux.start(command)
     try:
@@ -91,10 +91,11 @@ def test_email_change_warns_then_the_new_address_is_verified_by_code(db, tmp_pat
         tmux.wait_for("1 user match")
         tmux.keys("Enter")
         tmux.keys("Enter")
-        tmux.wait_for("Profile", "Username", "Email")
-        tmux.keys("Tab", "Tab", "Tab")  # tab bar -> form -> Username -> Email (the focus order of today's console)
-        tmux.keys("C-u")
+        tmux.wait_for_line(r"^ *Email +alice@example\.com")  # the form holds the record: typing now is kept
+        tmux.tab_to("Email")  # Tab walks the form's fields, watching where the cursor goes
+        tmux.keys("End", "C-u")
         tmux.keys("alice@northwind.example", literal=True)
+        tmux.wait_for_line(r"^ *Email +alice@northwind\.example")  # typed into Email, not another field
         tmux.keys("C-s")
         tmux.wait_for("Save, leaving alice no way to sign in?", "Save anyway")
         tmux.keys("y")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 from store import Database
 
 TIMEOUT = 20.0
+STEADY = 0.3  # seconds the cursor must stay in one place to be read as where the focus is
 
 
 def userdesk_command(db_path: Path | str, *args: str) -> list[str]:
@@ -48,6 +50,61 @@ class Tmux:
     def screen(self) -> str:
         result = self.run("capture-pane", "-p", "-t", self.session, check=False)
         return result.stdout if result.returncode == 0 else ""
+
+    def cursor_line(self) -> tuple[tuple[int, int], str]:
+        """Where the terminal cursor is, and the text of its screen line. Textual puts the cursor in the focused
+        input (for input methods), so this tells which field the next keys go to, without colours."""
+        shown = self.run("display-message", "-p", "-t", self.session, "#{cursor_x} #{cursor_y}", check=False)
+        screen = self.screen().splitlines()
+        try:
+            x, y = (int(n) for n in shown.stdout.split())
+        except ValueError:
+            return (-1, -1), ""
+        return (x, y), screen[y] if 0 <= y < len(screen) else ""
+
+    def tab_to(self, label: str, presses: int = 12, timeout: float = TIMEOUT) -> None:
+        """Press Tab until the cursor is in the text field labelled `label`, as an admin would: one Tab at a time,
+        looking where the cursor went before the next.
+
+        The cursor is read only once it has stayed put for a moment (`STEADY`): while a frame is drawn, or while a
+        screen settles, it passes through other places. Each Tab must move it (every stop on the way is a text
+        field), and the next Tab goes only once it has; never after a fixed wait, which on a loaded machine would
+        press the next Tab while the last is still on its way and overshoot. Fails with the screen when the cursor
+        does not move, or the field is not reached in `presses` Tabs."""
+        for _ in range(presses):
+            before, _line = self._steady_cursor(timeout)
+            self.keys("Tab")
+            _where, line = self._steady_cursor(timeout, moved_from=before)
+            if line.strip().startswith(label):
+                return
+        raise AssertionError(f"Tab did not reach the field {label!r}; the screen was:\n{self.screen()}")
+
+    def _steady_cursor(self, timeout: float, moved_from: tuple[int, int] | None = None) -> tuple[tuple[int, int], str]:
+        """The cursor and its line once it has stayed in one place for STEADY seconds (elsewhere than
+        `moved_from`, when given)."""
+        deadline = time.monotonic() + timeout
+        last, since = (-1, -1), time.monotonic()
+        while time.monotonic() < deadline:
+            where, line = self.cursor_line()
+            now = time.monotonic()
+            if where != last:
+                last, since = where, now
+            elif now - since >= STEADY and where != moved_from:
+                return where, line
+            time.sleep(0.03)
+        raise AssertionError(f"the cursor did not settle (or move from {moved_from}); the screen was:\n{self.screen()}")
+
+    def wait_for_line(self, pattern: str, timeout: float = TIMEOUT) -> str:
+        """Wait until one screen line matches the regular expression `pattern` (e.g. a label and its value)."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if any(regex.search(line) for line in screen.splitlines()):
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for a line matching {pattern!r}; the screen was:\n{screen}")
 
     def alive(self) -> bool:
         return self.run("has-session", "-t", self.session, check=False).returncode == 0
