@@ -62,6 +62,24 @@ async def test_mfa_reset_with_a_verified_address_says_how_they_sign_in(db, actor
         await pilot.press("escape")
 
 
+async def test_mfa_reset_of_an_unfinished_setup_says_so(db, actor, seeded):
+    """A pending TOTP set-up has no authenticator and no recovery codes to remove: the text says what happens."""
+    from store.models import User
+
+    with db.write() as s:
+        user = s.get(User, users.get_user(db, ALICE_UID).id)
+        user.mfa_state = "pending"
+    app = make_app(db, actor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, ALICE_UID, "security")
+        await pilot.press("m")
+        await settle(pilot)
+        detail = plain(app.screen.query_one("#confirm-detail").content)
+        assert "Cancels their unfinished TOTP set-up." in detail
+        assert "authenticator" not in detail and "recovery code" not in detail
+        await pilot.press("escape")
+
+
 async def test_email_change_warns_then_verifies_by_code(db, actor, seeded, config):
     mfa.reset(db, actor, ALICE_UID, "setup")  # the verified email is alice's only second step now
     app = make_app(db, actor)

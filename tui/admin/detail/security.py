@@ -215,9 +215,14 @@ class SecurityTab(DetailTab):
             then = loss.text()
         else:
             then = "They finish signing in with a code sent to their verified email or phone until they enrol again."
+        removes = (
+            "Cancels their unfinished TOTP set-up."
+            if user.mfa_state == "pending"
+            else f"Removes their TOTP authenticator and {left} unused recovery code(s)."
+        )
         self.confirm(
             f"Reset MFA for {label}?",
-            f"Removes their TOTP authenticator and {left} unused recovery code(s). {self._sessions_note()} {then}",
+            f"{removes} {self._sessions_note()} {then}",
             lambda reason: mfa.reset(self.db, self.actor, self.uid, reason),
             lambda _u: self.after_change(f"MFA reset for {label}.", loss),
             confirm_label="Reset MFA",
