@@ -63,10 +63,17 @@ def cell(value: Any, style: str = "", limit: int = 0) -> Text:
 
 
 class DetailTab(AdminCalls, Vertical):
-    """One tab's content. Reaches the store through the app, always from a thread worker."""
+    """One tab's content. Reaches the store through the app, always from a thread worker.
+
+    The detail screen creates every tab up front but mounts one only when it is first shown, so a tab's `can()`
+    may be asked before it has children: it must then answer from the screen's snapshot or its own state."""
+
+    owner: UserDetailScreen | None = None  # set by the screen that holds the tab (mounted or not)
 
     @property
     def detail(self) -> UserDetailScreen:
+        if self.owner is not None:
+            return self.owner
         return cast("UserDetailScreen", self.screen)  # tabs are only ever mounted on the detail screen
 
     @property
