@@ -13,7 +13,7 @@ from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
 
-from store import Database, access, custom, identities, mfa, sessions, users
+from store import Database, account_view, users
 from store.errors import NotFound
 from store.users import login_name
 from store.verification import WayInLoss
@@ -124,19 +124,8 @@ LIVE_TABS = ("sessions", "history")  # tabs that follow sign-ins elsewhere while
 
 
 def read_snapshot(db: Database, uid: str) -> UserSnapshot:
-    """The user and what hangs off it, for the record-based tabs (runs in a worker)."""
-    user = users.get_user(db, uid)
-    user_id = user.id
-    assert user_id is not None  # a stored user always has its row id
-    return UserSnapshot(
-        user=user,
-        now=db.now(),
-        recovery_codes_left=mfa.recovery_codes_left(db, user_id),
-        groups=access.user_groups(db, user_id),
-        custom=custom.user_values(db, user_id),
-        identities=identities.list_identities(db, user_id),
-        live_sessions=len(sessions.list_sessions(db, user_id)),
-    )
+    """The user and what hangs off it, for the record-based tabs (runs in a worker): one store call, one session."""
+    return account_view.read_account(db, uid)
 
 
 class UserDetailScreen(AdminCalls, Screen[str | None]):
