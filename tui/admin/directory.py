@@ -24,6 +24,7 @@ from store import directory as store_directory
 from store.bulk import BulkReport
 from store.demo_notice import DemoNotice
 from store.directory import DirectoryQuery, Row
+from store.interrupt import Interrupt, cancellable
 from store.users import login_name
 
 from ..common.formatting import optional, plural, status_text
@@ -159,6 +160,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.broad = False  # the search matches too many users to sort: the store lists them in creation order
         self.busy: str | None = None
         self._search_timer: Timer | None = None
+        self._counting = Interrupt()  # the running count's handle: a newer search stops it (see apply_query)
         self._reload_on_resume = False
         self.help_notes = ""  # added to F1 help (tui.widgets.help): the demo directory's sign-in facts
         self.all_matching: DirectoryQuery | None = None  # "select all matching": the query whose users are selected
@@ -232,14 +234,23 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.query_spec = q
         self.total = None
         self.broad = False
+        self._counting.interrupt()  # a count nobody will show must not hold a CPU the new first page needs
         self._update_headers()
         self.user_list.set_source(DirectorySource(self.db, q), keep_selection=True)
         self.update_status()
 
     def count_matches(self, q: DirectoryQuery) -> None:
+        self._counting.interrupt()
+        self._counting = handle = Interrupt()
+
+        def count() -> tuple[int, bool, bool]:
+            with cancellable(handle):
+                return store_directory.count_and_order(self.db, q)
+
         self.run_store(
-            lambda: store_directory.count_and_order(self.db, q),
+            count,
             lambda counted: self._counted(q, counted),
+            failed=lambda exc: None if handle.interrupted else self.show_error(exc),
             group="directory-count",
             exclusive=True,
         )
