@@ -238,8 +238,8 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self._in_flight = handle = Interrupt()
         self.fetching = op
         generation, source, rows = self._generation, self.source, list(self.rows)
-        if op in ("first", "last") or not rows:
-            self.refresh()
+        if not rows:  # "Loading…" in the empty list; rows already shown stay as they are until the new ones
+            self.refresh()  # arrive (repainting them now would only spend the CPU the fetch and its paint need)
         self.run_worker(
             lambda: self._fetch(op, generation, source, rows, handle),
             thread=True,
