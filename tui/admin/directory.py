@@ -371,7 +371,11 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         if event.error:
             self.say(f"Could not load users: {event.error}", severity="error")
         elif event.op == "first" and self.total is None:
-            self.count_matches(self.query_spec)
+            self.call_after_refresh(self._count_if_current, self.query_spec)  # first rows painted, count after
+
+    def _count_if_current(self, q: DirectoryQuery) -> None:
+        if q == self.query_spec and self.total is None:  # not overtaken by a newer search meanwhile
+            self.count_matches(q)
 
     @on(VirtualList.SelectionChanged, "#dir-list")
     def _selection_changed(self) -> None:
