@@ -45,3 +45,18 @@ async def test_the_palette_runs_an_action_of_a_tab_not_built_yet(db, actor, seed
         await settle(pilot)
         assert screen.active_tab == "identities" and screen.is_built("identities")
         assert type(app.screen).__name__ == "LinkIdentityDialog"
+
+
+async def test_keys_of_a_tab_being_built_are_asked_about_safely(db, actor, seeded):
+    """Between a tab key and the end of that tab's build, the footer asks which keys apply: a tab whose answer
+    needs its widgets (Apps: the highlighted row) must not be asked yet (it crashed the console in tmux)."""
+    from textual.widgets import TabbedContent
+
+    app = make_app(db, actor)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_detail(pilot, ALICE_UID)
+        screen.query_one(TabbedContent).active = "apps"  # shown, not built yet
+        assert not screen.is_built("apps")
+        assert screen.check_action("tab_action", ("allow",)) is None
+        await settle(pilot)
+        assert screen.is_built("apps") and screen.check_action("tab_action", ("allow",)) is True

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
 
@@ -375,6 +376,13 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
             return None
         if target != self.active_tab and ROW_ACTIONS.get(name):
             return True  # from the palette: it shows the tab, where the admin picks the row
+        if not self.is_built(target):
+            if target == self.active_tab:
+                return None  # shown and being built: asked again once it is (the build refreshes the bindings)
+            try:  # from the palette: an unbuilt tab answers from the snapshot or its own (empty) state
+                return self.tab(target).can(name)
+            except NoMatches:
+                return True  # running it builds the tab first, which then decides
         return self.tab(target).can(name)
 
     def palette_extras(self) -> list[HelpEntry]:
