@@ -232,9 +232,9 @@ def measure(settings: Settings) -> tuple[list, dict[str, Any]]:
 
 
 def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: list[tuple[str, str]]) -> list:
+    from . import account, memory
     from . import console as c
     from . import figures as f
-    from . import memory
 
     n = f"{settings.users:,}"
     if not c.available():
@@ -248,6 +248,8 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
                 ("keystroke_p95", "keystroke to results"),
                 ("peak_rss", "peak RSS"),
                 ("memory_cycles", "RSS after open/close cycles"),
+                ("open_account_p95", "open account"),
+                ("tab_switch_p95", "account tab switch"),
             )
         ]
     console = c.Console(
@@ -266,6 +268,8 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
     floor = c.echo_floor(console, terms)
     log("console memory over open/close cycles")
     cycles = memory.open_close_rss(console, dbs["small"][0], memory.QUICK if settings.quick else memory.FULL)
+    log("console: opening accounts and switching tabs")
+    opened = account.figures(console, dbs["big"][0], settings.users, opens=5 if settings.quick else 20)
     return [
         f.Figure(
             "cold_start",
@@ -359,6 +363,7 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
             ratio_target=True,
             details={"seconds_per_cycle": cycles["seconds_per_cycle"], "enter_resent": cycles["enter_resent"]},
         ),
+        *opened,
     ]
 
 

@@ -278,11 +278,16 @@ def app_rules(db: Database, app_name: str, *, actor: Actor | None = None) -> lis
 def user_groups(db: Database, user_id: int, *, actor: Actor | None = None) -> list[str]:
     _may_read(actor)
     with db.read() as s:
-        return list(
-            s.exec(
-                select(Group.name)
-                .join(GroupMember, col(GroupMember.group_id) == col(Group.id))
-                .where(col(GroupMember.user_id) == user_id)
-                .order_by(Group.name)
-            ).all()
-        )
+        return group_names(s, user_id)
+
+
+def group_names(s: Session, user_id: int) -> list[str]:
+    """The user's groups by name, in an open session (store.account_view reads a whole account in one)."""
+    return list(
+        s.exec(
+            select(Group.name)
+            .join(GroupMember, col(GroupMember.group_id) == col(Group.id))
+            .where(col(GroupMember.user_id) == user_id)
+            .order_by(Group.name)
+        ).all()
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from . import audit, permissions
 from .audit import Actor
@@ -214,10 +214,13 @@ def user_values(db: Database, user_id: int, *, actor: Actor | None = None) -> li
     if actor is not None:
         permissions.require(actor, "users.read")
     with db.read() as s:
-        fields = s.exec(select(CustomField).order_by(CustomField.key)).all()
-        values = dict(
-            s.exec(select(CustomValue.field_id, CustomValue.value).where(CustomValue.user_id == user_id)).all()
-        )
+        return field_values(s, user_id)
+
+
+def field_values(s: Session, user_id: int) -> list[FieldValue]:
+    """`user_values` in an open session (store.account_view reads a whole account in one)."""
+    fields = s.exec(select(CustomField).order_by(CustomField.key)).all()
+    values = dict(s.exec(select(CustomValue.field_id, CustomValue.value).where(CustomValue.user_id == user_id)).all())
     return [FieldValue(f, values.get(stored_id(f))) for f in fields]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from . import permissions
 from .audit import Actor
@@ -85,4 +85,9 @@ def list_identities(db: Database, user_id: int, *, actor: Actor | None = None) -
     if actor is not None:
         permissions.require(actor, "users.read")
     with db.read() as s:
-        return list(s.exec(select(Identity).where(Identity.user_id == user_id).order_by(Identity.provider)).all())
+        return linked(s, user_id)
+
+
+def linked(s: Session, user_id: int) -> list[Identity]:
+    """The user's identities, in an open session (store.account_view reads a whole account in one)."""
+    return list(s.exec(select(Identity).where(Identity.user_id == user_id).order_by(Identity.provider)).all())

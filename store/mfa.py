@@ -201,11 +201,16 @@ def regenerate_recovery_codes(db: Database, actor: Actor, ref: str) -> list[str]
 
 def recovery_codes_left(db: Database, user_id: int) -> int:
     with db.read() as s:
-        return s.exec(
-            select(func.count())
-            .select_from(RecoveryCode)
-            .where(col(RecoveryCode.user_id) == user_id, col(RecoveryCode.used_at).is_(None))
-        ).one()
+        return count_recovery_codes(s, user_id)
+
+
+def count_recovery_codes(s: Session, user_id: int) -> int:
+    """Unused recovery codes, in an open session (store.account_view reads a whole account in one)."""
+    return s.exec(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(col(RecoveryCode.user_id) == user_id, col(RecoveryCode.used_at).is_(None))
+    ).one()
 
 
 def reset(

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
@@ -89,6 +89,12 @@ def _live(db: Database, now: int):
         Session.absolute_expires_at > now,
         Session.last_seen_at > now - idle_seconds(db),
     )
+
+
+def count_live(db: Database, s: DbSession, user_id: int, now: int) -> int:
+    """The user's live sessions, in an open session (store.account_view reads a whole account in one)."""
+    query = select(func.count()).select_from(Session).where(col(Session.user_id) == user_id, *_live(db, now))
+    return s.exec(query).one()
 
 
 def validate(db: Database, token: str, *, touch: bool = True) -> Session | None:

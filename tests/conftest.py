@@ -88,7 +88,10 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-BACKEND_FIXTURES = {"pg_server", "backend"}  # every database fixture (db, db_target, cli_target, seeded…) uses pg_server
+BACKEND_FIXTURES = {
+    "pg_server",
+    "backend",
+}  # every database fixture (db, db_target, cli_target, seeded…) uses pg_server
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

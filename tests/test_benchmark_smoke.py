@@ -28,6 +28,8 @@ FIGURES = {
     "enter_p95",
     "peak_rss",
     "memory_cycles",
+    "open_account_p95",
+    "tab_switch_p95",
 }
 
 

@@ -115,6 +115,9 @@ async def test_history_refreshes_live_after_a_sign_in(db, actor, seeded, clock):
         await settle(pilot)
         assert tab.rows[0].id != top and tab.rows[0].ip == "192.0.2.55" and not tab.rows[0].success
         assert tab.rows[0].reason == "wrong password"
+        assert screen.snapshot.user.failed_attempts == 1  # the record follows too (tabs are built when first shown)
+        await pilot.press("2")
+        await settle(pilot)
         assert "1 failed attempt(s)" in plain(screen.tab("security").query_one("#security-state").content)
 
 

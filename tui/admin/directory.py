@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from store.directory_sql import DirectoryQuery, Row
+from store.interrupt import Interrupt, cancellable
 
 from ..common.formatting import optional, plural, status_text
 from ..text import fmt_ago
@@ -162,6 +163,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.broad = False  # the search matches too many users to sort: the store lists them in creation order
         self.busy: str | None = None
         self._search_timer: Timer | None = None
+        self._counting = Interrupt()  # the running count's handle: a newer search stops it (see apply_query)
         self._reload_on_resume = False
         self.help_notes = ""  # added to F1 help (tui.widgets.help): the demo directory's sign-in facts
         self.all_matching: DirectoryQuery | None = None  # "select all matching": the query whose users are selected
@@ -242,6 +244,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.query_spec = q
         self.total = None
         self.broad = False
+        self._counting.interrupt()  # a count nobody will show must not hold a CPU the new first page needs
         self._update_headers()
         self.user_list.set_source(self._source(q), keep_selection=True)
         self.update_status()
@@ -262,9 +265,17 @@ class DirectoryScreen(AdminCalls, Screen[None]):
     def count_matches(self, q: DirectoryQuery) -> None:
         from store import directory as store_directory
 
+        self._counting.interrupt()
+        self._counting = handle = Interrupt()
+
+        def count() -> tuple[int, bool, bool]:
+            with cancellable(handle):
+                return store_directory.count_and_order(self.db, q)
+
         self.run_store(
-            lambda: store_directory.count_and_order(self.db, q),
+            count,
             lambda counted: self._counted(q, counted),
+            failed=lambda exc: None if handle.interrupted else self.show_error(exc),
             group="directory-count",
             exclusive=True,
         )
@@ -392,7 +403,11 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             if warmup:  # painted from the first look: now open the full store (the count waits for it)
                 warmup.first_page_shown()
             else:
-                self.count_matches(self.query_spec)
+                self.call_after_refresh(self._count_if_current, self.query_spec)  # first rows painted, count after
+
+    def _count_if_current(self, q: DirectoryQuery) -> None:
+        if q == self.query_spec and self.total is None:  # not overtaken by a newer search meanwhile
+            self.count_matches(q)
 
     @on(VirtualList.SelectionChanged, "#dir-list")
     def _selection_changed(self) -> None:

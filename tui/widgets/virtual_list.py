@@ -26,6 +26,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
+from store.interrupt import Interrupt, cancellable
+
 T = TypeVar("T")
 REVERSE = Style(reverse=True)
 
@@ -205,6 +207,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self.selected: dict[Hashable, T] = {}
         self.fetches = 0
         self._generation = 0
+        self._in_flight = Interrupt()  # the running fetch's handle: a newer first/last/reload stops its query
         self._widths: list[int] = []
         self._laid_out_for: tuple[int, tuple[Column, ...]] = (0, ())
         self.all_selected = False  # every row of the source is selected (the owner tracks which query)
@@ -231,12 +234,14 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
             return
         if op in ("first", "last", "reload"):
             self._generation += 1
+            self._in_flight.interrupt()  # superseded: its rows would be dropped, so stop its query now
+        self._in_flight = handle = Interrupt()
         self.fetching = op
         generation, source, rows = self._generation, self.source, list(self.rows)
-        if op in ("first", "last") or not rows:
-            self.refresh()
+        if not rows:  # "Loading…" in the empty list; rows already shown stay as they are until the new ones
+            self.refresh()  # arrive (repainting them now would only spend the CPU the fetch and its paint need)
         self.run_worker(
-            lambda: self._fetch(op, generation, source, rows),
+            lambda: self._fetch(op, generation, source, rows, handle),
             thread=True,
             exclusive=True,
             group=f"virtual-list-{id(self)}",
@@ -244,29 +249,33 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
             exit_on_error=False,
         )
 
-    def _fetch(self, op: str, generation: int, source: WindowSource[T], rows: list[T]) -> None:
+    def _fetch(self, op: str, generation: int, source: WindowSource[T], rows: list[T], handle: Interrupt) -> None:
         worker = get_current_worker()
         size = self.page_size
         try:
-            if op == "first" or (op == "reload" and not rows):
-                fetched = source.first(size)
-            elif op == "last":
-                fetched = source.last(size)
-            elif op == "after":
-                fetched = source.after(rows[-1], size)
-            elif op == "before":
-                fetched = source.before(rows[0], size)
-            else:  # reload the same stretch: from just before the first row held
-                previous = source.before(rows[0], 1)
-                want = max(size, min(len(rows), self.max_rows))
-                fetched = source.after(previous[0], want) if previous else source.first(want)
-                size = want
+            with cancellable(handle):
+                fetched, size = self._read(op, source, rows, size)
         except Exception as exc:  # store errors become a message, never a traceback
-            if not worker.is_cancelled:
+            if not worker.is_cancelled and not handle.interrupted:
                 self._deliver(self._failed, op, generation, exc)
             return
-        if not worker.is_cancelled:
+        if not worker.is_cancelled and not handle.interrupted:
             self._deliver(self._apply, op, generation, fetched, size)
+
+    def _read(self, op: str, source: WindowSource[T], rows: list[T], size: int) -> tuple[list[T], int]:
+        """The rows `op` asks for, and the page size they were asked with (in the worker)."""
+        if op == "first" or (op == "reload" and not rows):
+            return source.first(size), size
+        if op == "last":
+            return source.last(size), size
+        if op == "after":
+            return source.after(rows[-1], size), size
+        if op == "before":
+            return source.before(rows[0], size), size
+        # reload the same stretch: from just before the first row held
+        previous = source.before(rows[0], 1)
+        want = max(size, min(len(rows), self.max_rows))
+        return (source.after(previous[0], want) if previous else source.first(want)), want
 
     def _deliver(self, callback: Callable[..., None], *args: object) -> None:
         with suppress(RuntimeError):  # the app is shutting down

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rich.text import Text
 from textual.containers import Vertical
 
-from store.models import Identity, User
+from store.account_view import AccountSnapshot
 
 from ...text import literal
 from ...widgets.confirm import ConfirmDialog
 from ..calls import AdminCalls
 
 if TYPE_CHECKING:
-    from store.custom import FieldValue
-
     from .screen import UserDetailScreen
 
 T = TypeVar("T")
@@ -30,17 +27,7 @@ BEFORE = "#ff8787"
 AFTER = "#87d787"
 
 
-@dataclass(frozen=True)
-class UserSnapshot:
-    """Everything the record-based tabs show, read together in one worker."""
-
-    user: User
-    now: int
-    recovery_codes_left: int
-    groups: list[str]
-    custom: list[FieldValue]
-    identities: list[Identity]
-    live_sessions: int
+UserSnapshot = AccountSnapshot  # everything the record-based tabs show, read in one session (store.account_view)
 
 
 def shown(value: Any) -> str:
@@ -63,10 +50,17 @@ def cell(value: Any, style: str = "", limit: int = 0) -> Text:
 
 
 class DetailTab(AdminCalls, Vertical):
-    """One tab's content. Reaches the store through the app, always from a thread worker."""
+    """One tab's content. Reaches the store through the app, always from a thread worker.
+
+    The detail screen creates every tab up front but mounts one only when it is first shown, so a tab's `can()`
+    may be asked before it has children: it must then answer from the screen's snapshot or its own state."""
+
+    owner: UserDetailScreen | None = None  # set by the screen that holds the tab (mounted or not)
 
     @property
     def detail(self) -> UserDetailScreen:
+        if self.owner is not None:
+            return self.owner
         return cast("UserDetailScreen", self.screen)  # tabs are only ever mounted on the detail screen
 
     @property

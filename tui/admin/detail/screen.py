@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,10 +10,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
 
-from store import Database, access, custom, identities, mfa, sessions, users
+from store import Database, account_view, users
 from store.errors import NotFound
 from store.users import login_name
 from store.verification import WayInLoss
@@ -123,19 +125,8 @@ LIVE_TABS = ("sessions", "history")  # tabs that follow sign-ins elsewhere while
 
 
 def read_snapshot(db: Database, uid: str) -> UserSnapshot:
-    """The user and what hangs off it, for the record-based tabs (runs in a worker)."""
-    user = users.get_user(db, uid)
-    user_id = user.id
-    assert user_id is not None  # a stored user always has its row id
-    return UserSnapshot(
-        user=user,
-        now=db.now(),
-        recovery_codes_left=mfa.recovery_codes_left(db, user_id),
-        groups=access.user_groups(db, user_id),
-        custom=custom.user_values(db, user_id),
-        identities=identities.list_identities(db, user_id),
-        live_sessions=len(sessions.list_sessions(db, user_id)),
-    )
+    """The user and what hangs off it, for the record-based tabs (runs in a worker): one store call, one session."""
+    return account_view.read_account(db, uid)
 
 
 class UserDetailScreen(AdminCalls, Screen[str | None]):
@@ -183,14 +174,23 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self._stale: set[str] = set()  # tabs whose own data must be re-read when they are next shown
         self._leave_armed = False
         self._fix_pending: WayInLoss | None = None
+        # Every tab object exists from the start (cheap: no children until mounted), so `can()` answers for the
+        # palette from any tab; only the shown tab is mounted and composed (see `built_tab`).
+        self._tabs: dict[str, DetailTab] = {tab_id: cls(id=f"{tab_id}-tab") for tab_id, (_, cls) in TABS.items()}
+        for tab in self._tabs.values():
+            tab.owner = self
+        self._built: dict[str, asyncio.Event] = {TAB_IDS[0]: asyncio.Event()}
+        self._built[TAB_IDS[0]].set()  # composed with the screen
+        self._enter_pending: str | None = None  # a tab shown by key before it was built: focus it once built
 
     # ----- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading user…"), id="detail-header")
         with TabbedContent(id="detail-tabs"):
-            for tab_id, (title, cls) in TABS.items():
+            for tab_id, (title, _cls) in TABS.items():
                 with TabPane(title, id=tab_id):
-                    yield cls(id=f"{tab_id}-tab")
+                    if tab_id in self._built:
+                        yield self._tabs[tab_id]
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -199,7 +199,28 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self.live_timer = self.set_interval(self.LIVE_SECONDS, self._live_tick)
 
     def tab(self, tab_id: str) -> DetailTab:
-        return self.query_one(f"#{tab_id}-tab", DetailTab)
+        """The tab's object, mounted or not (a tab not shown yet has no children: see `is_built`)."""
+        return self._tabs[tab_id]
+
+    def is_built(self, tab_id: str) -> bool:
+        event = self._built.get(tab_id)
+        return event is not None and event.is_set()
+
+    async def built_tab(self, tab_id: str) -> DetailTab:
+        """The tab, mounted and composed: opening an account builds only the Profile tab; the others are built
+        the first time they are shown (by key, the tab bar or the palette) and kept for the screen's life.
+        A newly built tab shows the current snapshot at once; its own tables load when it is shown."""
+        tab = self._tabs[tab_id]
+        event = self._built.get(tab_id)
+        if event is None:
+            event = self._built[tab_id] = asyncio.Event()
+            await self.query_one(f"#{tab_id}", TabPane).mount(tab)
+            if self.snapshot is not None:
+                tab.show_snapshot(self.snapshot)
+            event.set()
+        else:
+            await event.wait()
+        return tab
 
     @property
     def active_tab(self) -> str:
@@ -242,11 +263,11 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self._show_header()
         active = self.active_tab
         for tab_id in TAB_IDS:
-            tab = self.tab(tab_id)
-            tab.show_snapshot(snapshot)
             if reload_tabs:
                 self._stale.add(tab_id)
-        if active in self._stale:
+            if self.is_built(tab_id):  # a tab built later shows the snapshot then
+                self.tab(tab_id).show_snapshot(snapshot)
+        if active in self._stale and self.is_built(active):
             self._stale.discard(active)
             self.tab(active).reload()
         self.refresh_bindings()
@@ -294,24 +315,37 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
             exclusive=True,
         )
         active = self.active_tab
-        if active in LIVE_TABS:
+        if active in LIVE_TABS and self.is_built(active):
             self.tab(active).live_refresh()
 
     # ----- tabs ---------------------------------------------------------------------------------
     def show_tab(self, tab_id: str) -> None:
+        """Show a tab and focus what its keys act on (once built, when it never was shown)."""
         self.query_one(TabbedContent).active = tab_id
-        self.tab(tab_id).enter()
+        if self.is_built(tab_id):
+            self.tab(tab_id).enter()
+        else:
+            self._enter_pending = tab_id  # the activation handler builds it, then focuses
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self.refresh_bindings()
+    async def open_tab(self, tab_id: str) -> DetailTab:
+        """Show a tab and return it built (for an action about to run on it)."""
+        self.show_tab(tab_id)
+        return await self.built_tab(tab_id)
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         tab_id = event.pane.id or ""
+        tab = await self.built_tab(tab_id)
+        if self._enter_pending == tab_id and self.active_tab == tab_id:
+            tab.enter()
+        self._enter_pending = None
+        self.refresh_bindings()
         if self.snapshot is None:
             return
         if tab_id in self._stale:
             self._stale.discard(tab_id)
-            self.tab(tab_id).reload()
+            tab.reload()
         elif tab_id in LIVE_TABS:
-            self.tab(tab_id).live_refresh()
+            tab.live_refresh()
 
     def action_tab(self, number: int) -> None:
         self.show_tab(TAB_IDS[number - 1])
@@ -342,6 +376,13 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
             return None
         if target != self.active_tab and ROW_ACTIONS.get(name):
             return True  # from the palette: it shows the tab, where the admin picks the row
+        if not self.is_built(target):
+            if target == self.active_tab:
+                return None  # shown and being built: asked again once it is (the build refreshes the bindings)
+            try:  # from the palette: an unbuilt tab answers from the snapshot or its own (empty) state
+                return self.tab(target).can(name)
+            except NoMatches:
+                return True  # running it builds the tab first, which then decides
         return self.tab(target).can(name)
 
     def palette_extras(self) -> list[HelpEntry]:
@@ -375,7 +416,7 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self._bindings_pending = False
         super().refresh_bindings()
 
-    def action_tab_action(self, name: str, anywhere: bool = False) -> None:
+    async def action_tab_action(self, name: str, anywhere: bool = False) -> None:
         """Every tab-specific key: the active tab's method of that name (action_available shows it only there).
 
         From the palette (`anywhere`), an action of another tab switches to that tab first."""
@@ -383,12 +424,12 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         if target is None:
             return
         if target != self.active_tab:
-            self.show_tab(target)
+            await self.open_tab(target)
             row = ROW_ACTIONS.get(name)
             if row:  # the admin has not seen the rows yet: show them and say which key acts on one
                 self.notify(f"Highlight the {row}, then press {KEYS[name]}.", markup=False)
                 return
-        getattr(self.tab(target), name)()
+        getattr(await self.built_tab(target), name)()
 
     # ----- global actions -----------------------------------------------------------------------
     def action_refresh(self) -> None:
@@ -431,14 +472,13 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
             return
         label = login_name(self.snapshot.user)
 
-        def chosen(fix: str | None) -> None:
+        async def chosen(fix: str | None) -> None:
             if fix is None:
                 self.notify(
                     f"{label} still cannot finish signing in (see the Security tab).", severity="warning", markup=False
                 )
                 return
-            self.show_tab("security")
-            security = self.tab("security")
+            security = await self.open_tab("security")
             assert isinstance(security, SecurityTab)
             if fix.startswith("mark_"):
                 getattr(security, f"{fix}_verified")()
