@@ -125,3 +125,18 @@ async def test_focused_select_and_tab_bar_read_without_colour(db, monkeypatch):
         assert isinstance(app.focused, Tabs)
         active = app.focused.query_one("Tab.-active")
         assert active.styles.text_style.reverse
+
+
+async def test_the_search_box_shows_its_keys_in_the_footer(db):
+    """In the search box the screen's letter keys type text, so the footer shows what Esc and Down do there."""
+    from tests.admin.screen_dump import screen_lines
+
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+        assert "Clear, again: list" in footer and "↓ List" in footer, footer
+        await pilot.press("down")
+        assert app.screen.user_list.has_focus

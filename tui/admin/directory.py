@@ -68,6 +68,21 @@ ACTION_KEYS = (
 )
 
 
+class SearchBox(Input):
+    """The directory's search box, with its keys in the footer while it has the focus (typing hides the screen's
+    letter keys). DirectoryScreen.on_key handles Esc and Down before these bindings would: one behaviour."""
+
+    BINDINGS = [
+        Binding("escape", "search_key('escape')", "Clear, again: list", tooltip="Clear the search; again: to the list"),
+        Binding("down", "search_key('down')", "List", key_display="↓", tooltip="To the list (Enter also searches)"),
+    ]
+
+    def action_search_key(self, key: str) -> None:
+        screen = self.screen
+        if isinstance(screen, DirectoryScreen):
+            screen.search_key(key)
+
+
 class DirectoryScreen(AdminCalls, Screen[None]):
     """All users, one scrollable list. Type to search; Enter opens a user; space selects for bulk actions."""
 
@@ -173,7 +188,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="dir-top"):
             yield Label("Users", id="dir-title")
-            yield Input(placeholder="/ to search username, email, phone, name", id="dir-search", compact=True)
+            yield SearchBox(placeholder="/ to search username, email, phone, name", id="dir-search", compact=True)
         with Horizontal(id="dir-status-bar"):
             yield Static("", id="dir-status")
             yield Static(Text("F1 help · ^p commands"), id="dir-keys-hint")
@@ -376,7 +391,12 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             return
         event.stop()
         event.prevent_default()
-        if event.key == "escape" and search.value:
+        self.search_key(event.key)
+
+    def search_key(self, key: str) -> None:
+        """Esc or Down in the search box (SearchBox shows them in the footer)."""
+        search = self.query_one("#dir-search", Input)
+        if key == "escape" and search.value:
             search.value = ""  # the first Esc clears the search; the next one (or Esc on an empty box) leaves it
         else:
             self.set_focus(self.user_list)
