@@ -20,17 +20,20 @@ from sqlmodel import select
 from store import (
     AuthFailed,
     Database,
+    NotFound,
     SecondFactorRequired,
     ValidationError,
     audit,
     auth,
     codes,
     delivery_queue,
+    history,
     mfa,
     sessions,
     users,
 )
 from store import selfservice as ss
+from store.history import AuditFilter
 from store.lockout import THROTTLE_MAX_SECONDS, throttle_seconds
 from store.models import AuditEntry, LoginEvent, User
 
@@ -454,3 +457,26 @@ def test_the_admin_sign_in_gate_refuses_a_password_reset_between_its_steps(db, a
     failure(admins.sign_in, db, "alice", PASSWORD, pyotp.TOTP(secret).at(clock.now))
     assert reasons(db, alice.id)[-1] == auth.PASSWORD_CHANGED
     assert sessions.list_sessions(db, alice.id) == []
+
+
+# ---------------------------------------------------------------- review: a NUL is no database error on any backend
+
+
+@pytest.mark.parametrize("ref", ["alice\x00", "\x00", "ali\x1bce", "alice\ud800"])
+def test_a_control_character_in_a_lookup_is_no_match_on_both_backends(db, actor, alice, ref):
+    """PostgreSQL refuses a NUL in any text parameter (DataError); SQLite answered. Now both answer the same."""
+    request = ss.request_reset(db, ref, auth.Attempt(app="self-service"))  # always returns normally
+    expected = alice.id if auth.clean_identifier(ref) == "alice" else None  # cleaned as sign-in cleans it
+    assert request.user_id == expected
+    with db.read() as s:
+        assert users.find_user(s, ref) is None
+    with pytest.raises(NotFound):
+        users.get_user(db, ref)
+    for flt in (
+        AuditFilter(actor=ref),
+        AuditFilter(action=ref),
+        AuditFilter(target=ref),
+        AuditFilter(action=ref + "."),
+    ):
+        assert history.filtered_audit_log(db, flt) == []
+    assert history.audit_log(db, target_uid=ref) == []
