@@ -22,6 +22,7 @@ from .audit import Actor
 from .db import Database
 from .directory_sql import (
     ID_KEYS,
+    MAX_DORMANT_DAYS,
     SQLITE_SORTS,
     USER_SOURCE,
     DirectoryQuery,
@@ -33,7 +34,6 @@ from .directory_sql import (
 from .errors import ValidationError
 
 COUNT_CAP = 10_000
-MAX_DORMANT_DAYS = 36_500  # a century
 SORTABLE_MATCHES = 1_000  # sorting reads each match's row (~5 us apiece at 1M users): at most ~5 ms
 PREFIX_ONLY = 3  # shorter terms match by prefix (the trigram index needs three characters)
 DENSE_PREFIX = 10_000  # above this many prefix matches, a page is found faster by scanning users by id
