@@ -78,7 +78,9 @@ CHALLENGE_EXPIRED = "sign-in expired: the first step is too old"
 
 def password_fingerprint(password_hash: str | None) -> str:
     """A digest of the stored hash: equal while the password is the same, different after every set or reset
-    (each hash has its own salt), and useless to a guesser. Empty when no password is set."""
+    (each hash has its own salt), and useless to a guesser. Empty when no password is set. A parallel sign-in that
+    rehashes the same password (new hashing parameters: rare, once per user) changes it too; that sign-in starts
+    again, which is the safe side."""
     return hashlib.sha256(password_hash.encode()).hexdigest() if password_hash else ""
 
 
