@@ -16,6 +16,7 @@ what login history records is stripped of control characters and cut to length.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from sqlmodel import Session, select
 
 from . import limits, lockout, mfa, passwords
 from .access import decide
+from .config import Policy
 from .db import Database, lock_user
 from .errors import AuthFailed, SecondFactorRequired
 from .models import App, LoginEvent, User
@@ -50,7 +52,12 @@ class Attempt:
 
 @dataclass(frozen=True)
 class PasswordChecked:
-    """First step passed: the password was right and the user may sign in to the app."""
+    """First step passed: the password was right and the user may sign in to the app.
+
+    `password_fingerprint` names the stored hash the password was checked against (a digest of it: never the hash)
+    and `checked_at` when: `complete` refuses step two when the password was set again meanwhile (an admin reset
+    must end a sign-in started with the old password) or when step one is older than the sign-in window.
+    """
 
     user_id: int
     uid: str
@@ -61,6 +68,26 @@ class PasswordChecked:
     email_verified: bool
     phone: str | None
     phone_verified: bool
+    password_fingerprint: str
+    checked_at: int
+
+
+PASSWORD_CHANGED = "password changed since the first step"
+CHALLENGE_EXPIRED = "sign-in expired: the first step is too old"
+
+
+def password_fingerprint(password_hash: str | None) -> str:
+    """A digest of the stored hash: equal while the password is the same, different after every set or reset
+    (each hash has its own salt), and useless to a guesser. Empty when no password is set. A parallel sign-in that
+    rehashes the same password (new hashing parameters: rare, once per user) changes it too; that sign-in starts
+    again, which is the safe side."""
+    return hashlib.sha256(password_hash.encode()).hexdigest() if password_hash else ""
+
+
+def sign_in_window(policy: Policy) -> int:
+    """Seconds between step one and step two. The policy's code TTL: a code sent at step one lives that long, so
+    the same limit for a TOTP or recovery code keeps one rule (and one setting) for every second step."""
+    return int(policy.code_ttl_minutes) * 60
 
 
 @dataclass(frozen=True)
@@ -168,7 +195,8 @@ def _app_id(db: Database, attempt: Attempt) -> int | None:
     return app.id if app else None
 
 
-def _clean_identifier(identifier: str | None) -> str:
+def clean_identifier(identifier: str | None) -> str:
+    """What was typed as the identifier, as sign-in and reset look it up: trimmed, cut, control characters removed."""
     return limits.strip_controls((identifier or "").strip()[: limits.IDENTIFIER])
 
 
@@ -180,7 +208,7 @@ def check_password(db: Database, identifier: str, password: str, attempt: Attemp
     attempt was reserved (lockout.admit); a right password is confirmed only if the account is not
     locked when the result is recorded.
     """
-    identifier = _clean_identifier(identifier)
+    identifier = clean_identifier(identifier)
     now = db.now()
     with db.read() as s:
         user = find_user(s, identifier) if identifier else None
@@ -215,6 +243,7 @@ def check_password(db: Database, identifier: str, password: str, attempt: Attemp
     rehash = candidate is not None and passwords.needs_rehash(user.password_hash or "")
     new_hash = passwords.hash_password(candidate) if rehash and candidate is not None else None
     why: str | None
+    fingerprint = ""
     with db.write() as s:
         row = lock_user(s, user_id)
         if row is None:
@@ -222,8 +251,11 @@ def check_password(db: Database, identifier: str, password: str, attempt: Attemp
         else:
             lockout.release(row)
             why = _refused_after_password(row, now, decision)
+            if why is None and row.password_hash != user.password_hash:  # set again while the hash was checked
+                why = PASSWORD_CHANGED
             if why is None and new_hash is not None:
                 row.password_hash = new_hash
+            fingerprint = password_fingerprint(row.password_hash)
     if why is not None:
         raise _fail(db, user_id, identifier, app_id, attempt, "password", why, count=False)
     return PasswordChecked(
@@ -236,6 +268,8 @@ def check_password(db: Database, identifier: str, password: str, attempt: Attemp
         email_verified=user.email_verified,
         phone=user.phone,
         phone_verified=user.phone_verified,
+        password_fingerprint=fingerprint,
+        checked_at=now,
     )
 
 
@@ -259,11 +293,16 @@ def complete(
     verified by the caller (see store.codes and `guarded`) before calling. A TOTP or recovery code is
     admitted (lockout.refusal), checked and counted in this one write transaction; a malformed code
     is an ordinary counted failure.
+
+    Under the user's lock, before any code is checked, step one must still hold: the password it proved is still
+    the one set (else PASSWORD_CHANGED) and it is at most `sign_in_window` old (else CHALLENGE_EXPIRED); both are
+    the constant failure, recorded with the reason and not counted towards the lockout.
     """
     now = db.now()
     with db.write() as s:
         user = lock_user(s, checked.user_id)
-        failure, counted = _second_step_failure(db, s, user, method, code, now)
+        stale = _stale_first_step(db, user, checked, now)
+        failure, counted = (stale, False) if stale else _second_step_failure(db, s, user, method, code, now)
         if user is not None and failure is None:
             lockout.reset(user)
             user.last_login_at, user.last_ip = now, attempt.ip
@@ -312,6 +351,17 @@ def complete(
             reason=failure,
         )
     raise AuthFailed(failure)
+
+
+def _stale_first_step(db: Database, user: User | None, checked: PasswordChecked, now: int) -> str | None:
+    """Why step one no longer counts (the password was set since, or the first step is too old), or None."""
+    if user is None:
+        return None  # _second_step_failure says "account not active"
+    if password_fingerprint(user.password_hash) != checked.password_fingerprint or not checked.password_fingerprint:
+        return PASSWORD_CHANGED
+    if now - checked.checked_at > sign_in_window(db.policy):
+        return CHALLENGE_EXPIRED
+    return None
 
 
 def _second_step_failure(

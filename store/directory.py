@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import text
 
-from . import permissions
+from . import limits, permissions
 from .audit import Actor
 from .db import Database
 from .directory_sql import (
     ID_KEYS,
+    MAX_DORMANT_DAYS,
     SQLITE_SORTS,
     USER_SOURCE,
     DirectoryQuery,
@@ -30,6 +31,7 @@ from .directory_sql import (
     page_select,
     row_of,
 )
+from .errors import ValidationError
 
 COUNT_CAP = 10_000
 SORTABLE_MATCHES = 1_000  # sorting reads each match's row (~5 us apiece at 1M users): at most ~5 ms
@@ -229,6 +231,8 @@ def _search(conn, term: str) -> _Search:
     if not term:
         return _Search()
     sq = _sql(conn)
+    if limits.unmatchable(term):  # no user's text holds a control character: no match, on either backend
+        return _Search(clauses=(sq.ids,), params={"ids": "[]"})
     if len(term) < PREFIX_ONLY:
         prefix = {"prefix": _like_prefix(_fold(sq, term))}
         ids = prefix_matches(conn, term, DENSE_PREFIX)
@@ -341,7 +345,15 @@ FIELD = _Driver(
 NOTHING = _Filter("1 = 0")  # a group or field that does not exist: no user matches
 
 
+def check_dormant_days(days: int | None) -> None:
+    """A dormant filter is a whole number of days from 1 to MAX_DORMANT_DAYS (ValidationError otherwise): a larger
+    one means nothing more ("never signed in, or not for a century") and overflows a 64-bit time on SQLite."""
+    if days is not None and not (isinstance(days, int) and 1 <= days <= MAX_DORMANT_DAYS):
+        raise ValidationError(f"Dormant days must be a whole number from 1 to {MAX_DORMANT_DAYS}.", "dormant_days")
+
+
 def _filters(conn, q: DirectoryQuery, now: int) -> tuple[list[_Filter], dict[str, Any]]:
+    check_dormant_days(q.dormant_days)
     sq = _sql(conn)
     p = sq.plus
     filters: list[_Filter] = []
@@ -359,13 +371,17 @@ def _filters(conn, q: DirectoryQuery, now: int) -> tuple[list[_Filter], dict[str
     if q.dormant_days is not None:
         filters.append(_Filter(f"({p}u.last_login_at IS NULL OR {p}u.last_login_at < :dormant)"))
         params["dormant"] = now - q.dormant_days * 86400
-    if q.group:
+    if q.group and limits.unmatchable(q.group):  # no group or field is named with a control character
+        filters.append(NOTHING)
+    elif q.group:
         gid = conn.execute(text("SELECT id FROM grp WHERE name = :n"), {"n": q.group}).scalar()
         check = "EXISTS (SELECT 1 FROM group_member m WHERE m.group_id = :gid AND m.user_id = u.id)"
         group = replace(GROUP, source=GROUP.source.format(join=sq.join))
         filters.append(NOTHING if gid is None else _Filter(check, group))
         params["gid"] = gid
-    if q.field_key:
+    if q.field_key and (limits.unmatchable(q.field_key) or limits.unmatchable(q.field_value)):
+        filters.append(NOTHING)
+    elif q.field_key:
         fid = conn.execute(text("SELECT id FROM custom_field WHERE key = :k"), {"k": q.field_key}).scalar()
         check = (
             "EXISTS (SELECT 1 FROM custom_value v WHERE v.user_id = u.id AND v.field_id = :fid AND v.value = :fvalue)"

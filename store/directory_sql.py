@@ -19,6 +19,7 @@ SQLITE_SORTS = {  # the expressions of SQLite's sort indexes (store/models.py)
     "last_login": "ifnull(u.last_login_at, 0)",
 }
 DEFAULT_SORT = "username"
+MAX_DORMANT_DAYS = 36_500  # a century: the dormant filter's range is 1..this (store/directory.check_dormant_days)
 USER_SOURCE = '"user" u'
 COLUMNS = (
     "u.id, u.uid, u.username, u.name, u.email, u.phone, u.status, u.locked_until, u.mfa_state, "

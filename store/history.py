@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 
-from . import permissions
+from . import limits, permissions
 from .audit import Actor
 from .db import Database
 from .errors import ValidationError
@@ -109,6 +109,8 @@ def audit_log(
     actor: Actor | None = None,
 ) -> list[AuditEntry]:
     permissions.require_if(actor, "audit.read")
+    if limits.unmatchable(target_uid):
+        return []  # no uid holds a control character (a NUL is PostgreSQL's DataError)
     query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if target_uid is not None:
         query = query.where(col(AuditEntry.target_uid) == target_uid)
@@ -247,6 +249,8 @@ def filtered_audit_log(
     range first: two index probes on ts find the first entry at or after each bound, so a range deep in a
     million entries is not reached by reading everything newer. The ts conditions stay in the query too."""
     permissions.require_if(actor, "audit.read")
+    if any(limits.unmatchable(v) for v in (flt.actor, flt.action, flt.target)):
+        return []  # no stored actor, action or label holds a control character (a NUL is PostgreSQL's DataError)
     query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if flt.actor:
         query = query.where(col(AuditEntry.actor) == flt.actor.strip())

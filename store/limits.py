@@ -41,6 +41,18 @@ def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
     return (_CONTROLS_BUT_NEWLINE if keep_newlines else _CONTROLS).sub("", text)
 
 
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def unmatchable(text: str | None) -> bool:
+    """True when `text` holds a character no stored name, address, label or value can hold: a control character
+    (every stored string is refused with one: store/validation.clean_text, or cleaned: `checked`, `cut`) or a lone
+    surrogate (not UTF-8). Such a search or filter matches nothing, and is answered so without asking the database:
+    PostgreSQL refuses a NUL in any text parameter (DataError) and SQLite's FTS5 reads one as the end of the string,
+    so asking would be an error on one backend and an answer on the other."""
+    return text is not None and _UNSTORABLE.search(text) is not None
+
+
 def refuse_long(text: str | None, limit: int, what: str) -> None:
     if text is not None and len(text) > limit:
         raise ValidationError(f"{what} is too long (max {limit})", what)

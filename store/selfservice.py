@@ -309,7 +309,7 @@ def request_reset(db: Database, identifier: str, attempt: auth.Attempt) -> Reset
     not be redeemed: verify_reset refuses it under the lockout rules).
     """
     ensure_app(db)
-    identifier = (identifier or "").strip()[:255]
+    identifier = auth.clean_identifier(identifier)  # as sign-in does: a NUL is no database error on any backend
     with db.read() as s:
         user = users.find_user(s, identifier) if identifier else None
     contact = _verified_contact(user) if user is not None and user.status == "active" else None

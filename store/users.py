@@ -9,7 +9,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import CursorResult, delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from . import audit, passwords, permissions
+from . import audit, limits, passwords, permissions
 from .audit import Actor
 from .db import Database, in_write, lock_user, lock_value
 from .errors import Conflict, NotFound, ValidationError
@@ -90,7 +90,7 @@ def to_dict(user: User, now: int | None = None) -> dict[str, Any]:
 def find_user(session: Session, ref: str) -> User | None:
     """Find by uid, then username (exact), then email (any case), then phone."""
     ref = (ref or "").strip()
-    if not ref:
+    if not ref or limits.unmatchable(ref):  # a control character or NUL: no user (and no DataError on PostgreSQL)
         return None
     if _UID.match(ref):
         user = session.exec(select(User).where(User.uid == ref)).first()

@@ -144,3 +144,32 @@ def test_postgresql_finds_a_short_prefix_through_pattern_indexes(demo_db: Databa
             plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
             assert "_prefix" in plan and "Index" in plan, plan
         conn.rollback()
+
+
+@pytest.mark.parametrize("term", ["\x00", "ab\x00", "le\x00", "\x00le", "a\x1b[31m", "\ud800", "le\ud800x"])
+def test_a_term_with_a_control_character_or_nul_matches_nobody_on_either_backend(demo_db: Database, term: str) -> None:
+    """No stored name or address holds one, so nobody matches: never PostgreSQL's DataError ("cannot contain NUL")
+    or SQLite's FTS5 "unterminated string"."""
+    q = DirectoryQuery(search=term)
+    assert page(demo_db, q, limit=5) == []
+    assert count(demo_db, q) == (0, False)
+    assert directory.search(demo_db, term) == []
+
+
+def test_a_group_or_custom_value_with_nul_matches_nobody(demo_db: Database) -> None:
+    for q in (
+        DirectoryQuery(group="staff\x00"),
+        DirectoryQuery(field_key="dept\x00", field_value="x"),
+        DirectoryQuery(field_key="dept", field_value="x\x00"),
+    ):
+        assert page(demo_db, q, limit=5) == [] and count(demo_db, q) == (0, False)
+
+
+@pytest.mark.parametrize("days", [0, -1, 10**20, 36_501])
+def test_a_dormant_filter_out_of_range_is_one_clear_refusal(demo_db: Database, days: int) -> None:
+    from store.errors import ValidationError
+
+    for call in (lambda q: page(demo_db, q, limit=5), lambda q: count(demo_db, q)):
+        with pytest.raises(ValidationError, match="Dormant days must be a whole number from 1 to 36500"):
+            call(DirectoryQuery(dormant_days=days))
+    assert isinstance(page(demo_db, DirectoryQuery(dormant_days=36_500), limit=5), list)

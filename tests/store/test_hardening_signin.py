@@ -20,21 +20,25 @@ from sqlmodel import select
 from store import (
     AuthFailed,
     Database,
+    NotFound,
     SecondFactorRequired,
     ValidationError,
     audit,
     auth,
     codes,
     delivery_queue,
+    history,
     mfa,
     sessions,
     users,
 )
 from store import selfservice as ss
+from store.history import AuditFilter
 from store.lockout import THROTTLE_MAX_SECONDS, throttle_seconds
 from store.models import AuditEntry, LoginEvent, User
 
 from ..conftest import PASSWORD
+from ..selfservice.helpers import latest_code
 
 WRONG = "not the right passphrase at all"
 ARABIC_DIGITS = "\u0661\u0662\u0663\u0664\u0665\u0666"  # '١٢٣٤٥٦': str.isdigit() is True for them
@@ -345,3 +349,134 @@ def test_admin_set_password_is_must_change_by_default(db, actor, alice):
         users.set_password(db, actor, "alice", "a third long passphrase", must_change=False).must_change_password
         is False
     )
+
+
+# ---------------------------------------------------------------- review: a first step outlived by a reset or by time
+
+NEW_PASSWORD = "entirely different passphrase here"
+
+
+def test_a_sign_in_started_with_the_old_password_fails_after_an_admin_reset(db, actor, alice, clock):
+    checked = auth.check_password(db, "alice", PASSWORD)
+    users.set_password(db, actor, "alice", NEW_PASSWORD, must_change=False, reason="compromised")
+    failure(auth.complete, db, checked, "password")
+    assert reasons(db, alice.id)[-1] == auth.PASSWORD_CHANGED
+    assert sessions.list_sessions(db, alice.id) == []
+
+
+def test_a_password_set_while_step_one_checks_it_is_refused(db, actor, alice, monkeypatch):
+    """The hash is read, then verified outside the lock: a reset in between must not let the old password through."""
+    real = auth.passwords.verify_password
+    reset = []
+
+    def verify_then_reset(hashed, candidate):
+        ok = real(hashed, candidate)
+        if not reset:
+            reset.append(True)
+            users.set_password(db, actor, "alice", NEW_PASSWORD, must_change=False, reason="compromised")
+        return ok
+
+    monkeypatch.setattr(auth.passwords, "verify_password", verify_then_reset)
+    failure(auth.check_password, db, "alice", PASSWORD)
+    assert reasons(db, alice.id)[-1] == auth.PASSWORD_CHANGED
+
+
+def test_a_totp_step_two_after_a_reset_fails(db, actor, alice, clock):
+    secret = enrol(db, actor, clock)
+    checked = auth.check_password(db, "alice", PASSWORD)
+    users.set_password(db, actor, "alice", NEW_PASSWORD, must_change=False, reason="compromised")
+    failure(auth.complete, db, checked, "totp", auth.Attempt(), pyotp.TOTP(secret).at(clock.now))
+    assert reasons(db, alice.id)[-1] == auth.PASSWORD_CHANGED
+    assert sessions.list_sessions(db, alice.id) == []
+
+
+def test_a_self_service_challenge_from_before_a_reset_is_refused(db, actor, alice, clock):
+    secret = enrol(db, actor, clock)
+    ss.ensure_app(db)
+    attempt = auth.Attempt(app="self-service", ip="203.0.113.9")
+    challenge = ss.start_sign_in(db, "alice", PASSWORD, attempt)
+    clock.advance(60)
+    users.set_password(db, actor, "alice", NEW_PASSWORD, must_change=False, reason="compromised")
+    failure(ss.finish_sign_in, db, challenge, pyotp.TOTP(secret).at(clock.now), attempt)
+    assert reasons(db, alice.id)[-1] == auth.PASSWORD_CHANGED
+    assert sessions.list_sessions(db, alice.id) == []
+
+
+def test_a_self_service_challenge_older_than_the_window_is_refused(db, actor, alice, clock):
+    secret = enrol(db, actor, clock)
+    ss.ensure_app(db)
+    attempt = auth.Attempt(app="self-service")
+    challenge = ss.start_sign_in(db, "alice", PASSWORD, attempt)
+    clock.advance(auth.sign_in_window(db.policy) + 1)
+    failure(ss.finish_sign_in, db, challenge, pyotp.TOTP(secret).at(clock.now), attempt)
+    assert reasons(db, alice.id)[-1] == auth.CHALLENGE_EXPIRED
+    assert sessions.list_sessions(db, alice.id) == []
+
+
+def test_a_self_service_email_code_challenge_older_than_the_window_is_refused(db, actor, alice, clock):
+    ss.ensure_app(db)
+    attempt = auth.Attempt(app="self-service")
+    challenge = ss.start_sign_in(db, "alice", PASSWORD, attempt)
+    clock.advance(auth.sign_in_window(db.policy) - 30)
+    ss.resend_code(db, challenge)  # a fresh code does not make the first step fresh again
+    code = latest_code(db)
+    clock.advance(31)
+    failure(ss.finish_sign_in, db, challenge, code, attempt)
+    assert reasons(db, alice.id)[-1] == auth.CHALLENGE_EXPIRED
+    assert sessions.list_sessions(db, alice.id) == []
+
+
+def test_a_second_step_within_the_window_still_signs_in(db, actor, alice, clock):
+    secret = enrol(db, actor, clock)
+    ss.ensure_app(db)
+    attempt = auth.Attempt(app="self-service")
+    challenge = ss.start_sign_in(db, "alice", PASSWORD, attempt)
+    clock.advance(auth.sign_in_window(db.policy) - 1)
+    me = ss.finish_sign_in(db, challenge, pyotp.TOTP(secret).at(clock.now), attempt)
+    assert sessions.is_live(db, me.sid)
+    checked = auth.check_password(db, "alice", PASSWORD)  # a rehash-free first step, then TOTP: still fine
+    clock.advance(30)
+    assert auth.complete(db, checked, "totp", auth.Attempt(), pyotp.TOTP(secret).at(clock.now)).session.token
+
+
+def test_the_admin_sign_in_gate_refuses_a_password_reset_between_its_steps(db, actor, alice, clock, monkeypatch):
+    from store import admins
+
+    from .test_admins import SETUP
+
+    secret = enrol(db, actor, clock)
+    admins.grant(db, SETUP, "alice", "helpdesk")
+    real = auth.check_password
+
+    def check_then_reset(*args, **kwargs):
+        checked = real(*args, **kwargs)
+        users.set_password(db, actor, "alice", NEW_PASSWORD, must_change=False, reason="compromised")
+        return checked
+
+    monkeypatch.setattr(auth, "check_password", check_then_reset)
+    failure(admins.sign_in, db, "alice", PASSWORD, pyotp.TOTP(secret).at(clock.now))
+    assert reasons(db, alice.id)[-1] == auth.PASSWORD_CHANGED
+    assert sessions.list_sessions(db, alice.id) == []
+
+
+# ---------------------------------------------------------------- review: a NUL is no database error on any backend
+
+
+@pytest.mark.parametrize("ref", ["alice\x00", "\x00", "ali\x1bce", "alice\ud800"])
+def test_a_control_character_in_a_lookup_is_no_match_on_both_backends(db, actor, alice, ref):
+    """PostgreSQL refuses a NUL in any text parameter (DataError); SQLite answered. Now both answer the same."""
+    request = ss.request_reset(db, ref, auth.Attempt(app="self-service"))  # always returns normally
+    expected = alice.id if auth.clean_identifier(ref) == "alice" else None  # cleaned as sign-in cleans it
+    assert request.user_id == expected
+    with db.read() as s:
+        assert users.find_user(s, ref) is None
+    with pytest.raises(NotFound):
+        users.get_user(db, ref)
+    for flt in (
+        AuditFilter(actor=ref),
+        AuditFilter(action=ref),
+        AuditFilter(target=ref),
+        AuditFilter(action=ref + "."),
+    ):
+        assert history.filtered_audit_log(db, flt) == []
+    assert history.audit_log(db, target_uid=ref) == []

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from store.directory import DirectoryQuery
+from store.directory_sql import MAX_DORMANT_DAYS
 
 from ..text import literal
 from .directory_query import SORT_LABELS
@@ -162,8 +163,8 @@ class FilterScreen(ModalScreen[DirectoryQuery | None]):
         days: int | None = None
         if signin == "dormant":
             raw = self.query_one("#f-days", Input).value.strip()
-            if not raw.isdigit() or int(raw) < 1:
-                error.update("Dormant days must be a whole number of days, 1 or more.")
+            if not raw.isdigit() or not 1 <= int(raw) <= MAX_DORMANT_DAYS:
+                error.update(f"Dormant days must be a whole number from 1 to {MAX_DORMANT_DAYS}.")
                 self.query_one("#f-days", Input).focus()
                 return None
             days = int(raw)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 if TYPE_CHECKING:
     from store import Database
@@ -27,30 +27,52 @@ def is_server_url(target: str) -> bool:
 
 
 def has_password(target: str) -> bool:
-    """True for a server URL that carries a password."""
-    return _password(target) is not None
+    """True for a server URL that carries a password (in the user part or as a `password` query parameter)."""
+    return bool(_passwords(target))
 
 
-def _password(target: str) -> str | None:
-    """The password written in a server URL, as typed (possibly percent-encoded), or None."""
+# The user part as SQLAlchemy's URL parser reads it (user: no ':' or '/'; password: up to the first '@'), and, for
+# a URL it cannot parse, the fallback that takes the password greedily up to the LAST '@'.
+_USERINFO = re.compile(r"^[\w+]+://[^:/]*:([^@]*)@")
+_USERINFO_GREEDY = re.compile(r"^[\w+]+://[^:/@]*:(.*)@")
+_QUERY_PASSWORD = re.compile(r"[?&]password=([^&#]*)", re.IGNORECASE)
+
+
+def _passwords(target: str) -> set[str]:
+    """Every spelling of the password a server URL carries: as typed (possibly percent-encoded) and as the driver
+    will read it (SQLAlchemy's make_url: the user part's password and the `password` query parameter, decoded).
+
+    A password may hold '/', '?' or '@' (SQLAlchemy accepts them), so the URL is not cut at the first '/' or '?'.
+    SQLAlchemy is imported only here, once a server URL is actually given (`--help` and SQLite paths never are);
+    a URL it cannot parse still has its password found by the regular expressions."""
     if not is_server_url(target):
+        return set()
+    parsed = _parsed_passwords(target)
+    patterns = (_USERINFO,) if parsed is not None else (_USERINFO, _USERINFO_GREEDY)
+    found = {m.group(1) for pattern in patterns if (m := pattern.match(target))}
+    found |= set(_QUERY_PASSWORD.findall(target)) | (parsed or set())
+    spellings = found | {unquote(s) for s in found} | {unquote_plus(s) for s in found}
+    return {s for s in spellings if s}
+
+
+def _parsed_passwords(target: str) -> set[str] | None:
+    """The passwords SQLAlchemy will hand to the driver (decoded), or None when it cannot parse the URL."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(target)
+    except Exception:  # any parse failure: the regular expressions still apply
         return None
-    netloc = target.partition("://")[2].split("/", 1)[0].split("?", 1)[0]
-    userinfo, at, _ = netloc.rpartition("@")
-    if not at:
-        return None
-    _, colon, password = userinfo.partition(":")
-    return password if colon and password else None
+    query = url.query.get("password")
+    values = [query] if isinstance(query, str) else list(query or ())
+    return {v for v in [url.password, *values] if isinstance(v, str) and v}
 
 
 def redacted(text: str, target: str | None) -> str:
     """`text` with the password of `target` (when it is a server URL with one) replaced by *** where a library
-    could quote it: inside a URL (`:PASSWORD@`) or a libpq connection string (`password=PASSWORD`, quoted or
-    not). Only there: a password that is also an ordinary word ("wrong") must not blank out the message."""
-    password = _password(target or "")
-    if password is None:
-        return text
-    for spelling in sorted({password, unquote(password)}, key=len, reverse=True):
+    could quote it: inside a URL (`:PASSWORD@`) or a libpq connection string or query (`password=PASSWORD`, quoted
+    or not). Only there: a password that is also an ordinary word ("wrong") must not blank out the message."""
+    for spelling in sorted(_passwords(target or ""), key=len, reverse=True):
         secret = re.escape(spelling)
         text = re.sub(f":{secret}@", f":{MASK}@", text)
         text = re.sub(f"(password\\s*=\\s*)(['\"]?){secret}\\2", f"\\g<1>\\g<2>{MASK}\\g<2>", text)
