@@ -194,7 +194,12 @@ async def open_detail(pilot, uid: str, tab: str | None = None):
     await settle(pilot)
     if tab:
         await pilot.press(str(TAB_IDS.index(tab) + 1))
+        for _ in range(100):  # a tab is built the first time it is shown (lazily), then loads in a worker
+            if screen.is_built(tab):
+                break
+            await pilot.pause(0.02)
         await settle(pilot)
+        await settle(pilot)  # the built tab's own load may start after the first settle returned
     return screen
 
 
