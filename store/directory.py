@@ -324,11 +324,12 @@ NEVER = _Driver(
     'SELECT id FROM "user" WHERE last_login_at IS NULL ORDER BY id', '"user" u', "u.id", "u.last_login_at IS NULL"
 )
 LOCKED = _Driver(
-    'SELECT id FROM "user" WHERE locked_until > :now ORDER BY id',
+    'SELECT id FROM "user" WHERE locked_until > :now ORDER BY +id',
     '"user" u',
     "u.id",
     'u.id IN (SELECT id FROM "user" WHERE locked_until > :now)',
-    # ix_user_locked is in lock time order, but locked users are few: sorted by id at once
+    # ix_user_locked is in lock time order, but locked users are few: read off it and sorted by id at once. `+id`:
+    # with a plain `ORDER BY id` SQLite scanned the whole table in id order instead (300-400 ms at 1M users)
 )
 GROUP = _Driver(
     "SELECT user_id AS id FROM group_member WHERE group_id = :gid ORDER BY user_id",

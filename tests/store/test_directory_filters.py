@@ -166,6 +166,18 @@ def test_a_selective_filter_drives_a_broad_search(demo_db: Database, monkeypatch
     assert plan.splitlines()[0].startswith("SCAN user_search"), plan  # a common filter: the term drives
 
 
+@pytest.mark.sqlite_only("SQLite's query plans")
+def test_locked_users_are_read_off_their_index_not_a_table_scan(demo_db: Database) -> None:
+    """The 'locked' filter took 300-400 ms a page at 1M users: `WHERE locked_until > :now ORDER BY id` made SQLite
+    scan the whole table in id order rather than read the few locked users off ix_user_locked and sort them."""
+    with demo_db.reader.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {directory.LOCKED.ids}", {"now": demo_db.now()})
+        )
+    assert "ix_user_locked" in plan and "SCAN user" not in plan, plan
+
+
 @pytest.mark.sqlite_only("an SQLite file edited by hand")
 def test_a_v5_database_gets_the_filter_indexes(tmp_path, config, clock) -> None:
     path, key = tmp_path / "old.db", tmp_path / "old.key"
