@@ -9,6 +9,8 @@ from argon2 import PasswordHasher
 from store import ValidationError, auth, passwords, users
 from store.config import Policy
 
+pytestmark = pytest.mark.real_argon2  # the policy's real profile: its parameters and cost are what is tested
+
 POLICY = Policy()
 
 

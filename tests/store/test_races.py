@@ -90,7 +90,9 @@ def test_parallel_wrong_passwords_never_check_more_than_the_threshold(db, db_tar
     assert len(reasons) == 18  # every attempt is in the history
     checked = [r for r in reasons if r and r.startswith("wrong password")]
     assert 1 <= len(checked) <= db.policy.lockout_threshold, reasons
-    assert users.is_locked(users.get_user(db, "alice"), db.now())
+    # every checked guess was counted once (how many get checked before the throttle refuses the rest depends on
+    # timing: the lock itself is tested without a race in test_hardening_signin.py)
+    assert users.get_user(db, "alice").failed_attempts == len(checked), reasons
 
 
 def test_the_same_recovery_code_at_once_lets_one_in(db, db_target, alice, actor, config, clock, tmp_path):
