@@ -1,7 +1,7 @@
 """Bulk input and output paths that differ between the backends, in one place: the demo (store/demo.py) and the import and export
 (store/transfer/) write and read many rows at once through the driver, below the ORM, and ask here how.
 
-- `backend_name(db)`: 'sqlite' or 'postgresql'.
+- `on_postgresql(db)`: whether the bulk paths below take PostgreSQL's form.
 - `in_values(db, column, param)` / `values_param(db, values)`: "column IN <the values of one parameter>": SQLite reads a JSON array
   (`json_each`), PostgreSQL an array (`= ANY(...)`); one parameter whatever the batch size.
 - `copy_rows(conn, table, columns, rows)`: PostgreSQL's COPY FROM STDIN (psycopg 3), the bulk path there; SQLite's
@@ -18,14 +18,8 @@ from typing import Any
 from .db import Database
 
 
-def backend_name(db: Database) -> str:
-    """'sqlite' or 'postgresql' (Database.backend is a name or an object with one; a store without it: SQLite)."""
-    backend = getattr(db, "backend", "sqlite")
-    return str(getattr(backend, "name", backend))
-
-
 def on_postgresql(db: Database) -> bool:
-    return backend_name(db) == "postgresql"
+    return db.backend == "postgresql"
 
 
 def in_values(db: Database, column: str, param: str) -> str:

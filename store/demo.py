@@ -51,7 +51,7 @@ from typing import Any, Protocol
 import pyotp
 
 from .audit import Actor
-from .bulk_io import backend_name
+from .bulk_io import on_postgresql
 from .crypto import Keys
 from .db import SEARCH_SQL, Database
 from .errors import DatabaseError, ValidationError
@@ -1147,7 +1147,7 @@ def build(
     say = progress or (lambda _message: None)
     db.reader.dispose()
     db.writer.dispose()
-    if backend_name(db) == "postgresql":
+    if on_postgresql(db):
         from .demo_postgresql import build_postgresql  # only here: it needs psycopg
 
         with _exit_on_hangup():

@@ -131,11 +131,6 @@ def _psycopg_connection(db: Database) -> Iterator[Any]:
         raw.close()
 
 
-def _label(db: Database) -> str:
-    label = getattr(db, "label", None) or getattr(getattr(db, "backend", None), "label", None)
-    return str(label or "the PostgreSQL database")
-
-
 def build_postgresql(
     db: Database,
     actor: Actor,
@@ -172,8 +167,8 @@ def _server_error(db: Database, exc: Exception) -> DatabaseError:
     """One line for a server error met while building (the build was rolled back: nothing changed)."""
     message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if _disk_full(message):
-        return _disk_full_error(_label(db))
-    return DatabaseError(f"the demo build failed on {_label(db)}, nothing was changed: {message}")
+        return _disk_full_error(db.label)
+    return DatabaseError(f"the demo build failed on {db.label}, nothing was changed: {message}")
 
 
 def _build(
@@ -196,7 +191,7 @@ def _build(
     if not directory_is_empty(sql):
         if not force:
             raise ValidationError(
-                f"The database {_label(db)} already holds a directory; the demo only fills an empty "
+                f"The database {db.label} already holds a directory; the demo only fills an empty "
                 "one. Use another --db, or --force to delete everything in it first.",
                 "force",
             )
@@ -209,7 +204,7 @@ def _build(
     spec = make_spec(db, users, seed, now, heavy, history_per_user, ids)
     counts = dict.fromkeys(INSERTS, 0)
     timings: dict[str, float] = {}
-    worker = Worker(spec, _label(db)) if parallel else None
+    worker = Worker(spec, db.label) if parallel else None
     try:
         batches = worker.batches() if worker else _Generator(spec).batches()
         result = _load(copy_writer(conn), db.keys, batches, spec, counts, say)
