@@ -18,11 +18,8 @@ from .tmux import Tmux, target_of, userdesk_command
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-def test_mfa_reset_warns_and_the_fix_restores_a_way_in(db, tmp_path):
-    seed(db)
-    users.update_user(db, Actor("setup"), ALICE_UID, {"email_verified": False}, allowed=("email_verified",))
-    db.close()
+def start_admin(db, tmp_path) -> Tmux:
+    """The real admin console on the test's database, in tmux at 80x24."""
     env = {
         "USERDESK_CONFIG_DIR": os.environ["USERDESK_CONFIG_DIR"],
         "USERDESK_DATA_DIR": os.environ["USERDESK_DATA_DIR"],
@@ -32,11 +29,24 @@ def test_mfa_reset_warns_and_the_fix_restores_a_way_in(db, tmp_path):
     command = ["env", *(f"{k}={v}" for k, v in env.items()), *userdesk_command(target_of(db), "admin")]
     tmux = Tmux(tmp_path / "tmux.sock", "admin")
     tmux.start(command)
+    return tmux
+
+
+def find_alice(tmux: Tmux) -> None:
+    tmux.wait_for("alice", "F1 Help")
+    tmux.keys("/")
+    tmux.keys("alice", literal=True)
+    tmux.wait_for("1 user match")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_mfa_reset_warns_and_the_fix_restores_a_way_in(db, tmp_path):
+    seed(db)
+    users.update_user(db, Actor("setup"), ALICE_UID, {"email_verified": False}, allowed=("email_verified",))
+    db.close()
+    tmux = start_admin(db, tmp_path)
     try:
-        tmux.wait_for("alice", "F1 Help")
-        tmux.keys("/")
-        tmux.keys("alice", literal=True)
-        tmux.wait_for("1 user match")
+        find_alice(tmux)
         tmux.keys("Enter")  # from the search box to the list
         tmux.keys("Enter")  # open the account
         tmux.wait_for("Profile", "Security", "uid a11ce")
@@ -75,20 +85,9 @@ def test_email_change_warns_then_the_new_address_is_verified_by_code(db, tmp_pat
     seed(db)
     mfa.reset(db, Actor("setup"), ALICE_UID, "setup")  # the verified email is alice's only second step
     db.close()
-    env = {
-        "USERDESK_CONFIG_DIR": os.environ["USERDESK_CONFIG_DIR"],
-        "USERDESK_DATA_DIR": os.environ["USERDESK_DATA_DIR"],
-        "USERDESK_KEY_FILE": str(tmp_path / "test.key"),
-        "TERM": "xterm-256color",
-    }
-    command = ["env", *(f"{k}={v}" for k, v in env.items()), *userdesk_command(target_of(db), "admin")]
-    tmux = Tmux(tmp_path / "tmux.sock", "admin")
-    tmux.start(command)
+    tmux = start_admin(db, tmp_path)
     try:
-        tmux.wait_for("alice", "F1 Help")
-        tmux.keys("/")
-        tmux.keys("alice", literal=True)
-        tmux.wait_for("1 user match")
+        find_alice(tmux)
         tmux.keys("Enter")
         tmux.keys("Enter")
         tmux.wait_for_line(r"^ *Email +alice@example\.com")  # the form holds the record: typing now is kept
