@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import pytest
@@ -89,18 +88,19 @@ def test_both_paths_do_the_same_work(db, monkeypatch) -> None:
 
 
 def test_both_paths_take_the_same_time(db) -> None:
-    """Medians of the request itself (the delivery is off the request path) stay within noise of each other."""
+    """The fastest of 15 requests each (the delivery is off the request path) stay within noise of each other:
+    the minimum is the request's own cost, where a median moves with the machine's load (it failed at load 9)."""
     make_bob(db)
     me = fresh_me(db)
     taken, free = [], []
-    for i in range(9):
+    for i in range(15):
         for target, out in (("bob@example.com", taken), (f"free{i}@example.org", free)):
             db.clock.advance(db.policy.code_resend_seconds)
             delivery_queue.drain(timeout=30)  # the previous request's job must not run during this one
             start = time.perf_counter()
             ss.start_contact_change(db, me, "email", target)
             out.append(time.perf_counter() - start)
-    a, b = statistics.median(taken), statistics.median(free)
+    a, b = min(taken), min(free)
     assert abs(a - b) < max(a, b) * 0.5 + 0.005, (a, b)
 
 

@@ -188,6 +188,7 @@ class GrantDialog(FormDialog):
             yield self.row("Reason", Input(placeholder="Recorded in the audit log", id="grant-reason", compact=True))
             yield Label(classes="dialog-error")
             yield self.buttons("Grant")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#grant-user", Input).focus()

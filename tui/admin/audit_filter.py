@@ -15,6 +15,7 @@ from store.errors import ValidationError
 from store.history import AuditFilter, parse_when
 
 from ..text import fmt_time
+from ..widgets.footer import Footer
 from ..widgets.form_row import FormRow
 
 FIELDS = (
@@ -59,6 +60,7 @@ class AuditFilterScreen(ModalScreen[AuditFilter | None]):
             with Horizontal(id="flt-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Apply  ^s", id="apply", variant="primary")
+        yield Footer()
 
     @staticmethod
     def _input_factory(key: str, value: str, hint: str) -> Callable[[], Input]:

@@ -12,6 +12,7 @@ from store.errors import ValidationError
 from store.models import CustomField
 
 from ..common.store_calls import error_text
+from ..widgets.footer import Footer
 from .form_dialog import FormDialog, YesNoBox
 
 
@@ -45,6 +46,7 @@ class DefineFieldDialog(FormDialog):
             yield YesNoBox("Users may edit it in self-service", id="editable")
             yield Label(classes="dialog-error")
             yield self.buttons("Define")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#key", Input).focus()
@@ -116,6 +118,7 @@ class EditFieldDialog(FormDialog):
             yield self.row("Options", Input(options, placeholder=hint, id="options", disabled=not enum, compact=True))
             yield Label(classes="dialog-error")
             yield self.buttons("Next")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#label", Input).focus()

@@ -16,6 +16,7 @@ from textual.widgets import Button, Label, Static
 from store.demo_notice import DemoNotice
 
 from ..text import literal_lines
+from ..widgets.footer import Footer
 
 
 class DemoNoticeScreen(ModalScreen[None]):
@@ -34,6 +35,7 @@ class DemoNoticeScreen(ModalScreen[None]):
             yield Static(Text("Also in F1 help, and printed again when you quit."), id="demo-notice-hint")
             with Horizontal():
                 yield Button("OK", id="demo-notice-ok", variant="primary")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#demo-notice-ok", Button).focus()

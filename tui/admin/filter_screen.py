@@ -16,6 +16,7 @@ from store.directory import DirectoryQuery
 from store.directory_sql import MAX_DORMANT_DAYS
 
 from ..text import literal
+from ..widgets.footer import Footer
 from .directory_query import SORT_LABELS
 
 SIGNIN_CHOICES = [("Any", "any"), ("Never signed in", "never"), ("Dormant (no sign-in for N days)", "dormant")]
@@ -128,6 +129,7 @@ class FilterScreen(ModalScreen[DirectoryQuery | None]):
                 yield Button("Reset", id="reset")
                 yield Button("Cancel", id="cancel")
                 yield Button("Apply", id="apply", variant="primary")
+        yield Footer()
 
     def _row(self, label: str, control) -> ComposeResult:
         with Horizontal(classes="filter-row"):

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select
 
 from ..text import literal
+from ..widgets.footer import Footer
 
 
 class GroupPicker(ModalScreen[str | None]):
@@ -33,6 +34,7 @@ class GroupPicker(ModalScreen[str | None]):
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Next", id="next", variant="primary")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#group-choice", Select).focus()

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select
 
 from ..text import literal
+from ..widgets.footer import Footer
 from ..widgets.form_row import FormRow
 
 
@@ -46,6 +47,7 @@ class GroupRuleScreen(ModalScreen[tuple[str, str | None] | None]):
             with Horizontal(id="rule-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Next", id="next", variant="primary")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#rule-group", Select).focus()

@@ -13,6 +13,7 @@ from store import access, apps_groups
 
 from ..common.store_calls import error_text
 from ..text import literal
+from ..widgets.footer import Footer
 from ..widgets.form_row import FormRow
 from .calls import AdminCalls
 
@@ -60,6 +61,7 @@ class NewNameScreen(AdminCalls, ModalScreen[str | None]):
             with Horizontal(id="new-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Rename  ^s" if self.rename is not None else "Create  ^s", id="create", variant="primary")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#new-name", Input).focus()

@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..widgets.footer import Footer
+
 
 class RecoveryCodesScreen(ModalScreen[None]):
     """The recovery codes, shown once."""
@@ -46,6 +48,7 @@ class RecoveryCodesScreen(ModalScreen[None]):
             keys.append(" Enter ", style="bold reverse")
             keys.append(" I have saved them")
             yield Static(keys, classes="dialog-keys")
+        yield Footer()
 
     def action_done(self) -> None:
         self.dismiss(None)

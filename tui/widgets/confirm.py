@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ..text import literal, literal_lines
+from .footer import Footer
 
 
 class ConfirmDialog(ModalScreen[str | None]):
@@ -68,6 +69,7 @@ class ConfirmDialog(ModalScreen[str | None]):
                     cancel, confirm = f"{cancel} (n)", f"{confirm} (y)"
                 yield Button(cancel, id="cancel")
                 yield Button(confirm, id="confirm", variant="error" if self.destructive else "primary")
+        yield Footer()
 
     def on_mount(self) -> None:
         if self.ask_reason:

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from ..text import literal
+from .footer import Footer
 
 Field = tuple[str, object]  # (label, value): a Text is drawn as it is, anything else through `literal`
 
@@ -75,6 +76,7 @@ class RecordDetailScreen(ModalScreen[None]):
             with VerticalScroll(id="record-scroll"):
                 yield Static(record_text(self.fields), id="record-fields")
             yield Label("Esc, Enter or q closes", id="record-hint")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#record-scroll", VerticalScroll).focus()
