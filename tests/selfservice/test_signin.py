@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from store import history, sessions, users
+from store.auth import CHALLENGE_EXPIRED
 from store.errors import AuthFailed
 from store.models import App
 from store.selfservice import NO_SECOND_STEP
@@ -84,7 +85,9 @@ async def test_wrong_code_is_refused_and_logged(db):
     assert users.get_user(db, "alice").failed_attempts == 0
 
 
-async def test_expired_code_is_refused(db, clock):
+async def test_expired_code_is_refused_and_the_sign_in_starts_again(db, clock):
+    """Past the sign-in window no code can succeed: the console says so and goes back to the password (before, it
+    showed the constant failure, and every further code failed the same way)."""
     alice = make_alice(db)
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -92,8 +95,33 @@ async def test_expired_code_is_refused(db, clock):
         code = latest_code(db)
         clock.advance(db.policy.code_ttl_minutes * 60 + 1)
         await enter_code(pilot, code)
-        assert message(app) == AuthFailed.MESSAGE and app.me is None
+        assert app.me is None and screen_name(app) == "SignInScreen"
+        assert (
+            message(app)
+            == f"This sign-in took more than {db.policy.code_ttl_minutes} minutes. Enter your password again."
+        )
     assert last_attempt(db, alice).reason == "code expired"
+
+
+async def test_a_late_totp_code_starts_the_sign_in_again(db, clock):
+    bob, _ = make_bob(db)
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await submit_password(pilot, "bob")
+        clock.advance(db.policy.code_ttl_minutes * 60 + 1)
+        await enter_code(pilot, totp_at(db))  # a good code, but step one is too old
+        assert app.me is None and screen_name(app) == "SignInScreen"
+        assert "took more than" in message(app)
+    assert last_attempt(db, bob).reason == CHALLENGE_EXPIRED
+
+
+async def test_a_wrong_code_in_time_keeps_the_second_step(db):
+    make_alice(db)
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await submit_password(pilot, "alice")
+        await enter_code(pilot, "000000")
+        assert message(app) == AuthFailed.MESSAGE and screen_name(app) == "SecondStepScreen"
 
 
 async def test_resend_is_rate_limited_and_shows_the_wait(db, clock):

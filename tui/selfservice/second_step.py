@@ -9,6 +9,7 @@ from textual.containers import Center, Vertical
 from textual.widgets import Input, Static
 
 from store import selfservice
+from store.auth import sign_in_window
 from store.errors import AuthFailed
 
 from ..text import literal
@@ -95,10 +96,30 @@ class SecondStepScreen(SelfServiceScreen):
         )
 
     def _failed(self, error: BaseException) -> None:
+        if isinstance(error, AuthFailed) and self._too_late():
+            self._start_again()
+            return
         code = self.query_one("#code", Input)
         code.value = ""
         code.focus()
         self.show_error(AuthFailed.MESSAGE if isinstance(error, AuthFailed) else error)
+
+    def _too_late(self) -> bool:
+        """Step one is older than the sign-in window: no code can succeed now (the store refused it for that, among
+        other reasons). Saying so tells nothing new: the password was right, minutes ago, in this console."""
+        db = self.ss_app.db
+        return db.now() - self.challenge.checked.checked_at > sign_in_window(db.policy)
+
+    def _start_again(self) -> None:
+        minutes = sign_in_window(self.ss_app.db.policy) // 60
+        self.dismiss()
+        signin = self.app.screen
+        if isinstance(signin, SelfServiceScreen):
+            signin.call_after_refresh(
+                signin.show_message,
+                f"This sign-in took more than {minutes} minutes. Enter your password again.",
+                "error",
+            )
 
     def action_toggle_recovery(self) -> None:
         self.recovery = not self.recovery
