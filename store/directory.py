@@ -231,7 +231,7 @@ def _probed_ids(conn, probe: str, pattern: str, cap: int) -> list[int] | None:
     """PostgreSQL: the users holding the whole term (LIKE `pattern`) among the first cap + 1 holding `probe`, or
     None when more than `cap` hold the probe. The probe alone is the index condition: the whole term is tested on
     the candidates only (the term's every trigram in the index lookup cost 25-45 ms for an address at 1M users)."""
-    sql = f"""SELECT count(*), CAST(coalesce(json_agg(id) FILTER (WHERE search_text LIKE :pattern ESCAPE '\\'),
+    sql = """SELECT count(*), CAST(coalesce(json_agg(id) FILTER (WHERE search_text LIKE :pattern ESCAPE '\\'),
         '[]') AS text) FROM (SELECT id, search_text FROM "user" WHERE search_text LIKE :probe ESCAPE '\\'
         LIMIT :n) AS s"""
     params = {"probe": _like_contains(probe), "pattern": pattern, "n": cap + 1}
