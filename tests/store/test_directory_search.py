@@ -81,6 +81,7 @@ def test_every_plan_finds_exactly_the_matching_users(
         monkeypatch.setattr(directory, "DENSE_PREFIX", 40)
         monkeypatch.setattr(directory, "MAX_PROBE", 4)
         monkeypatch.setattr(directory, "BROAD_ESTIMATE", 40)  # PostgreSQL: broad on the planner's estimate alone
+        monkeypatch.setattr(directory, "LISTED_MATCHES", 20)  # PostgreSQL: broad, paged off the list of matches
     for term in terms(demo_db):
         q = DirectoryQuery(search=term)
         rows = walk(demo_db, q)
@@ -175,6 +176,28 @@ def test_postgresql_a_long_term_finds_the_same_users_probed_or_whole(
     for term in long_terms:
         rows = walk(demo_db, DirectoryQuery(search=term, sort="created"))
         assert sorted(r.id for r in rows) == plain_ids(demo_db, term), term
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_postgresql_a_broad_term_pages_alike_off_its_list_or_by_walking_ids(
+    demo_db: Database, backend: str, monkeypatch: pytest.MonkeyPatch, listed: bool
+) -> None:
+    """A term in more than SORTABLE_MATCHES users is paged by id either off the list of its matches (up to
+    LISTED_MATCHES) or by testing each user in id order; both give the plain query's users, in id order."""
+    if backend != "postgresql":
+        pytest.skip("the PostgreSQL plan")
+    monkeypatch.setattr(directory, "SORTABLE_MATCHES", 5)
+    monkeypatch.setattr(directory, "LISTED_MATCHES", 10**6 if listed else 0)
+    for term in ("son", "example", "ann"):
+        q = DirectoryQuery(search=term)
+        with demo_db.reader.connect() as conn:
+            search = directory._search(conn, term)
+        assert search.broad and (search.clauses == (directory.POSTGRESQL.ids,)) == listed, term
+        rows = walk(demo_db, q, limit=7)
+        assert [r.id for r in rows] == plain_ids(demo_db, term), term
+        assert count(demo_db, q) == (len(rows), False), term
+        back = page(demo_db, q, before=cursor_of(rows[12]), limit=5)
+        assert [r.id for r in back] == [r.id for r in rows[7:12]], term
 
 
 def test_postgresql_counts_a_short_prefix_off_its_index_alone(demo_db: Database, backend: str) -> None:
