@@ -12,7 +12,8 @@ the writing differs. Decisions:
 - User ids are given explicitly (as on SQLite), so the user id sequence is moved past them afterwards.
 - `--force` empties the directory with one TRUNCATE ... RESTART IDENTITY CASCADE (transactional on PostgreSQL):
   ids start again at 1, as they do on SQLite.
-- ANALYZE at the end: the planner sees a million users, not the empty tables of a moment ago.
+- ANALYZE at the end: the planner sees a million users, not the empty tables of a moment ago; after the commit,
+  VACUUM (ANALYZE) of the user table sets its visibility map, so prefix searches are index-only at once.
 - `synchronous_commit` is off for this transaction only (the commit returns before its WAL is flushed; a crash
   in that instant loses the demo, never corrupts anything): a demo is rebuilt, not recovered.
 """
@@ -154,6 +155,7 @@ def build_postgresql(
             mark = time.perf_counter()
             conn.commit()
             summary.timings["commit"] = time.perf_counter() - mark
+            _vacuum_users(conn, summary.timings)
             return summary
         except BaseException as exc:
             with contextlib.suppress(psycopg.Error):
@@ -161,6 +163,22 @@ def build_postgresql(
             if isinstance(exc, psycopg.Error):
                 raise _server_error(db, exc) from None
             raise
+
+
+def _vacuum_users(conn: Any, timings: dict[str, float]) -> None:
+    """VACUUM (ANALYZE) the user table once the build is committed (VACUUM cannot run in a transaction): it sets
+    the visibility map, without which the 1-2 character prefix searches cannot be index-only and read the table
+    (150-240 ms at 1M users until autovacuum comes by). A failure here loses nothing: autovacuum does it later."""
+    import psycopg
+
+    mark = time.perf_counter()
+    conn.autocommit = True
+    try:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute('VACUUM (ANALYZE) "user"')
+    finally:
+        conn.autocommit = False  # the pool's connection goes back as it came
+    timings["vacuum"] = time.perf_counter() - mark
 
 
 def _server_error(db: Database, exc: Exception) -> DatabaseError:
