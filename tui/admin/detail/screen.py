@@ -224,6 +224,8 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         old, self._tabs[tab_id] = self._tabs[tab_id], self._new_tab(tab_id)
         if self._built.pop(tab_id, None) is not None:
             old.display = False
+            for node in old.query("*"):  # each Input subscribes; the screen's signal would keep removed ones alive
+                self.text_selection_started_signal.unsubscribe(node)
             self._removing[tab_id] = old.remove()
 
     def current_only(self, callback: Callable[[T], Any]) -> Callable[[T], Any]:
