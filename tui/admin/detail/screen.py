@@ -204,6 +204,7 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self.workers.cancel_node(self)
         self.uid = uid
         self.snapshot, self.missing = None, False
+        self.refresh_all()  # the read runs while the screen is emptied and shown
         self._stale.clear()
         self._leave_armed = False
         self._fix_pending = None
@@ -216,7 +217,6 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         profile.clear()
         self.query_one(TabbedContent).active = TAB_IDS[0]
         self.focus_tabs()
-        self.refresh_all()
 
     def _drop_tab(self, tab_id: str) -> None:
         """Replace a tab by a fresh, unbuilt one; a built one is hidden at once and removed (awaited before the
