@@ -3,7 +3,8 @@
 Every footer recompose (a focus change, a tab switch, a return to the directory) used to leave the replaced
 FooterKey widgets alive, held by Textual's data-binding watchers on the footer (see tui/widgets/footer.py).
 These tests count live widgets with gc in the real console: after the first rounds (caches warm) the counts
-must not grow with further open/close cycles or tab switches. The RSS figure is benchmarks/memory.py.
+must not grow with further open/close cycles or tab switches, and at most one account screen (the one the console
+reuses for every account opened) is alive after the cycles. The RSS figure is benchmarks/memory.py.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ async def test_open_close_cycles_do_not_keep_widgets(db, actor, seeded):
             await pilot.press("escape")
             await settle(pilot)
             counts.append((live(FooterKey), live(Widget)))
-        assert not any(isinstance(s, UserDetailScreen) for s in gc.get_objects()), "a closed detail screen lives on"
+        gc.collect()
+        alive = [s for s in gc.get_objects() if isinstance(s, UserDetailScreen)]
+        # The console keeps one account screen for every open (building it was what opening cost); no other lives on.
+        assert len(alive) <= 1, f"{len(alive)} closed account screens live on"
     (keys_2, widgets_2), (keys_6, widgets_6) = counts[1], counts[-1]
     assert keys_6 <= keys_2, counts  # was +18 FooterKeys a cycle
     assert widgets_6 <= widgets_2, counts

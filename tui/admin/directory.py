@@ -440,9 +440,9 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self.open_user(cast(Row, event.row).uid)
 
     def open_user(self, uid: str) -> None:
-        from .detail import UserDetailScreen  # imported when first needed: keeps the cold start short
+        from .detail import account_screen  # imported when first needed: keeps the cold start short
 
-        self._push(UserDetailScreen(uid))
+        self._push(account_screen(self.app, uid))
 
     def _push(self, screen: Screen, callback: Callable | None = None) -> None:
         self._reload_on_resume = True

@@ -23,6 +23,7 @@ from ...widgets.confirm import ConfirmDialog
 from .base import DetailTab, UserSnapshot, shown
 
 GENDERS = [("Unknown (U)", "U"), ("Female (F)", "F"), ("Male (M)", "M")]
+EMPTY_VALUES: dict[str, Any] = {"gender": "U", **dict.fromkeys(BOOL_FIELDS, False)}  # a new form's values
 PLACEHOLDERS = {  # hints only: an "e.g." so an empty field never looks filled in
     "email": "e.g. name@example.com",
     "phone": "e.g. +14155550123 (international form)",
@@ -137,8 +138,23 @@ class ProfileTab(DetailTab):
         """Put the user's stored values in the form (discarding edits) and remember the version."""
         self.loaded = {f: form_value(user, f) for f in PROFILE_FIELDS}
         self.version = user.version
+        self._fill(self.loaded)
+
+    def clear(self) -> None:
+        """Empty the form, as first composed, for the next user (the screen is reused): no value, edit, error,
+        banner, record table or scroll position of the previous user stays, and its calls still running are
+        dropped."""
+        self.workers.cancel_node(self)
+        self.loaded, self.version = {}, None
+        self._force = self._saving = False
+        self._fill({f: EMPTY_VALUES.get(f, "") for f in PROFILE_FIELDS})
+        self.banner(None)
+        self.query_one("#profile-system", Static).update("")
+        self.query_one("#profile-form").scroll_home(animate=False, immediate=True)
+
+    def _fill(self, values: dict[str, Any]) -> None:
         with self.prevent(Input.Changed, Checkbox.Changed, Select.Changed):  # one check below, not one per field
-            for field, value in self.loaded.items():
+            for field, value in values.items():
                 widget = cast(Input | Select | Checkbox, self.control(field))  # the three kinds of control
                 if widget.value != value:
                     widget.value = value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +13,7 @@ from textual.containers import ScrollableContainer
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
+from textual.worker import Worker
 
 from store import Database, account_view, users
 from store.errors import NotFound
@@ -28,6 +29,8 @@ from ..calls import AdminCalls
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from textual.app import App
+    from textual.await_remove import AwaitRemove
     from textual.css.query import QueryType
     from textual.widget import Widget
 from .apps import AppsTab
@@ -122,6 +125,9 @@ ACTION_TABS = {action.name: action.tabs for action in TAB_ACTIONS}
 ROW_ACTIONS = {action.name: action.row for action in TAB_ACTIONS}
 KEYS = {action.name: action.key_display or action.key for action in TAB_ACTIONS}
 LIVE_TABS = ("sessions", "history")  # tabs that follow sign-ins elsewhere while shown
+ACCOUNT_SCREEN = "account"  # the name the console's one account screen is installed under (see `account_screen`)
+LOADING = "Loading user…"
+T = TypeVar("T")
 
 
 def read_snapshot(db: Database, uid: str) -> UserSnapshot:
@@ -176,16 +182,82 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self._fix_pending: WayInLoss | None = None
         # Every tab object exists from the start (cheap: no children until mounted), so `can()` answers for the
         # palette from any tab; only the shown tab is mounted and composed (see `built_tab`).
-        self._tabs: dict[str, DetailTab] = {tab_id: cls(id=f"{tab_id}-tab") for tab_id, (_, cls) in TABS.items()}
-        for tab in self._tabs.values():
-            tab.owner = self
+        self._tabs: dict[str, DetailTab] = {tab_id: self._new_tab(tab_id) for tab_id in TAB_IDS}
         self._built: dict[str, asyncio.Event] = {TAB_IDS[0]: asyncio.Event()}
         self._built[TAB_IDS[0]].set()  # composed with the screen
+        self._removing: dict[str, AwaitRemove] = {}  # a previous user's tab still being removed from its pane
         self._enter_pending: str | None = None  # a tab shown by key before it was built: focus it once built
+        self._generation = 0  # raised for each user shown: results of calls made for an earlier one are dropped
+
+    def _new_tab(self, tab_id: str) -> DetailTab:
+        tab = TABS[tab_id][1](id=f"{tab_id}-tab")
+        tab.owner = self
+        return tab
+
+    # ----- reuse: one screen per console, shown again for each account opened -------------------------------------
+    def show_user(self, uid: str) -> None:
+        """Make this (closed) screen show another user before it is pushed again: building the screen is what
+        opening an account costs, so the console keeps one. Nothing of the previous user stays: the form is
+        emptied (values, edits, errors, banner, scroll), the other tabs are dropped (rebuilt fresh when shown),
+        the Profile tab is shown, and a result still on its way for the previous user is dropped."""
+        self._generation += 1
+        self.workers.cancel_node(self)
+        self.uid = uid
+        self.snapshot, self.missing = None, False
+        self.refresh_all()  # the read runs while the screen is emptied and shown
+        self._stale.clear()
+        self._leave_armed = False
+        self._fix_pending = None
+        self._enter_pending = None
+        self.query_one("#detail-header", Static).update(Text(LOADING))
+        for tab_id in TAB_IDS[1:]:
+            self._drop_tab(tab_id)
+        profile = self.tab(TAB_IDS[0])
+        assert isinstance(profile, ProfileTab)
+        profile.clear()
+        self.query_one(TabbedContent).active = TAB_IDS[0]
+        self.focus_tabs()
+
+    def _drop_tab(self, tab_id: str) -> None:
+        """Replace a tab by a fresh, unbuilt one; a built one is hidden at once and removed (awaited before the
+        fresh one is mounted in its place)."""
+        old, self._tabs[tab_id] = self._tabs[tab_id], self._new_tab(tab_id)
+        if self._built.pop(tab_id, None) is not None:
+            old.display = False
+            for node in old.query("*"):  # each Input subscribes; the screen's signal would keep removed ones alive
+                self.text_selection_started_signal.unsubscribe(node)
+            self._removing[tab_id] = old.remove()
+
+    def current_only(self, callback: Callable[[T], Any]) -> Callable[[T], Any]:
+        """`callback`, dropped when called after the screen moved on to another user (a late result)."""
+        generation = self._generation
+
+        def guarded(value: T) -> Any:
+            return callback(value) if generation == self._generation else None
+
+        return guarded
+
+    def run_store(
+        self,
+        job: Callable[[], T],
+        done: Callable[[T], Any] | None = None,
+        *,
+        failed: Callable[[BaseException], Any] | None = None,
+        group: str = "store",
+        exclusive: bool = False,
+    ) -> Worker[None]:
+        """StoreCalls.run_store, with the result dropped if another user is shown by the time it arrives."""
+        return super().run_store(
+            job,
+            self.current_only(done) if done else None,
+            failed=self.current_only(failed or self.show_error),
+            group=group,
+            exclusive=exclusive,
+        )
 
     # ----- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(Text("Loading user…"), id="detail-header")
+        yield Static(Text(LOADING), id="detail-header")
         with TabbedContent(id="detail-tabs"):
             for tab_id, (title, _cls) in TABS.items():
                 with TabPane(title, id=tab_id):
@@ -214,6 +286,9 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         event = self._built.get(tab_id)
         if event is None:
             event = self._built[tab_id] = asyncio.Event()
+            removing = self._removing.pop(tab_id, None)
+            if removing is not None:
+                await removing
             await self.query_one(f"#{tab_id}", TabPane).mount(tab)
             if self.snapshot is not None:
                 tab.show_snapshot(self.snapshot)
@@ -495,6 +570,20 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self.dismiss("deleted")
 
 
+def account_screen(app: App[Any], uid: str) -> UserDetailScreen:
+    """The console's account screen, showing uid: built on the first open and installed (kept) by the app, then
+    shown again for every account opened (see `UserDetailScreen.show_user`)."""
+    if app.is_screen_installed(ACCOUNT_SCREEN):
+        screen = app.get_screen(ACCOUNT_SCREEN, UserDetailScreen)
+        if screen in app.screen_stack:  # still open (cannot be pushed twice): a screen of its own, not kept
+            return UserDetailScreen(uid)
+        screen.show_user(uid)
+        return screen
+    screen = UserDetailScreen(uid)
+    app.install_screen(screen, ACCOUNT_SCREEN)
+    return screen
+
+
 def _chrome(widget: Widget | None) -> bool:
     """The tab bar, or a scrolling container whose own children take focus (Tab should land on those)."""
     if isinstance(widget, Tabs):
@@ -504,4 +593,4 @@ def _chrome(widget: Widget | None) -> bool:
     )
 
 
-__all__ = ["UserDetailScreen"]
+__all__ = ["UserDetailScreen", "account_screen"]
