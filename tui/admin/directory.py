@@ -180,6 +180,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         self._search_timer: Timer | None = None
         self._counting = Interrupt()  # the running count's handle: a newer search stops it (see apply_query)
         self._reload_on_resume = False
+        self._status_one_line = False  # the status line shown fits one line (see _show_status)
         self.help_notes = ""  # added to F1 help (tui.widgets.help): the demo directory's sign-in facts
         self.all_matching: DirectoryQuery | None = None  # "select all matching": the query whose users are selected
 
@@ -311,8 +312,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             if names.get(self.query_spec.sort) == column.key and not self.broad:
                 label = f"{label} {arrow}"
             columns.append(replace(column, label=label))
-        self.user_list.columns = columns
-        self.user_list.refresh()
+        self.user_list.set_columns(columns)
 
     def count_text(self) -> str:
         if self.total is None:
@@ -336,9 +336,17 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         if self.busy:
             parts.append(self.busy)
         text = " · ".join(parts)
-        self.query_one("#dir-status", Static).update(Text(text))
+        self._show_status(text)
         self.query_one("#dir-keys-hint").display = len(text) + 26 <= self.size.width  # room for the status first
         self._update_bulk_bar()
+
+    def _show_status(self, text: str) -> None:
+        """The status line, repainted alone while it stays one line: a layout of the screen (which a new search's
+        "counting…" and its count would each cost) is only needed when the line wraps or unwraps."""
+        status = self.query_one("#dir-status", Static)
+        one_line = 0 < len(text) <= status.content_size.width
+        status.update(Text(text), layout=not (one_line and self._status_one_line))
+        self._status_one_line = one_line
 
     def selection_text(self) -> str:
         """'3 users selected' or 'All 1,234 matching selected' (the count as far as it is known)."""

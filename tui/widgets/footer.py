@@ -10,9 +10,15 @@ directory screen, the whole session (issue 8, item 24).
 
 This subclass drops the watchers of closed nodes before each compose (the old keys are removed by then), the
 same pruning Textual itself does when the reactive changes. Its CSS type is still `Footer`.
+
+It also recomposes only when the keys to show changed (issue 15): Textual announces every focus change twice (when
+it happens and again after the next refresh), and rebuilding a footer's worth of keys cost as much CPU as painting
+a page of the directory, right when '/' is followed by the search term.
 """
 
 from __future__ import annotations
+
+from collections.abc import Hashable
 
 from textual.app import ComposeResult
 from textual.widgets import Footer as TextualFooter
@@ -23,9 +29,30 @@ WATCHERS = "__watchers"  # where textual.reactive keeps the watchers registered 
 class Footer(TextualFooter):
     """textual.widgets.Footer whose recomposes do not keep the keys they replaced."""
 
+    _composed_for: Hashable = None  # what the keys shown were composed from (see recompose)
+
     def compose(self) -> ComposeResult:
         self.forget_closed_watchers()
         yield from super().compose()
+
+    async def recompose(self) -> None:
+        """Rebuild the keys, unless they would be the same ones."""
+        shown = self.keys_to_show()
+        if shown is not None and shown == self._composed_for:
+            return
+        self._composed_for = shown
+        await super().recompose()
+
+    def keys_to_show(self) -> Hashable:
+        """Everything compose reads to build the keys (None until the screen's bindings are known)."""
+        if not self._bindings_ready or not self.is_attached:
+            return None
+        keys = tuple(
+            (b.key, self.app.get_key_display(b), b.description, b.action, b.group, enabled, tooltip)
+            for _node, b, enabled, tooltip in self.screen.active_bindings.values()
+            if b.show or b.key == self.app.COMMAND_PALETTE_BINDING
+        )
+        return keys, self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE
 
     def forget_closed_watchers(self) -> int:
         """Drop watchers registered on this footer by nodes that are closing or closed; returns how many."""

@@ -19,7 +19,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -210,6 +210,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self._in_flight = Interrupt()  # the running fetch's handle: a newer first/last/reload stops its query
         self._widths: list[int] = []
         self._laid_out_for: tuple[int, tuple[Column, ...]] = (0, ())
+        self._paint_styles: dict[tuple[str, ...], Style] | None = None  # while render_lines runs (see _style)
         self.all_selected = False  # every row of the source is selected (the owner tracks which query)
 
     # ----- data -------------------------------------------------------------------------------------------
@@ -369,6 +370,14 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         elif self.has_before and min(self.cursor, round(self.scroll_y)) < margin:
             self.load("before")
 
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """New columns (e.g. a sort arrow moved to another header): repaints the header line only, and nothing when
+        they are the same, so that a new search does not repaint the rows it is about to replace."""
+        columns = list(columns)
+        if columns != self.columns:
+            self.columns = columns
+            self.refresh(Region(0, 0, self.size.width, 1))
+
     # ----- cursor and selection ---------------------------------------------------------------------------
 
     def _body_height(self) -> int:
@@ -478,28 +487,44 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         return line
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
-        segments = list(text.render(self.app.console))
-        return Strip(segments).apply_style(style).adjust_cell_length(width, style)
+        text.stylize_before(style)  # under the cells' own styles, as Strip.apply_style would, in the same pass
+        return Strip(text.render(self.app.console)).adjust_cell_length(width, style)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines of one paint, which read the widget's styles once (see _style), not once a line."""
+        self._paint_styles = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_styles = None
+
+    def _style(self, *components: str) -> Style:
+        """The widget's style with these component classes' on top (cached for the paint under way)."""
+        cached = None if self._paint_styles is None else self._paint_styles.get(components)
+        if cached is not None:
+            return cached
+        style = self.rich_style
+        for name in components:
+            style = style + self.get_component_rich_style(name)
+        if self._paint_styles is not None:
+            self._paint_styles[components] = style
+        return style
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
         if y == 0:
             header = self._line([Text(c.label) for c in self.columns], width, "  ")
-            style = base + self.get_component_rich_style("virtual-list--header")
-            return self._strip(header, width, style)
+            return self._strip(header, width, self._style("virtual-list--header"))
         index = round(self.scroll_y) + y - 1
         if not self.rows:
             if y == 1:
                 message = "Loading…" if self.fetching else self.empty_text
-                style = base + self.get_component_rich_style("virtual-list--empty")
-                return self._strip(Text("  " + message), width, style)
-            return Strip([Segment(" " * width, base)], width)
+                return self._strip(Text("  " + message), width, self._style("virtual-list--empty"))
+            return Strip([Segment(" " * width, self._style())], width)
         if index >= len(self.rows):
             if index == len(self.rows) and (self.has_after or self.fetching == "after"):
-                style = base + self.get_component_rich_style("virtual-list--empty")
-                return self._strip(Text("  Loading more…"), width, style)
-            return Strip([Segment(" " * width, base)], width)
+                return self._strip(Text("  Loading more…"), width, self._style("virtual-list--empty"))
+            return Strip([Segment(" " * width, self._style())], width)
         row = self.rows[index]
         chosen = self.all_selected or self.key(row) in self.selected
         here = index == self.cursor
@@ -507,14 +532,12 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         # focus, a hollow one when it does not, and reverse video on the focused row.
         marker = ("✓" if chosen else " ") + (("▶" if self.has_focus else "▷") if here else " ")
         text = self._line(self.render_row(row), width, marker)
-        style = base
-        if chosen:
-            style = style + self.get_component_rich_style("virtual-list--selected")
+        components = ["virtual-list--selected"] if chosen else []
         if here:
-            name = "virtual-list--cursor" if self.has_focus else "virtual-list--cursor-blurred"
-            style = style + self.get_component_rich_style(name)
-            if self.has_focus and self.app.no_color:
-                style = style + REVERSE  # without colour, the cursor's background would vanish
+            components.append("virtual-list--cursor" if self.has_focus else "virtual-list--cursor-blurred")
+        style = self._style(*components)
+        if here and self.has_focus and self.app.no_color:
+            style = style + REVERSE  # without colour, the cursor's background would vanish
         return self._strip(text, width, style)
 
     def on_focus(self) -> None:
