@@ -1,8 +1,12 @@
 """Console figures, measured on the real program in a private tmux server: cold start to a painted
-directory page, keystroke-to-results, and peak RSS. Times include tmux's polling (every ~5 ms)."""
+directory page, keystroke-to-results, and peak RSS. Times include tmux's polling (every ~5 ms).
+
+`python -m benchmarks.console --db PATH [--runs N]` measures the cold start alone, beside the bare app (the
+database's key file and configuration as `userdesk` finds them: the environment, else the defaults)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import statistics
@@ -33,7 +37,10 @@ class Terminal:
         self.socket = f"userdesk-bench-{os.getpid()}"
         self._tmux("kill-server", check=False)
         assignments = [f"{k}={v}" for k, v in env.items()]
-        shell = " ".join(_quote(part) for part in ["exec", "env", *assignments, *command])
+        # Python may write its bytecode, as an installed userdesk has it (pip compiles it) and the bare app's
+        # Textual does: with PYTHONDONTWRITEBYTECODE set, every start would compile the console's modules again.
+        keep_bytecode = ["-u", "PYTHONDONTWRITEBYTECODE"]
+        shell = " ".join(_quote(part) for part in ["exec", "env", *keep_bytecode, *assignments, *command])
         self.started = time.perf_counter()
         self._tmux("new-session", "-d", "-s", "bench", "-x", str(WIDTH), "-y", str(HEIGHT), shell)
         self._tmux("set-option", "-s", "escape-time", "0", check=False)
@@ -213,3 +220,26 @@ def keystrokes(console: Console, path: Path, db: Database, terms: list[str]) -> 
         "enter_p95": percentile(entered, 95),
         "peak_rss_mb": rss,
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.console", description="The console's cold start.")
+    parser.add_argument("--db", type=Path, required=True, help="a Userdesk SQLite file (only read)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each program, interleaved (median)")
+    args = parser.parse_args(argv)
+    if not available():
+        raise SystemExit("tmux not found")
+    console = Console(env={"TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")})
+    db = Database(str(args.db))
+    try:
+        starts = cold_starts(console, {"admin": (args.db, db)}, args.runs)
+    finally:
+        db.close()
+    ratio = starts["admin"] / starts["bare"]
+    print(
+        f"cold start to a painted page: {starts['admin']:.3f} s; bare Textual app {starts['bare']:.3f} s: {ratio:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
