@@ -29,6 +29,7 @@ DEFERRED = (
     "tui.widgets.commands",  # the palette (ctrl+p)
     "tui.widgets.confirm",  # bulk actions
     "tui.widgets.help",  # F1
+    "zoneinfo",  # a time zone checked (store.validation)
 )
 
 
