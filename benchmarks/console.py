@@ -7,11 +7,13 @@ database's key file and configuration as `userdesk` finds them: the environment,
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from .figures import percentile
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT = 120, 40
 POLL = 0.005
+_terminals = itertools.count()  # a server socket per terminal: a new one never races the last one's exit
 
 
 def available() -> bool:
@@ -31,11 +34,10 @@ def available() -> bool:
 
 
 class Terminal:
-    """One program in a detached tmux session on a private server socket."""
+    """One program in a detached tmux session on a private server socket (removed when it closes)."""
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        self.socket = f"userdesk-bench-{os.getpid()}"
-        self._tmux("kill-server", check=False)
+        self.socket = Path(tempfile.gettempdir()) / f"userdesk-bench-{os.getpid()}-{next(_terminals)}"
         assignments = [f"{k}={v}" for k, v in env.items()]
         # Python may write its bytecode, as an installed userdesk has it (pip compiles it) and the bare app's
         # Textual does: with PYTHONDONTWRITEBYTECODE set, every start would compile the console's modules again.
@@ -46,7 +48,7 @@ class Terminal:
         self._tmux("set-option", "-s", "escape-time", "0", check=False)
 
     def _tmux(self, *args: str, check: bool = True) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True)
+        result = subprocess.run(["tmux", "-S", str(self.socket), *args], capture_output=True, text=True)
         if check and result.returncode != 0:
             raise RuntimeError(f"tmux {args[0]} failed: {result.stderr.strip()}")
         return result.stdout
@@ -77,6 +79,7 @@ class Terminal:
 
     def close(self) -> None:
         self._tmux("kill-server", check=False)
+        self.socket.unlink(missing_ok=True)
 
 
 def _quote(part: str) -> str:
