@@ -183,6 +183,25 @@ def escape(terminal: Terminal) -> None:
     time.sleep(0.3)
 
 
+NOTICE = "Demo directory"
+
+
+def dismiss_demo_notice(terminal: Terminal, db_path: Path) -> None:
+    """On a demo directory the console shows a notice once its full store is open, which is after the first page is
+    painted (tui/admin/warmup.py): wait for it and close it, so the keys that follow reach the directory."""
+    from store import demo_notice
+
+    db = Database(str(db_path))
+    try:
+        demo = demo_notice.read(db) is not None
+    finally:
+        db.close()
+    if demo:
+        terminal.wait_for(lambda screen: NOTICE in screen)
+        escape(terminal)
+        terminal.wait_for(lambda screen: NOTICE not in screen)
+
+
 def keystrokes(console: Console, path: Path, db: Database, terms: list[str]) -> dict[str, float]:
     """From the last key of a search term to its first result on screen, typed (debounced) and with Enter.
 
@@ -194,6 +213,7 @@ def keystrokes(console: Console, path: Path, db: Database, terms: list[str]) -> 
         terminal.wait_for(everyone)
         # the first page is painted before the full store is open (cold_start): searching starts once it is
         terminal.wait_for(lambda screen: "counting…" not in screen)
+        dismiss_demo_notice(terminal, path)
         escape(terminal)  # the console opens in its (empty) search field: go to the list
         typed, entered = [], []
         for term in terms:
