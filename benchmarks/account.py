@@ -18,16 +18,14 @@ Run alone: `python -m benchmarks.account --db PATH [--opens 20]`; `python -m ben
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
-from .console import Console, Terminal, escape
+from .console import Console, Terminal, dismiss_demo_notice, escape
 from .figures import percentile
 
 OPEN_TARGET_MS = 150.0
 TAB_TARGET_MS = 100.0
 DIRECTORY = "Users / to search"
-NOTICE = "Demo directory"
 LOADING = "Loading user"
 PROFILE = "Sign-ins"  # the Profile tab's record table, filled from the loaded user
 # A line each tab alone shows (120x40); hidden tabs are not drawn.
@@ -79,11 +77,8 @@ def measure(console: Console, db_path: Path, opens: int = 20, tab_rounds: int = 
     """p50/p95 of `opens` account opens (different rows) and p95 of tab switches over `tab_rounds` opens."""
     terminal = console.admin(db_path)
     try:
-        terminal.wait_for(lambda screen: (DIRECTORY in screen and "▶" in screen) or NOTICE in screen)
-        time.sleep(0.5)  # the demo directory's notice comes just after the first page
-        if NOTICE in terminal.screen():
-            escape(terminal)
-            terminal.wait_for(lambda screen: DIRECTORY in screen and NOTICE not in screen)
+        terminal.wait_for(lambda screen: DIRECTORY in screen and "▶" in screen)
+        dismiss_demo_notice(terminal, db_path)
         escape(terminal)  # the console opens in its (empty) search field: go to the list
         open_one(terminal)  # one discarded open: the detail modules are imported, and the screen built, on first use
         back(terminal)

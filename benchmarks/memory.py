@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-from .console import Console, Terminal, escape
+from .console import Console, Terminal, dismiss_demo_notice, escape
 
 FULL = (10, 200)  # the figure: RSS after 200 cycles <= 1.2x after 10
 QUICK = (5, 15)  # the smoke size (--quick)
@@ -72,6 +72,7 @@ def open_close_rss(console: Console, db_path: Path, counts: tuple[int, int] = FU
     terminal = console.admin(db_path)
     try:
         terminal.wait_for(lambda screen: DIRECTORY in screen and "▶" in screen)
+        dismiss_demo_notice(terminal, db_path)
         escape(terminal)  # the console opens in its (empty) search field: go to the list
         terminal.wait_for(lambda screen: LIST_READY in screen)
         measured: dict[str, float] = {}

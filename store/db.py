@@ -21,7 +21,7 @@ from sqlmodel import Session, SQLModel
 from sqlmodel import select as sqlmodel_select
 
 from . import config as cfg
-from . import sqlite_file
+from . import interrupt, sqlite_file
 from .backends import Backend, BackendName, backend_for, column_names
 from .backends.sqlite import SQLiteBackend, resolve_path
 from .crypto import Keys
@@ -221,6 +221,7 @@ class Database:
             self._backend.create_storage()
         self.read_only = self._backend.read_only
         self.reader, self.writer = self._backend.engines()
+        interrupt.install()  # its reads can be stopped (store/interrupt.py)
         try:
             self._migrate()
         except DatabaseError:

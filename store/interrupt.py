@@ -79,9 +79,12 @@ def _checkin(dbapi_connection: Any, record: Any) -> None:
         handle._leave(dbapi_connection)
 
 
-def _install() -> None:
+def install() -> None:
     """Once per process, for every engine (what a statement costs outside `cancellable`: one ContextVar read).
-    SQLAlchemy is imported here, not at module level: the console's first paint imports this module without it."""
+
+    `Database` calls it as it makes its engines. SQLAlchemy is imported here, not at module level, and not by
+    `cancellable`: the console's first page is read (with plain sqlite3) inside `cancellable` before SQLAlchemy
+    is imported (tui/admin/warmup.py)."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
     from sqlalchemy.pool import Pool
@@ -97,7 +100,6 @@ def _install() -> None:
 @contextmanager
 def cancellable(handle: Interrupt) -> Iterator[Interrupt]:
     """Run the block's reads (on this thread) so that `handle.interrupt()` stops them."""
-    _install()
     token = _current.set(handle)
     try:
         yield handle

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -184,6 +183,8 @@ def norm_locale(value: Any) -> str | None:
 
 
 def norm_zoneinfo(value: Any) -> str | None:
+    import zoneinfo  # here: the console's first paint imports this module (tui.text), and checks no time zone
+
     value = clean_text("zoneinfo", value, 64)
     if value is None:
         return None

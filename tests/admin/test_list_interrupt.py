@@ -26,6 +26,9 @@ class SlowSource:
         self.ended: float | None = None
         self.error: BaseException | None = None
 
+    def held_first(self, limit: int) -> list[int] | None:
+        return None
+
     def first(self, limit: int) -> list[int]:
         self.started.set()
         try:

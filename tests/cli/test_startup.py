@@ -16,10 +16,21 @@ from click.testing import CliRunner
 
 from store import Database
 from store.db import SCHEMA_VERSION
+from tests.admin.directory_seed import bulk_users
 from tui.admin.app import AdminApp
 from tui.cli import COMMANDS, cli
 
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic")
+# Imported only after the console's first paint (tui/admin/warmup.py), or when first used.
+DEFERRED = (
+    *HEAVY,
+    "tui.admin.detail",  # an account (Enter)
+    "tui.admin.group_picker",  # bulk group actions
+    "tui.widgets.commands",  # the palette (ctrl+p)
+    "tui.widgets.confirm",  # bulk actions
+    "tui.widgets.help",  # F1
+    "zoneinfo",  # a time zone checked (store.validation)
+)
 
 
 def _loaded_after(code: str, *args: str) -> dict[str, list[str]]:
@@ -75,6 +86,47 @@ def test_the_admin_console_paints_before_sqlalchemy_is_imported(tmp_path: Path) 
         str(path),
     )
     assert loaded == {"heavy": [], "warming": ["True"]}
+
+
+def test_the_first_page_is_painted_before_the_heavy_modules_are_imported(tmp_path: Path) -> None:
+    """The real console (headless), up to the moment the first page is painted and the full store begins to open:
+    none of DEFERRED is imported yet (each is imported later, when it is needed), and the garbage collector,
+    paused for the start, runs again."""
+    path = tmp_path / "data" / "userdesk.db"
+    path.parent.mkdir()
+    db = Database(str(path), create=True)
+    bulk_users(db, 3)
+    db.close()
+    loaded = _loaded_after(
+        """
+        import gc, json, os, sys
+        import textual.app
+        from tui.cli import consoles, main
+
+        deferred = sys.argv[2].split(",")
+        apps = []
+        run = textual.app.App.run
+
+        def run_headless(app, *args, **kwargs):
+            apps.append(app)
+            return run(app, headless=True, size=(120, 40))
+
+        def full_open(target):  # in the worker the console starts once its first page is painted
+            rows = apps[0].screen.query_one("#dir-list").rows
+            loaded = sorted(m for m in deferred if m in sys.modules)
+            print(json.dumps({"loaded": loaded, "rows": [len(rows)], "collecting": [gc.isenabled()]}), flush=True)
+            os._exit(0)
+
+        textual.app.App.run = run_headless
+
+        consoles._full_open = full_open
+        sys.argv = ["userdesk", "--db", sys.argv[1], "admin"]
+        main()
+        """,
+        str(path),
+        ",".join(DEFERRED),
+    )
+    assert loaded == {"loaded": [], "rows": [3], "collecting": [True]}  # the collector runs again (gc_pause)
 
 
 def test_each_commands_summary_is_its_help() -> None:

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import Provider
 from textual.screen import Screen
 from textual.widgets import Input
 
 from store.audit import Actor
 
-from ..widgets.commands import BindingCommands
-from ..widgets.help import show_help
 from ..widgets.type_ahead import TypeAhead
+from . import gc_pause
 from .directory import DirectoryScreen
 from .roles import may
 from .warmup import Warmup
@@ -28,15 +28,29 @@ if TYPE_CHECKING:
     from store.admins import AdminIdentity
 
 # store.admins and store.auth (SQLAlchemy) are imported where used: with a Warmup the first page is painted
-# before they are (tui/admin/warmup.py).
+# before they are (tui/admin/warmup.py). So are the help screen and the palette's provider, which the first paint
+# does not need either (tests/cli/test_startup.py).
+
+
+# Styles (absolute paths, so subclasses elsewhere still find them): the directory's, which is all a first paint
+# needs, and every other screen's, which a warm-up reads after the first paint (about 8 ms of parsing).
+DIRECTORY_CSS = Path(__file__).with_name("directory.tcss")
+SCREENS_CSS = Path(__file__).with_name("admin.tcss")
+
+
+def binding_commands() -> type[Provider]:
+    """The palette's entry for every key (tui/widgets/commands.py), imported when the palette first opens."""
+    from ..widgets.commands import BindingCommands
+
+    return BindingCommands
 
 
 class AdminApp(TypeAhead, App[None]):
     """Userdesk admin console. Opens on the user directory; F1 help, ctrl+p commands, ctrl+q quits."""
 
     TITLE = "Userdesk admin"
-    CSS_PATH = Path(__file__).with_name("admin.tcss")  # absolute, so subclasses elsewhere still find it
-    COMMANDS = App.COMMANDS | {BindingCommands}
+    CSS_PATH = [DIRECTORY_CSS, SCREENS_CSS]
+    COMMANDS = App.COMMANDS | {binding_commands}
     BINDINGS = [
         Binding("f1", "help", "Help", key_display="F1", priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
@@ -62,13 +76,16 @@ class AdminApp(TypeAhead, App[None]):
         acts as that admin afterwards; otherwise as `actor`, by default the local owner (the effective uid).
 
         With `warmup` (and db None; never with `admin`: the gate comes first) the directory paints its first
-        page before the full store is open, and the app opens it after that first paint."""
-        super().__init__()
+        page before the full store is open, and the app opens it (and reads the other screens' styles) after that
+        first paint."""
+        super().__init__(css_path=[DIRECTORY_CSS] if warmup is not None else None)
         if (db is None) == (warmup is None) or (warmup is not None and admin is not None):
             raise ValueError("AdminApp takes a database, or a warm-up without an admin")
         if db is not None:
             self.db = db
         self.warmup = warmup
+        if warmup is not None:
+            warmup.start = lambda: self.call_after_refresh(self._first_page_painted)
         self.admin = admin
         self.ask_password = ask_password
         self.key = key
@@ -86,8 +103,8 @@ class AdminApp(TypeAhead, App[None]):
         return DirectoryScreen()
 
     def on_mount(self) -> None:
-        if self.warmup is not None:
-            self.warmup.start = lambda: self.call_after_refresh(self._open_store)
+        if self.warmup is None:
+            self.call_after_refresh(gc_pause.resume)
         if self.admin is None and self.actor.kind == "admin":  # opened for an admin signed in elsewhere (--as)
             self.set_interval(self.LIVENESS_SECONDS, self.check_still_admin)
         if self.admin is not None:
@@ -100,6 +117,15 @@ class AdminApp(TypeAhead, App[None]):
             self.push_screen(AdminSignInScreen(self.admin, ask_password=self.ask_password, attempt=attempt))
 
     # ----- warm-up: the full store opens after the first paint --------------------------------------------------
+
+    def _first_page_painted(self) -> None:
+        """Nothing but the directory was shown so far (every key is held): the other screens' styles, then the store."""
+        gc_pause.resume()
+        if SCREENS_CSS not in self.css_path:
+            self.css_path.append(SCREENS_CSS)
+            self.stylesheet.read(SCREENS_CSS)
+            self.stylesheet.parse()  # the sources parsed before are cached: this parses admin.tcss alone
+        self._open_store()
 
     @work(thread=True, exclusive=True, group="admin-open-store", exit_on_error=False)
     def _open_store(self) -> None:
@@ -195,6 +221,8 @@ class AdminApp(TypeAhead, App[None]):
                 self.log.error(f"ending the admin session failed: {exc!r}")
 
     def action_help(self) -> None:
+        from ..widgets.help import show_help
+
         show_help(self)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

@@ -24,12 +24,10 @@ from store.interrupt import Interrupt, cancellable
 
 from ..common.formatting import optional, plural, status_text
 from ..text import fmt_ago
-from ..widgets.confirm import ConfirmDialog
 from ..widgets.footer import Footer
 from ..widgets.virtual_list import Column, VirtualList, WindowSource
 from .calls import AdminCalls
 from .directory_query import SORT_LABELS, SORT_ORDER, DirectorySource, describe_filters
-from .group_picker import GroupPicker
 from .warmup import warming
 
 if TYPE_CHECKING:
@@ -39,7 +37,7 @@ if TYPE_CHECKING:
     from .bulk_actions import BulkAction
 
 # The store's modules and the bulk actions (which import them) are imported where they are used: the first
-# page is painted before SQLAlchemy is imported (tui/admin/warmup.py).
+# page is painted before SQLAlchemy is imported (tui/admin/warmup.py). So are the bulk actions' dialogs.
 
 SEARCH_DEBOUNCE = 0.02
 
@@ -612,6 +610,8 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             if group:
                 self.run_preview(action, scope, group)
 
+        from .group_picker import GroupPicker
+
         verb = "Add" if action.key == "add_group" else "Remove"
         self.app.push_screen(GroupPicker(groups, scope.words, verb=verb), chosen)
 
@@ -648,6 +648,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         )
 
     def _confirm(self, action: BulkAction, scope: Scope, report: BulkReport) -> None:
+        from ..widgets.confirm import ConfirmDialog
         from .bulk_actions import preview, unchanged_text
 
         self._progress(None)

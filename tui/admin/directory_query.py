@@ -26,6 +26,9 @@ class DirectorySource:
         self.db = db
         self.query = query
 
+    def held_first(self, limit: int) -> list[Row] | None:
+        return None  # every page is read from the store, in a worker
+
     def first(self, limit: int) -> list[Row]:
         from store import directory as store_directory
 

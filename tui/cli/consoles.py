@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from store import config as cfg
+from tui.admin import gc_pause
 
 from .context import State, actor, pass_state
 from .output import emit_json, pairs, say, v
@@ -35,22 +36,25 @@ def open_admin(state: State) -> None:
 
     look = first_look(state.target) if state.acting is None else None
     if look is None:
-        from tui.admin.app import AdminApp
-
         db = state.db()
-        AdminApp(db, actor=actor()).run()
+        with gc_pause.until_first_paint():
+            from tui.admin.app import AdminApp
+
+            AdminApp(db, actor=actor()).run()
         print_demo_notice(db)
         return
     _open_admin_warming(state, look)
 
 
 def _open_admin_warming(state: State, look: FirstLook) -> None:
-    from tui.admin.app import AdminApp
     from tui.admin.warmup import Warmup
 
     warmup = Warmup(look, lambda: _full_open(state.target))
     try:
-        AdminApp(None, actor=actor(), warmup=warmup).run()
+        with gc_pause.until_first_paint():
+            from tui.admin.app import AdminApp
+
+            AdminApp(None, actor=actor(), warmup=warmup).run()
         if warmup.error is None:  # closed before the full store was open (a quick ctrl+q): open it for the notice
             print_demo_notice(warmup.db if warmup.db is not None else state.db())
     finally:

@@ -33,7 +33,12 @@ REVERSE = Style(reverse=True)
 
 
 class WindowSource(Protocol[T]):
-    """Keyset pages of rows in display order. Called from a worker thread."""
+    """Keyset pages of rows in display order. Called from a worker thread, but for `held_first`."""
+
+    def held_first(self, limit: int) -> list[T] | None:
+        """The first page when the source holds it in memory already (shown at once, without a worker), else None.
+        Called on the UI thread: it must not wait for a read."""
+        ...
 
     def first(self, limit: int) -> list[T]: ...
 
@@ -237,6 +242,10 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
             self._generation += 1
             self._in_flight.interrupt()  # superseded: its rows would be dropped, so stop its query now
         self._in_flight = handle = Interrupt()
+        held = self.source.held_first(self.page_size) if op == "first" else None
+        if held is not None:  # e.g. the console's cold start (tui/admin/warmup.py): in the next frame, no worker
+            self._apply(op, self._generation, held, self.page_size)
+            return
         self.fetching = op
         generation, source, rows = self._generation, self.source, list(self.rows)
         if not rows:  # "Loading…" in the empty list; rows already shown stay as they are until the new ones
