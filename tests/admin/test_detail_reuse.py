@@ -127,3 +127,30 @@ async def test_a_result_delivered_after_the_switch_is_dropped(db, actor, seeded)
         await pilot.pause()
         assert screen.snapshot is not None and screen.snapshot.user.uid == BOB_UID
         assert header(screen).startswith("bob") and profile(screen).form_values()["username"] == "bob"
+
+
+async def test_shown_again_the_screen_is_not_restyled_unless_the_css_changed(db, actor, seeded):
+    """Textual restyles a screen each time it is shown; the reused account screen's styles are kept current while
+    it is hidden, so it skips that restyle (a third of an open's cost) unless the app's CSS changed: a theme."""
+    app = AdminApp(db, actor=actor)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await open_user(pilot, "alice")
+        await leave(pilot)
+        restyled: list[object] = []
+        update_styles = app.update_styles
+
+        def counted(node, animate=True):
+            restyled.append(node)
+            update_styles(node, animate)
+
+        app.update_styles = counted  # type: ignore[method-assign]
+        again = await open_user(pilot, "bob")
+        assert again is first
+        assert first not in restyled, "the whole screen was restyled when shown again"
+        await leave(pilot)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        third = await open_user(pilot, "alice")
+        assert third is first
+        panel = app.theme_variables["panel"]
+        assert third.query_one("#detail-header").styles.background.hex.lower() == panel.lower()[:7]

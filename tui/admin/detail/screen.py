@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
@@ -269,6 +270,19 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
         self.focus_tabs()
         self.refresh_all()
         self.live_timer = self.set_interval(self.LIVE_SECONDS, self._live_tick)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Shown again: restyle every widget only if the app's CSS changed (a theme) since the last restyle.
+
+        Textual restyles a screen each time it is shown, for CSS that changed while it was hidden; the reused
+        account screen's widgets keep their styles current meanwhile (class and focus changes restyle at once),
+        so that restyle was a third of what opening an account cost (issue 15). Textual counts CSS changes
+        (`_css_update_count`, which it also compares when switching modes): Screen's own handler, which runs
+        after this one, restyles only when the count moved."""
+        if self._css_update_count == self.app._css_update_count:
+            event.refresh_styles = False
+        elif event.refresh_styles:
+            self._css_update_count = self.app._css_update_count
 
     def tab(self, tab_id: str) -> DetailTab:
         """The tab's object, mounted or not (a tab not shown yet has no children: see `is_built`)."""
