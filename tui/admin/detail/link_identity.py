@@ -11,6 +11,7 @@ from store.errors import ValidationError
 
 from ...common.store_calls import error_text
 from ...text import literal
+from ...widgets.footer import Footer
 from ..form_dialog import FormDialog
 
 
@@ -33,6 +34,7 @@ class LinkIdentityDialog(FormDialog):
             yield self.row("Reason", Input(placeholder="recorded in the audit log", id="reason", compact=True))
             yield Label(classes="dialog-error")
             yield self.buttons("Link")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#provider", Input).focus()

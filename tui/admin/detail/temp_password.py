@@ -14,6 +14,7 @@ from store.config import Policy
 
 from ...common.store_calls import error_text
 from ...text import literal
+from ...widgets.footer import Footer
 from ..form_dialog import FieldCheckbox, FormDialog, YesNoBox
 
 # No look-alikes (0/o, 1/l/i) so a password read out over the phone survives.
@@ -61,6 +62,7 @@ class TempPasswordDialog(FormDialog):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Generate (ctrl+g)", id="generate", compact=True)
                 yield Button("Continue", id="ok", variant="primary", compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#pw", Input).focus()

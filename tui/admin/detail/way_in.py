@@ -15,6 +15,7 @@ from store.verification import FIX_LABELS, CodeSent
 
 from ...common.store_calls import error_text
 from ...text import literal
+from ...widgets.footer import Footer
 from ..form_dialog import FormDialog
 
 
@@ -41,6 +42,7 @@ class WayInFixDialog(FormDialog):
             yield Label(classes="dialog-error")
             with Horizontal(classes="buttons"):
                 yield Button("Not now", id="cancel", compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -85,6 +87,7 @@ class VerifyCodeDialog(FormDialog):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Send code", id="send", compact=True)
                 yield Button("Verify", id="ok", variant="primary", compact=True, disabled=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#send", Button).focus()
