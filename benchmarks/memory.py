@@ -17,7 +17,7 @@ from pathlib import Path
 from .console import Console, Terminal, dismiss_demo_notice, escape
 
 FULL = (10, 200)  # the figure: RSS after 200 cycles <= 1.2x after 10
-QUICK = (5, 15)  # the smoke size (--quick)
+QUICK = (2, 6)  # the smoke size (--quick)
 LIMIT = 1.2
 DIRECTORY = "Users / to search"
 DETAIL_TABS = "Identities"

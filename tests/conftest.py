@@ -94,10 +94,26 @@ BACKEND_FIXTURES = {
 }  # every database fixture (db, db_target, cli_target, seeded…) uses pg_server
 
 
+# Markers of the tests that take many seconds each, slowest kind first: they run first, so two workers end together
+# (pyproject.toml sets --dist=worksteal: a worker that runs out of tests takes half of the other's queue).
+SLOW_MARKERS = ("bench", "e2e", "slow")
+
+
+def slow_first(items: list[pytest.Item]) -> None:
+    """Benchmark smoke runs, then end-to-end tests, then the other slow tests, then the rest; each group in
+    collection order (a stable sort)."""
+
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, name in enumerate(SLOW_MARKERS) if item.get_closest_marker(name)), len(SLOW_MARKERS))
+
+    items.sort(key=rank)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL: skip what is about the SQLite file (`sqlite_only`) and what touches no database at all (no
-    database fixture: password hashing, parsers, rendering of fixed data…), which the SQLite run already covers and
-    would only run twice. Every test that opens a database runs on both."""
+    """The slow tests first (slow_first). On PostgreSQL: skip what is about the SQLite file (`sqlite_only`) and what
+    touches no database at all (no database fixture: password hashing, parsers, rendering of fixed data…), which the
+    SQLite run already covers and would only run twice. Every test that opens a database runs on both."""
+    slow_first(items)
     if config.getoption("--backend") != "postgresql":
         return
     for item in items:

@@ -3,6 +3,8 @@ by key, tab bar or palette; keys typed in a burst still land."""
 
 from __future__ import annotations
 
+import pytest
+
 from tui.admin.detail import UserDetailScreen
 from tui.admin.detail.screen import TAB_IDS
 
@@ -20,6 +22,7 @@ async def test_only_the_profile_tab_is_built_on_open(db, actor, seeded):
         assert not screen.is_built("sessions")
 
 
+@pytest.mark.slow
 async def test_tab_keys_in_a_burst_build_every_tab(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(120, 40)) as pilot:

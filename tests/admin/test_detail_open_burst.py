@@ -3,6 +3,7 @@ again, even though the directory is still reloading its list (issue 15)."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 from tui.admin.app import AdminApp
@@ -11,6 +12,7 @@ from tui.admin.detail import UserDetailScreen
 from .detail_seed import settle
 
 
+@pytest.mark.slow
 async def test_enter_right_after_escape_opens_the_account_again(db, actor, seeded):
     app = AdminApp(db, actor=actor)
     async with app.run_test(size=(80, 24)) as pilot:

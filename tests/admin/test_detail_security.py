@@ -57,6 +57,7 @@ async def test_disable_enable_archive_with_reasons(db, actor, seeded):
         ]
 
 
+@pytest.mark.slow
 async def test_escape_or_no_reason_changes_nothing(db, actor, seeded):
     app = make_app(db, actor)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -149,6 +149,7 @@ async def test_mark_phone_verified_needs_a_reason(db, actor, seeded):
         assert users.get_user(db, ALICE_UID).phone_verified is True
 
 
+@pytest.mark.slow
 async def test_palette_reaches_every_account_action_from_any_tab(db, actor, seeded):
     users.unlock_user(db, actor, ALICE_UID)
     with db.write() as s:
@@ -206,6 +207,7 @@ def test_palette_descriptions_keep_inner_parentheses():
     assert split_description("(only a parenthetical)") == ("(only a parenthetical)", "")
 
 
+@pytest.mark.slow
 async def test_palette_entries_read_well(db, actor, seeded):
     """No palette title or help line with an unbalanced parenthesis (a description cut in the middle)."""
     app = make_app(db, actor)
@@ -220,6 +222,7 @@ async def test_palette_entries_read_well(db, actor, seeded):
             await settle(pilot)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 async def test_every_tab_footer_fits(db, actor, seeded, size):
     app = make_app(db, actor)

@@ -23,7 +23,7 @@ from tui.admin.detail import UserDetailScreen
 
 from .detail_seed import ALICE_UID, settle
 
-pytestmark = pytest.mark.sqlite_only("widgets kept alive by Textual, whatever the backend")
+pytestmark = [pytest.mark.sqlite_only("widgets kept alive by Textual, whatever the backend"), pytest.mark.slow]
 
 TUI = Path(__file__).resolve().parents[2] / "tui"
 

@@ -90,6 +90,7 @@ async def test_signed_out_app_offers_only_sign_in_and_forgot_password(db) -> Non
         assert offered == {"Continue", "Back", "Help", "Quit"}  # resend and reveal come with later steps
 
 
+@pytest.mark.slow
 async def test_every_action_has_a_key_a_palette_entry_and_a_help_line(db) -> None:
     make_alice(db)
     _bob, _ = make_bob(db)
@@ -189,6 +190,7 @@ def test_store_operations_cannot_reach_another_users_session_or_identity(db) -> 
         ss.save_profile(db, me, {}, {"tier": "gold"}, users.get_user(db, "alice").version)
 
 
+@pytest.mark.slow
 async def test_every_store_call_of_a_full_tour_names_only_the_signed_in_user(db, monkeypatch) -> None:
     """Record the user each store lookup and per-user query is made for while using every screen."""
     alice = make_alice(db)

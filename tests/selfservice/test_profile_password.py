@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from store import custom, history, sessions, users
 from store.auth import Attempt, check_password, complete
 from tests.conftest import PASSWORD
@@ -66,6 +68,7 @@ async def test_profile_conflict_when_changed_meanwhile(db) -> None:
     assert users.get_user(db, "alice").city == "London"
 
 
+@pytest.mark.slow
 async def test_change_password_with_refusals_then_end_other_sessions(db) -> None:
     alice = make_alice(db)
     other = complete(db, check_password(db, "alice", PASSWORD, Attempt()), "email_code", Attempt()).session

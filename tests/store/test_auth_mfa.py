@@ -143,17 +143,18 @@ def test_second_factor_required(db, actor, alice, clock):
 
 @pytest.mark.skipif(not shutil.which("oathtool"), reason="oathtool not installed")
 def test_code_from_oathtool_is_accepted(db, actor, alice):
+    """On the real clock: confirmed with oathtool's code of the previous time step (accepted: one step of drift),
+    then signed in with its code for the current step, a later step than the confirm's, so not a replay."""
     db.clock = time.time
     e = mfa.enroll(db, actor, "alice")
-    first = subprocess.run(
-        ["oathtool", "--totp", "-b", e.secret], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    mfa.confirm(db, actor, "alice", first)
-    time.sleep(max(0.0, 30 - time.time() % 30) + 0.1)  # next step, so the confirm code is not a replay
-    code = subprocess.run(
-        ["oathtool", "--totp", "-b", e.secret], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert auth.authenticate(db, "alice", PASSWORD, totp=code).method == "totp"
+
+    def oathtool(*now: str) -> str:
+        command = ["oathtool", "--totp", "-b", *now, e.secret]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+    time.sleep(max(0.0, 2 - (30 - time.time() % 30)))  # < 2 s before the next step: wait for it (both in one step)
+    mfa.confirm(db, actor, "alice", oathtool("--now", "30 seconds ago"))
+    assert auth.authenticate(db, "alice", PASSWORD, totp=oathtool()).method == "totp"
 
 
 def test_recovery_codes_single_use_and_hashed(db, actor, alice, clock):

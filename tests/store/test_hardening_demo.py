@@ -107,6 +107,7 @@ def _wait_for(condition, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL], ids=["TERM", "HUP", "KILL"])
 def test_killed_demo_leaves_no_process_and_no_readable_scratch_file(tmp_path: pathlib.Path, signum: int) -> None:
     watcher = ScratchWatcher(tmp_path, "demo.db")

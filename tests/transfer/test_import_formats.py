@@ -55,6 +55,7 @@ def assert_signs_in_and_upgrades(run: Cli, ref: str, password: str = fx.PASSWORD
     sign_in(run, ref, password)
 
 
+@pytest.mark.slow
 def test_auth0_every_hash_kind(run: Cli, tmp_path: pathlib.Path) -> None:
     run.ok("field", "define", "plan", "--type", "enum", "--options", "gold,silver")
     path = fx.write_json(tmp_path / "auth0.json", fx.auth0_users())
