@@ -76,14 +76,17 @@ def test_disabled_and_archived_cannot_sign_in(db, actor, alice):
 
 @pytest.mark.real_argon2  # a timing comparison needs the real cost
 def test_unknown_user_costs_an_argon2_verification(db, alice):
+    """CPU time of this process, not wall time: under load (other test workers) wall time said 0.21 s against
+    0.47 s for the same work."""
+
     def timed(identifier):
-        start = time.perf_counter()
+        start = time.process_time()
         with pytest.raises(AuthFailed):
             auth.authenticate(db, identifier, "wrong password!!!")
-        return time.perf_counter() - start
+        return time.process_time() - start
 
-    known = min(timed("alice") for _ in range(2))
-    unknown = min(timed("ghost") for _ in range(2))
+    known = min(timed("alice") for _ in range(3))
+    unknown = min(timed("ghost") for _ in range(3))
     assert unknown > known * 0.5
 
 
