@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from textual._styles_cache import StylesCache
 from textual.widget import Widget
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
@@ -56,14 +57,15 @@ async def test_open_close_cycles_do_not_keep_widgets(db, actor, seeded):
                 await pilot.pause()
             await pilot.press("escape")
             await settle(pilot)
-            counts.append((live(FooterKey), live(Widget)))
+            counts.append((live(FooterKey), live(Widget), live(StylesCache)))
         gc.collect()
         alive = [s for s in gc.get_objects() if isinstance(s, UserDetailScreen)]
         # The console keeps one account screen for every open (building it was what opening cost); no other lives on.
         assert len(alive) <= 1, f"{len(alive)} closed account screens live on"
-    (keys_2, widgets_2), (keys_6, widgets_6) = counts[1], counts[-1]
+    (keys_2, widgets_2, styles_2), (keys_6, widgets_6, styles_6) = counts[1], counts[-1]
     assert keys_6 <= keys_2, counts  # was +18 FooterKeys a cycle
     assert widgets_6 <= widgets_2, counts
+    assert styles_6 <= styles_2, counts  # removed widgets' style caches, held by Textual's lru_cache, grew every cycle
 
 
 async def test_tab_switches_do_not_keep_footer_keys(db, actor, seeded):
