@@ -75,7 +75,10 @@ class StoreCalls(_Base):
         group: str = "store",
         exclusive: bool = False,
     ) -> Worker[None]:
-        """Run `job` in a thread worker; hand its result (or its error) back on the UI thread."""
+        """Run `job` in a thread worker; hand its result (or its error) back on the UI thread (through
+        `current_only`)."""
+        done = self.current_only(done) if done else None
+        failed = self.current_only(failed or self.show_error)
 
         def work() -> None:
             try:
@@ -114,6 +117,11 @@ class StoreCalls(_Base):
         await self._deliver(failed or self.show_error, exc)
 
     # Hooks; each console's screens override what they show differently.
+    def current_only(self, callback: Callable[[T], Any]) -> Callable[[T], Any]:
+        """The callback a result is handed to (default: `callback` itself). A screen shown again for another
+        subject (the reused account screen) returns one that drops a result arriving after the switch."""
+        return callback
+
     def show_error(self, error: BaseException | str) -> None:
         """Tell the person a call failed (default: a notification)."""
         self.say(error if isinstance(error, str) else error_text(error), title="Not done", severity="error")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rich.text import Text
 from textual.containers import Vertical
-from textual.worker import Worker
 
 from store.account_view import AccountSnapshot
 
@@ -68,25 +67,9 @@ class DetailTab(AdminCalls, Vertical):
     def uid(self) -> str:
         return self.detail.uid
 
-    def run_store(
-        self,
-        job: Callable[[], T],
-        done: Callable[[T], Any] | None = None,
-        *,
-        failed: Callable[[BaseException], Any] | None = None,
-        group: str = "store",
-        exclusive: bool = False,
-    ) -> Worker[None]:
-        """StoreCalls.run_store, with the result dropped if the screen shows another user by the time it arrives
-        (the account screen is reused: see `UserDetailScreen.show_user`)."""
-        detail = self.detail
-        return super().run_store(
-            job,
-            detail.current_only(done) if done else None,
-            failed=detail.current_only(failed or self.show_error),
-            group=group,
-            exclusive=exclusive,
-        )
+    def current_only(self, callback: Callable[[T], Any]) -> Callable[[T], Any]:
+        """The screen's: a result for a user no longer shown is dropped (the account screen is reused)."""
+        return self.detail.current_only(callback)
 
     def confirm(
         self,

@@ -15,7 +15,6 @@ from textual.containers import ScrollableContainer
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static, Switch, TabbedContent, TabPane, Tabs
-from textual.worker import Worker
 
 from store import Database, account_view, users
 from store.errors import NotFound
@@ -239,24 +238,6 @@ class UserDetailScreen(AdminCalls, Screen[str | None]):
             return callback(value) if generation == self._generation else None
 
         return guarded
-
-    def run_store(
-        self,
-        job: Callable[[], T],
-        done: Callable[[T], Any] | None = None,
-        *,
-        failed: Callable[[BaseException], Any] | None = None,
-        group: str = "store",
-        exclusive: bool = False,
-    ) -> Worker[None]:
-        """StoreCalls.run_store, with the result dropped if another user is shown by the time it arrives."""
-        return super().run_store(
-            job,
-            self.current_only(done) if done else None,
-            failed=self.current_only(failed or self.show_error),
-            group=group,
-            exclusive=exclusive,
-        )
 
     # ----- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
