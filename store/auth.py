@@ -359,9 +359,14 @@ def _stale_first_step(db: Database, user: User | None, checked: PasswordChecked,
         return None  # _second_step_failure says "account not active"
     if password_fingerprint(user.password_hash) != checked.password_fingerprint or not checked.password_fingerprint:
         return PASSWORD_CHANGED
-    if now - checked.checked_at > sign_in_window(db.policy):
+    if first_step_expired(db, checked, now):
         return CHALLENGE_EXPIRED
     return None
+
+
+def first_step_expired(db: Database, checked: PasswordChecked, now: int) -> bool:
+    """Step one is older than the sign-in window: no second step can succeed now."""
+    return now - checked.checked_at > sign_in_window(db.policy)
 
 
 def _second_step_failure(

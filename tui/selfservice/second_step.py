@@ -9,7 +9,7 @@ from textual.containers import Center, Vertical
 from textual.widgets import Input, Static
 
 from store import selfservice
-from store.auth import sign_in_window
+from store.auth import first_step_expired, sign_in_window
 from store.errors import AuthFailed
 
 from ..text import literal
@@ -108,7 +108,7 @@ class SecondStepScreen(SelfServiceScreen):
         """Step one is older than the sign-in window: no code can succeed now (the store refused it for that, among
         other reasons). Saying so tells nothing new: the password was right, minutes ago, in this console."""
         db = self.ss_app.db
-        return db.now() - self.challenge.checked.checked_at > sign_in_window(db.policy)
+        return first_step_expired(db, self.challenge.checked, db.now())
 
     def _start_again(self) -> None:
         minutes = sign_in_window(self.ss_app.db.policy) // 60
