@@ -73,3 +73,58 @@ async def test_the_status_line_wraps_for_long_filters_and_unwraps_after(db):
         await settle(pilot)
         assert status.outer_size.height == 1
         assert "40 users" in str(status.render())
+
+
+async def test_typing_a_search_term_lays_nothing_out_and_a_long_term_scrolls_to_its_end(db, monkeypatch):
+    """Each key changes the search box's text width: a repaint of the box, not a layout of the screen (which a burst
+    of keys would pay for right when its results are due). A term wider than the box still scrolls to its end."""
+    app = make_app(db)
+    gate = threading.Event()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen: DirectoryScreen = app.screen
+        monkeypatch.setattr(screen, "_source", lambda q: GatedSource(db, q, gate))
+        await pilot.press("slash")  # the search box's keys replace the list's in the footer: laid out once
+        await settle(pilot)
+        layouts: list[int] = []
+        refresh_layout = type(screen)._refresh_layout
+        monkeypatch.setattr(
+            screen, "_refresh_layout", lambda *a, **k: layouts.append(1) or refresh_layout(screen, *a, **k)
+        )
+        await pilot.press(*"grace")
+        await pilot.pause(0.3)
+        assert screen.query_one("#dir-search").value == "grace"
+        assert layouts == [], "typing laid the screen out"
+        gate.set()
+        term = "a-very-long-search-term-that-is-wider-than-the-box-" + "x" * 30
+        await pilot.press("ctrl+u", *term)
+        await settle(pilot)
+        search = screen.query_one("#dir-search")
+        assert search.value == term
+        assert search.scroll_x > 0
+        assert search.render_line(0).text.rstrip().endswith("xxxxxxxx")
+
+
+async def test_moving_the_cursor_repaints_only_the_lines_that_change(db, monkeypatch):
+    """Down repaints the row it leaves and the row it reaches, not the page; past the page's end the list scrolls
+    and the page is repainted."""
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # from the search box to the list
+        await settle(pilot)
+        painted: list[int] = []
+        render_line = VirtualList.render_line
+        monkeypatch.setattr(VirtualList, "render_line", lambda lst, y: painted.append(y) or render_line(lst, y))
+        await pilot.press("down")
+        await settle(pilot)
+        assert sorted(set(painted)) == [1, 2]
+        assert "▶" in app.screen.user_list.render_line(2).text
+        painted.clear()
+        await pilot.press("up")
+        await settle(pilot)
+        assert sorted(set(painted)) == [1, 2]
+        painted.clear()
+        await pilot.press(*["down"] * 25)  # past the bottom of the page: it scrolls
+        await settle(pilot)
+        assert len(set(painted)) > 10

@@ -15,6 +15,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
@@ -69,6 +71,11 @@ ACTION_KEYS = (
 class SearchBox(Input):
     """The directory's search box, with its keys in the footer while it has the focus (typing hides the screen's
     letter keys). DirectoryScreen.on_key handles Esc and Down before these bindings would: one behaviour."""
+
+    # Input sets its virtual size to its text's width on every key, and Widget.virtual_size asks for a layout of the
+    # whole screen whenever that changes. The box's own size never depends on its text (1fr wide, one line high):
+    # a repaint is enough, and a burst of keys is not followed by a layout of the screen while its results are due.
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
     BINDINGS = [
         Binding("escape", "search_key('escape')", "Clear, again: list", tooltip="Clear the search; again: to the list"),
