@@ -7,6 +7,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Footer as TextualFooter
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
@@ -97,3 +98,46 @@ async def test_the_footer_follows_keys_that_change():
         app.screen.query_one("#first").focus()
         await pilot.pause()
         assert "Clear" not in shown(app)
+
+
+def footer_layout(app: App[None]) -> list[tuple]:
+    """What each key of the footer shows and does, and where it is on screen."""
+    return [
+        (key.key, key.key_display, key.description, key.action, key.has_class("-disabled"), key.region)
+        for key in app.screen.query_one(Footer).children
+        if isinstance(key, FooterKey)
+    ]
+
+
+async def test_keys_that_change_are_changed_in_place_and_show_what_a_rebuilt_footer_shows(db):
+    """Enter in the search box moves the focus while the search runs: the footer changes the keys it shows instead of
+    mounting a footer's worth of new ones, and ends up exactly as a footer rebuilt from scratch would be."""
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        before = list(footer.children)
+        await pilot.press("slash")
+        await settle(pilot)
+        after = list(footer.children)
+        assert "Clear, again: list" in footer_text(app)
+        kept = [key for key in after if key in before]
+        assert len(kept) >= min(len(before), len(after)) - 1  # at most the palette's key is not reused
+        in_place = footer_layout(app)
+        footer.call_later(TextualFooter.recompose, footer)  # Textual's own rebuild (in its context), to compare
+        await settle(pilot)
+        assert footer_layout(app) == in_place
+        assert not any(key in before for key in footer.children)  # (it did rebuild)
+
+
+async def test_a_key_changed_in_place_does_its_new_action_when_clicked():
+    app = FooterApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.screen.mount(Cleared(id="third", value="some text"), before=app.screen.query_one(Footer))
+        app.screen.query_one("#third").focus()
+        await pilot.pause()
+        clear = next(key for key in app.screen.query(FooterKey) if key.description == "Clear")
+        await pilot.click(clear)
+        await pilot.pause()
+        assert app.screen.query_one("#third", Input).value == ""

@@ -13,7 +13,10 @@ same pruning Textual itself does when the reactive changes. Its CSS type is stil
 
 It also recomposes only when the keys to show changed (issue 15): Textual announces every focus change twice (when
 it happens and again after the next refresh), and rebuilding a footer's worth of keys cost as much CPU as painting
-a page of the directory, right when '/' is followed by the search term.
+a page of the directory, right when '/' is followed by the search term. And when they change it changes the keys
+already shown in place, mounting or removing only the difference: Enter in the search box moves the focus to the list
+while the search runs, and removing and mounting a footer's worth of keys (styles, compose and mount events for each)
+took a main-thread CPU the search's results were waiting for.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
 
 WATCHERS = "__watchers"  # where textual.reactive keeps the watchers registered on an object
 
@@ -41,7 +46,35 @@ class Footer(TextualFooter):
         if shown is not None and shown == self._composed_for:
             return
         self._composed_for = shown
-        await super().recompose()
+        if shown is None or not self.is_attached or self._pruning or self._grouped():
+            await super().recompose()
+        else:
+            await self._update_keys(list(self.compose()))
+
+    def _grouped(self) -> bool:
+        """Whether a binding shown belongs to a group (Textual composes groups into containers: rebuilt whole)."""
+        return any(b.group is not None for _node, b, _enabled, _tip in self.screen.active_bindings.values())
+
+    async def _update_keys(self, composed: list[Widget]) -> None:
+        """Show the keys `composed` (not mounted) by changing the ones on screen, mounting or removing the difference."""
+        old = [key for key in self.children if isinstance(key, FooterKey)]
+        old_keys, old_palette = _split_palette(old)
+        new_keys, new_palette = _split_palette([key for key in composed if isinstance(key, FooterKey)])
+        async with self.batch():
+            for shown, fresh in zip(old_keys, new_keys, strict=False):  # the difference is mounted or removed below
+                _copy_key(fresh, shown)
+            gone = old_keys[len(new_keys) :]
+            if old_palette is not None and new_palette is not None:
+                _copy_key(new_palette, old_palette)
+            elif old_palette is not None:
+                gone.append(old_palette)
+            if gone:
+                await self.remove_children(gone)
+            extra = new_keys[len(old_keys) :]
+            if extra:
+                await self.mount_all(extra, before=old_palette if new_palette is not None else None)
+            if new_palette is not None and old_palette is None:
+                await self.mount(new_palette)
 
     def keys_to_show(self) -> Hashable:
         """Everything compose reads to build the keys (None until the screen's bindings are known)."""
@@ -67,3 +100,19 @@ class Footer(TextualFooter):
 
 def _closed(node: object) -> bool:
     return bool(getattr(node, "_closing", False) or getattr(node, "_closed", False))
+
+
+def _split_palette(keys: list[FooterKey]) -> tuple[list[FooterKey], FooterKey | None]:
+    """The plain keys, and the command palette's key (docked at the right) if there is one."""
+    palette = [key for key in keys if key.has_class("-command-palette")]
+    return [key for key in keys if not key.has_class("-command-palette")], (palette[0] if palette else None)
+
+
+def _copy_key(source: FooterKey, target: FooterKey) -> None:
+    """Make the key on screen `target` show and do what `source` (composed, never mounted) would."""
+    target.key, target.key_display = source.key, source.key_display
+    target.description, target.action = source.description, source.action
+    target._disabled = source._disabled
+    target.set_class(source._disabled, "-disabled")
+    target.tooltip = source.tooltip
+    target.refresh(layout=True)  # width: auto
