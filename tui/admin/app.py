@@ -17,6 +17,7 @@ from textual.widgets import Input
 
 from store.audit import Actor
 
+from ..common import frame_timer
 from ..widgets.type_ahead import TypeAhead
 from . import gc_pause
 from .directory import DirectoryScreen
@@ -79,6 +80,7 @@ class AdminApp(TypeAhead, App[None]):
         page before the full store is open, and the app opens it (and reads the other screens' styles) after that
         first paint."""
         super().__init__(css_path=[DIRECTORY_CSS] if warmup is not None else None)
+        frame_timer.install()
         if (db is None) == (warmup is None) or (warmup is not None and admin is not None):
             raise ValueError("AdminApp takes a database, or a warm-up without an admin")
         if db is not None:
