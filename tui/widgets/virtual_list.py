@@ -14,6 +14,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -30,6 +32,7 @@ from store.interrupt import Interrupt, cancellable
 
 T = TypeVar("T")
 REVERSE = Style(reverse=True)
+NULL_STYLE = Style.null()
 
 
 class WindowSource(Protocol[T]):
@@ -156,7 +159,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
     VirtualList > .virtual-list--empty { color: $text-muted; text-style: italic; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    cursor: reactive[int] = reactive(0, always_update=True, init=False, repaint=False)  # watch_cursor repaints
 
     class Highlighted(ListMessage):
         def __init__(self, sender: VirtualList, row: object | None) -> None:
@@ -392,6 +395,14 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
     def _body_height(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
+    def _refresh_rows(self, *indexes: int) -> None:
+        """Repaint the lines of these rows (those on screen) and nothing else: a line costs as much as any other."""
+        top = round(self.scroll_y)
+        for index in indexes:
+            y = index - top + 1  # under the header
+            if 1 <= y <= self._body_height():
+                self.refresh(Region(0, y, self.size.width, 1))
+
     def watch_cursor(self, old: int, new: int) -> None:
         body = self._body_height()
         top = round(self.scroll_y)
@@ -399,7 +410,10 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
             self.scroll_to(y=new, animate=False, immediate=True)
         elif new >= top + body:
             self.scroll_to(y=new - body + 1, animate=False, immediate=True)
-        self.refresh()
+        if round(self.scroll_y) == top:
+            self._refresh_rows(old, new)  # the cursor moved on the page: two lines change
+        else:
+            self.refresh()
         self.post_message(self.Highlighted(self, self.current))
         self._maybe_extend()
 
@@ -479,24 +493,23 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
             self._laid_out_for = (width, tuple(self.columns))
         return self._widths
 
-    def _line(self, cells: Sequence[Text], width: int, marker: str) -> Text:
-        widths = self._column_widths(width)
-        line = Text(marker, no_wrap=True, end="")
+    def _line(self, cells: Sequence[Text | object], width: int, marker: str, style: Style) -> Strip:
+        """The marker, then each cell cut to its column's width ("…" where it is cut) and padded, in `style` under the
+        cells' own styles: the segments Rich renders from that line as one Text, built a cell at a time."""
+        console = self.app.console
+        segments = [Segment(marker, style)]
         first = True
-        for cell, w in zip(cells, widths, strict=False):
+        for cell, w in zip(cells, self._column_widths(width), strict=False):
             if not w:
                 continue  # a column that gave way to narrower widths
             if not first:
-                line.append(" ")
+                segments.append(Segment(" ", style))
             first = False
-            part = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-            part.no_wrap = True
-            part.truncate(w, overflow="ellipsis", pad=True)
-            line.append_text(part)
-        return line
+            segments.extend(_cell_segments(cell if isinstance(cell, Text) else Text(str(cell)), w, style, console))
+        return Strip(segments).adjust_cell_length(width, style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
-        text.stylize_before(style)  # under the cells' own styles, as Strip.apply_style would, in the same pass
+        text.stylize_before(style)  # under the text's own styles, as Strip.apply_style would, in the same pass
         return Strip(text.render(self.app.console)).adjust_cell_length(width, style)
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -522,8 +535,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if y == 0:
-            header = self._line([Text(c.label) for c in self.columns], width, "  ")
-            return self._strip(header, width, self._style("virtual-list--header"))
+            return self._line([Text(c.label) for c in self.columns], width, "  ", self._style("virtual-list--header"))
         index = round(self.scroll_y) + y - 1
         if not self.rows:
             if y == 1:
@@ -540,17 +552,30 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         # The cursor reads without colour (NO_COLOR, a monochrome terminal): a solid arrow when the list has
         # focus, a hollow one when it does not, and reverse video on the focused row.
         marker = ("✓" if chosen else " ") + (("▶" if self.has_focus else "▷") if here else " ")
-        text = self._line(self.render_row(row), width, marker)
         components = ["virtual-list--selected"] if chosen else []
         if here:
             components.append("virtual-list--cursor" if self.has_focus else "virtual-list--cursor-blurred")
         style = self._style(*components)
         if here and self.has_focus and self.app.no_color:
             style = style + REVERSE  # without colour, the cursor's background would vanish
-        return self._strip(text, width, style)
+        return self._line(self.render_row(row), width, marker, style)
 
-    def on_focus(self) -> None:
-        self.refresh()
 
-    def on_blur(self) -> None:
-        self.refresh()
+def _cell_segments(cell: Text, width: int, style: Style, console: Console) -> list[Segment]:
+    """One cell of a line, cut or padded to `width`, as Rich renders it inside a line styled `style` (Text.truncate
+    with an ellipsis and padding, then Text.render). A cell in one style, the usual case, is one segment."""
+    if cell.spans:  # styled parts: Rich composes them
+        part = cell.copy()
+        part.truncate(width, overflow="ellipsis", pad=True)
+        line = Text(end="")
+        line.append_text(part)
+        line.stylize_before(style)
+        return list(line.render(console))
+    text = cell.plain
+    length = cell_len(text)
+    if length > width:
+        text = set_cell_size(text, width - 1) + "…"
+    elif length < width:
+        text += " " * (width - length)
+    own = console.get_style(cell.style, default=NULL_STYLE) if isinstance(cell.style, str) else cell.style
+    return [Segment(text, style + own)]
