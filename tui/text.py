@@ -24,6 +24,8 @@ def visible(value: object) -> str:
     if value is None:
         return ""
     s = str(value)
+    if s.isascii() and s.isprintable():  # the usual case, at a glance: no control and no spoofing character is both
+        return s
     if not any(unicodedata.category(c) == "Cc" or c in _SPOOFING for c in s):
         return s
     return "".join(_escape(c) for c in s)
