@@ -77,6 +77,7 @@ def test_each_cell_alone_at_every_width_renders_as_rich_would():
         expected = rich_line([cell], [width], "▶ ", style)
         got = cell_line([cell], [width], "▶ ", style)
         assert shown(got) == shown(expected), (cell, width, style)
+        assert len(list(got)) == len(shown(got))  # one segment per run of a style: no needless style changes
         assert got.cell_length == expected.cell_length
 
 

@@ -506,7 +506,8 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
                 segments.append(Segment(" ", style))
             first = False
             segments.extend(_cell_segments(cell if isinstance(cell, Text) else Text(str(cell)), w, style, console))
-        return Strip(segments).adjust_cell_length(width, style)
+        # one segment per run of a style, as Rich renders a line: each segment is a style change on the wire
+        return Strip(Segment.simplify(segments)).adjust_cell_length(width, style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         text.stylize_before(style)  # under the text's own styles, as Strip.apply_style would, in the same pass
