@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+from contextlib import contextmanager
 
+import pytest
+import textual.app
 from rich.console import Console
 from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
@@ -43,3 +46,29 @@ async def steady(pilot) -> None:
     await pilot.wait_for_scheduled_animations()
     await pilot.pause(0.1)
     await pilot.pause()
+
+
+KEY_NAMES = {" ": "space", "\t": "tab", "\r": "enter", "@": "at", ".": "full_stop", "-": "minus"}
+
+
+async def _no_pause(*_args, **_kwargs) -> None:
+    return None
+
+
+@contextmanager
+def back_to_back(monkeypatch: pytest.MonkeyPatch):
+    """Pilot.press without its per-key wait for idle: the keys reach the app as one burst, like a terminal read."""
+    with monkeypatch.context() as patch:
+        patch.setattr(textual.app, "wait_for_idle", _no_pause)
+        yield
+
+
+async def burst(pilot, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    """Send text ("\\t" = Tab, "\\r" = Enter) as one burst of key presses, then wait until all was handled."""
+    with back_to_back(monkeypatch):
+        await pilot.press(*[KEY_NAMES.get(c, c) for c in text])
+    for _ in range(200):
+        await settle(pilot)
+        if not getattr(pilot.app, "type_ahead_pending", False):  # (absent before the router existed)
+            return
+    raise AssertionError("held-back input was never delivered")

@@ -12,7 +12,7 @@ from store import Actor, directory, history, sessions, users
 from store.errors import DatabaseError
 from store.models import AuditEntry, GroupMember, User
 from tests.admin.directory_seed import ADMIN, ESCAPE_NAME, MARKUP_NAME, bulk_users, make_app, seeded_uids, type_into
-from tests.pilot import settle
+from tests.pilot import back_to_back, burst, settle
 from tui.admin.directory import DirectoryScreen
 from tui.admin.fields import FieldsScreen
 from tui.admin.filter_screen import FilterScreen
@@ -388,3 +388,63 @@ async def test_bulk_reports_users_gone_and_failures_per_user(db, seeded):
         await settle(pilot)
         messages = " ".join(n for n in app.notes)
         assert "Failed: 1" in messages and "carol" in messages and "no longer exists" in messages
+
+
+@pytest.fixture
+def slow_debounce(monkeypatch):
+    """A debounce nobody waits for: a search that runs did not wait for it."""
+    monkeypatch.setattr("tui.admin.directory.SEARCH_DEBOUNCE", 30.0)
+
+
+def searches(screen: DirectoryScreen, monkeypatch) -> list[str]:
+    """The terms the screen searches for from now on."""
+    terms: list[str] = []
+    apply_query = screen.apply_query
+    monkeypatch.setattr(screen, "apply_query", lambda q: terms.append(q.search) or apply_query(q))
+    return terms
+
+
+async def test_a_key_typed_alone_searches_at_once(db, seeded, slow_debounce, monkeypatch):
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        terms = searches(app.screen, monkeypatch)
+        await pilot.press("slash", "g")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert terms == ["g", "gr"]
+        assert names(app)[0] == "grace"
+
+
+async def test_a_burst_of_keys_searches_once_for_the_whole_term(db, seeded, monkeypatch):
+    """A paste or an auto-typed term is read from the terminal at once: one search, for all of it."""
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        terms = searches(app.screen, monkeypatch)
+        await burst(pilot, monkeypatch, "grace")
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert terms == ["grace"]
+        assert names(app) == ["grace"]
+
+
+@pytest.mark.parametrize("key", ["\r", "down"])
+async def test_enter_or_down_at_the_end_of_a_burst_search_at_once_and_go_to_the_list(
+    db, seeded, slow_debounce, monkeypatch, key
+):
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        terms = searches(app.screen, monkeypatch)
+        with back_to_back(monkeypatch):
+            await pilot.press(*"grace", "enter" if key == "\r" else key)
+        await burst(pilot, monkeypatch, "")
+        await settle(pilot)
+        assert terms == ["grace"]
+        assert names(app) == ["grace"] and app.screen.user_list.has_focus

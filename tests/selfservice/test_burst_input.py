@@ -9,43 +9,15 @@ followed by its reason prompt (both consoles share the one router, tui/widgets/t
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-import pytest
-import textual.app
 from textual.widgets import Input
 
 from store import history, users
 from store.passwords import verify_password
 from tests.conftest import PASSWORD
+from tests.pilot import burst
 from tests.pilot import settle as pilot_settle
 
 from .helpers import NEW_PASSWORD, make_alice, make_app, make_bob, screen_name, sign_in, totp_at
-
-KEY_NAMES = {" ": "space", "\t": "tab", "\r": "enter", "@": "at", ".": "full_stop", "-": "minus"}
-
-
-async def _no_pause(*_args, **_kwargs) -> None:
-    return None
-
-
-@contextmanager
-def back_to_back(monkeypatch: pytest.MonkeyPatch):
-    """Pilot.press without its per-key wait for idle: the keys reach the app as one burst, like a terminal read."""
-    with monkeypatch.context() as patch:
-        patch.setattr(textual.app, "wait_for_idle", _no_pause)
-        yield
-
-
-async def burst(pilot, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    """Send text ("\\t" = Tab, "\\r" = Enter) as one burst of key presses, then wait until all was handled."""
-    with back_to_back(monkeypatch):
-        await pilot.press(*[KEY_NAMES.get(c, c) for c in text])
-    for _ in range(200):
-        await pilot_settle(pilot)
-        if not getattr(pilot.app, "type_ahead_pending", False):  # (absent before the router existed)
-            return
-    raise AssertionError("held-back input was never delivered")
 
 
 async def test_sign_in_burst_puts_the_password_in_the_password_field_every_time(db, monkeypatch):

@@ -27,6 +27,7 @@ from store.interrupt import Interrupt, cancellable
 from ..common.formatting import optional, plural, status_text
 from ..text import fmt_ago
 from ..widgets.footer import Footer
+from ..widgets.type_ahead import TypeAhead
 from ..widgets.virtual_list import Column, VirtualList, WindowSource
 from .calls import AdminCalls
 from .directory_query import SORT_LABELS, SORT_ORDER, DirectorySource, describe_filters
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 # The store's modules and the bulk actions (which import them) are imported where they are used: the first
 # page is painted before SQLAlchemy is imported (tui/admin/warmup.py). So are the bulk actions' dialogs.
 
-SEARCH_DEBOUNCE = 0.02
+SEARCH_DEBOUNCE = 0.02  # seconds: how long the rest of a burst may take to arrive (see _search_changed)
 
 # Priority 1 always shows; higher numbers give way first when the columns do not fit at their narrowest: at 80
 # columns username, name, email, status and MFA; the last sign-in joins from 82 columns and the phone from 99.
@@ -381,21 +382,28 @@ class DirectoryScreen(AdminCalls, Screen[None]):
 
     @on(Input.Changed, "#dir-search")
     def _search_changed(self, event: Input.Changed) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._run_search)
+        """Search at once for a key typed alone (a newer key interrupts the search before it); while more input is
+        on its way (the rest of a paste or an auto-typed burst), only once it is all in: SEARCH_DEBOUNCE after the
+        last change, unless the next key comes first (or Enter, which searches at once)."""
+        if isinstance(self.app, TypeAhead) and self.app.input_waiting:
+            if self._search_timer is not None:
+                self._search_timer.stop()
+            self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._run_search)
+        else:
+            self._run_search()
 
     def _run_search(self) -> None:
-        self._search_timer = None
+        """Search for the term in the box now (nothing when it is the one shown)."""
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
         term = self.query_one("#dir-search", Input).value
         if term != self.query_spec.search:
             self.apply_query(replace(self.query_spec, search=term))
 
     @on(Input.Submitted, "#dir-search")
     def _search_submitted(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._run_search()
+        self._run_search()  # Enter searches at once, even with more input on its way
         self.set_focus(self.user_list)
 
     def on_key(self, event) -> None:
@@ -412,6 +420,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
         if key == "escape" and search.value:
             search.value = ""  # the first Esc clears the search; the next one (or Esc on an empty box) leaves it
         else:
+            self._run_search()  # Down, like Enter, searches at once
             self.set_focus(self.user_list)
 
     def action_available(self, action: str, parameters: tuple[object, ...]) -> bool | None:
