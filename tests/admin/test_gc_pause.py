@@ -39,3 +39,9 @@ def test_the_block_ends_the_pause_when_nothing_resumed_it() -> None:
     with pytest.raises(RuntimeError), gc_pause.until_first_paint():
         raise RuntimeError("the console failed to start")
     assert gc.isenabled()
+
+
+def test_the_opened_store_is_frozen_too() -> None:
+    gc.unfreeze()
+    gc_pause.store_opened()
+    assert gc.get_freeze_count() > 0

@@ -4,6 +4,7 @@ keys typed meanwhile held and handed on in order, and a full open that fails aft
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ async def _until(predicate, seconds: float = 10.0) -> None:
 
 async def test_first_page_before_the_store_and_keys_land_in_order(db: Database, tmp_path: Path) -> None:
     seed(db)
+    gc.unfreeze()
     gate, opened = threading.Event(), []
     app = AdminApp(None, actor=ADMIN, warmup=_warmup(db, tmp_path, gate, opened))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -65,6 +67,8 @@ async def test_first_page_before_the_store_and_keys_land_in_order(db: Database, 
         assert [r.username for r in listing.rows] == ["grace"]
         assert screen.total == (1, False)  # the count came from the full store
         assert app.db is db
+        assert gc.get_freeze_count() > 0  # what the full open made lives as long as the console (gc_pause)
+    gc.unfreeze()
 
 
 async def test_a_refused_full_open_closes_the_console(db: Database, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from textual.widgets import Input
 
 from store.audit import Actor
 
-from ..common import frame_timer
+from ..common import latency
 from ..widgets.type_ahead import TypeAhead
 from . import gc_pause
 from .directory import DirectoryScreen
@@ -80,7 +80,7 @@ class AdminApp(TypeAhead, App[None]):
         page before the full store is open, and the app opens it (and reads the other screens' styles) after that
         first paint."""
         super().__init__(css_path=[DIRECTORY_CSS] if warmup is not None else None)
-        frame_timer.install()
+        latency.install()
         if (db is None) == (warmup is None) or (warmup is not None and admin is not None):
             raise ValueError("AdminApp takes a database, or a warm-up without an admin")
         if db is not None:
@@ -156,6 +156,7 @@ class AdminApp(TypeAhead, App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, DirectoryScreen):
                 screen.store_ready()
+        gc_pause.store_opened()
         for event in warmup.held:  # in order; TypeAhead hands them on one at a time
             self.post_message(event)
 

@@ -22,7 +22,7 @@ from store import Database, selfservice
 from store.auth import Attempt
 from store.selfservice import Me
 
-from ..common import frame_timer
+from ..common import latency
 from ..widgets.commands import BindingCommands
 from ..widgets.help import show_help
 from ..widgets.type_ahead import TypeAhead
@@ -71,7 +71,7 @@ class SelfServiceApp(TypeAhead, App):
         exit_on_sign_out: bool = False,
     ) -> None:
         super().__init__()
-        frame_timer.install()
+        latency.install()
         self.db = db
         self.exit_on_sign_out = (
             exit_on_sign_out  # served over SSH: signing out (or being signed out) ends the connection

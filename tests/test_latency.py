@@ -1,9 +1,11 @@
-"""tui/common/frame_timer.py: after a pause, an interval timer's next tick comes at the next point of its grid (the
-screen's next frame), not one interval later. On a fake clock: the numbers are exact."""
+"""tui/common/latency.py: after a pause, an interval timer's next tick comes at the next point of its grid (the
+screen's next frame), not one interval later (on a fake clock: the numbers are exact); and each console hands the
+interpreter between threads every SWITCH_INTERVAL."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +14,7 @@ from textual import timer as textual_timer
 from textual._context import active_app
 from textual.timer import Timer
 
-from tui.common import frame_timer
+from tui.common import latency
 
 
 class Clock:
@@ -69,9 +71,25 @@ async def until(condition) -> None:
 
 
 async def test_the_tick_after_a_pause_comes_at_the_next_grid_point(monkeypatch):
-    assert await second_tick_after_a_pause(monkeypatch, frame_timer._run) == pytest.approx(0.7)  # 112.0
+    assert await second_tick_after_a_pause(monkeypatch, latency._run) == pytest.approx(0.7)  # 112.0
 
 
 async def test_textual_s_own_loop_skips_a_grid_point(monkeypatch):
-    """What the fix is for; if Textual fixes it, this fails: drop tui/common/frame_timer.py."""
-    assert await second_tick_after_a_pause(monkeypatch, frame_timer.TEXTUAL_RUN) == pytest.approx(1.7)  # 113.0
+    """What the fix is for; if Textual fixes it, this fails: drop tui/common/latency.py."""
+    assert await second_tick_after_a_pause(monkeypatch, latency.TEXTUAL_RUN) == pytest.approx(1.7)  # 113.0
+
+
+@pytest.mark.parametrize("console", ["admin", "selfservice"])
+def test_each_console_installs_both(console, db, monkeypatch):
+    from tui.admin.app import AdminApp
+    from tui.selfservice.app import SelfServiceApp
+
+    monkeypatch.setattr(Timer, "_run", latency.TEXTUAL_RUN)
+    interval = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)
+        AdminApp(db) if console == "admin" else SelfServiceApp(db)
+        assert sys.getswitchinterval() == pytest.approx(latency.SWITCH_INTERVAL)
+        assert Timer._run is latency._run
+    finally:
+        sys.setswitchinterval(interval)
