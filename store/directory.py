@@ -88,6 +88,7 @@ class _Sql:
     case_variants: bool  # SQLite's username index is case-sensitive: one range per ASCII case variant
     plus: str  # written before a check so that SQLite never drives from an index for it ("" on PostgreSQL)
     join: str  # a join whose left side drives (SQLite plans CROSS JOIN in the order written)
+    locked: str  # the locked users, read off the partial index that covers their sort keys and searched columns (v9)
 
 
 SQLITE = _Sql(
@@ -103,6 +104,7 @@ SQLITE = _Sql(
     True,
     "+",
     "CROSS JOIN",
+    '"user" u INDEXED BY ix_user_locked_cover',  # SQLite ranked it below ix_user_locked, whose rows must be read
 )
 POSTGRESQL = _Sql(
     "postgresql",
@@ -117,6 +119,7 @@ POSTGRESQL = _Sql(
     False,
     "",
     "JOIN",
+    '"user" u',
 )
 FTS_SOURCE = 'user_search CROSS JOIN "user" u ON u.id = user_search.rowid'  # the index drives, never per-row MATCH
 
@@ -327,6 +330,7 @@ class _Driver:
     source: str  # FROM clause yielding `u` in the order of `key`
     key: str  # the id column the rows come in
     where: str
+    ids_first: bool = False  # `source` covers the sort keys and the term checks: a page's ids are chosen off it first
 
 
 @dataclass(frozen=True)
@@ -353,9 +357,10 @@ NEVER = _Driver(
 )
 LOCKED = _Driver(
     'SELECT id FROM "user" WHERE locked_until > :now ORDER BY +id',
-    '"user" u',
+    "{locked}",  # _Sql.locked: the partial index ix_user_locked_cover (migration v9)
     "u.id",
-    'u.id IN (SELECT id FROM "user" WHERE locked_until > :now)',
+    "u.locked_until > :now",
+    True,
     # ix_user_locked is in lock time order, but locked users are few: read off it and sorted by id at once. `+id`:
     # with a plain `ORDER BY id` SQLite scanned the whole table in id order instead (300-400 ms at 1M users)
 )
@@ -388,7 +393,7 @@ def _filters(conn, q: DirectoryQuery, now: int) -> tuple[list[_Filter], dict[str
     filters: list[_Filter] = []
     params: dict[str, Any] = {}
     if q.status == "locked":
-        filters.append(_Filter(f"{p}u.locked_until > :now", LOCKED))
+        filters.append(_Filter(f"{p}u.locked_until > :now", replace(LOCKED, source=sq.locked)))
     elif q.status:
         filters.append(_Filter(f"{p}u.status = :status", STATUS, indexed="u.status = :status"))
         params["status"] = q.status
@@ -431,6 +436,7 @@ class _Plan:
     params: dict[str, Any]
     broad: bool  # listed in creation order (the search matches too many users to sort)
     search: _Search
+    ids_first: bool = False  # a page's ids are chosen off `source` (an index covering every clause), then read
 
 
 def _capped(conn, ids_sql: str, params: dict[str, Any], cap: int) -> int:
@@ -486,7 +492,8 @@ def _plan(conn, q: DirectoryQuery, now: int, *, want: int = PAGE_ROWS, ordered: 
         if from_filter < from_term or not term:
             rest = [f.check for f in filters if f.driver is not driver]
             clauses = [*([term_check] if term else []), *rest]
-            return _Plan(driver.source, driver.key, [driver.where, *clauses], params, search.broad, search)
+            clauses = [driver.where, *clauses]
+            return _Plan(driver.source, driver.key, clauses, params, search.broad, search, driver.ids_first)
     return _Plan(search.source, search.key, [*search.clauses, *checks], params, search.broad, search)
 
 
@@ -497,14 +504,17 @@ def _sorted_filters(conn, filters: list[_Filter], params: dict[str, Any], search
         rest = [f.check for f in filters if f is not indexed]
         return _Plan('"user" u', None, [str(indexed.indexed), *rest], params, False, search)
     checks = [f.check for f in filters]
-    best: tuple[int, _Driver] | None = None
+    best: tuple[int, _Filter] | None = None
     for f in filters:
         if f.driver is not None:
             n = _capped(conn, f.driver.ids, params, FILTER_IDS + 1)
-            best = (n, f.driver) if best is None or n < best[0] else best
-    if best is not None and best[0] <= FILTER_IDS:
+            best = (n, f) if best is None or n < best[0] else best
+    if best is not None and best[1].driver is not None and best[1].driver.ids_first:  # any size: index-only
+        driver, rest = best[1].driver, [f.check for f in filters if f is not best[1]]
+        return _Plan(driver.source, None, [driver.where, *rest], params, False, search, True)
+    if best is not None and best[0] <= FILTER_IDS and best[1].driver is not None:
         sq = _sql(conn)
-        ids = conn.execute(text(f"SELECT {sq.id_array} FROM ({best[1].ids}) AS s"), params).scalar_one()
+        ids = conn.execute(text(f"SELECT {sq.id_array} FROM ({best[1].driver.ids}) AS s"), params).scalar_one()
         return _Plan('"user" u', None, [sq.ids, *checks], {**params, "ids": ids}, False, search)
     return _Plan('"user" u', None, checks, params, False, search)
 
@@ -530,16 +540,35 @@ def page(
     now = db.now()
     with db.reader.connect() as conn:
         plan = _plan(conn, q, now)
-        key = plan.key or _sql(conn).sorts[q.sort]
         params = dict(plan.params)
-        sql = _page_sql(plan.source, key, list(plan.clauses), q, after, before, params, limit, _sql(conn) is SQLITE)
+        sql = _page_sql(conn, plan, q, after, before, params, limit)
         rows = conn.execute(text(sql), params).all()
     out = [row_of(record, now) for record in rows]
     return out if before is None else out[::-1]
 
 
 def _page_sql(
-    source: str,
+    conn,
+    plan: _Plan,
+    q: DirectoryQuery,
+    after: tuple[Any, int] | None,
+    before: tuple[Any, int] | None,
+    params: dict[str, Any],
+    limit: int,
+) -> str:
+    """A page's SELECT for `plan`, filling in `params`. With `ids_first`, the page's ids are chosen off the plan's
+    index alone (its clauses, the cursor, the order, the limit) and only those rows are read: sorting 5,000 locked
+    users by username read every one of their rows (15-28 ms at 1M users)."""
+    sq = _sql(conn)
+    key = plan.key or sq.sorts[q.sort]
+    clauses, order = _seek(key, list(plan.clauses), q, after, before, params, limit, sq is SQLITE)
+    if not plan.ids_first:
+        return page_select(plan.source, key, clauses, order)
+    chosen = f"SELECT u.id FROM {plan.source} WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT :limit"
+    return page_select(USER_SOURCE, key, [f"u.id IN ({chosen})"], order)
+
+
+def _seek(
     key: str,
     clauses: list[str],
     q: DirectoryQuery,
@@ -547,8 +576,9 @@ def _page_sql(
     before: tuple[Any, int] | None,
     params: dict[str, Any],
     limit: int,
-    seek_bound: bool = True,
-) -> str:
+    seek_bound: bool,
+) -> tuple[list[str], str]:
+    """The clauses with the cursor's bound added, and the ORDER BY, of a page in `key` order."""
     forward = before is None
     ascending = forward != q.descending
     cursor = after if forward else before
@@ -563,7 +593,7 @@ def _page_sql(
         params["ck"], params["cid"] = cursor
     direction = "ASC" if ascending else "DESC"
     params["limit"] = limit
-    return page_select(source, key, clauses, order_by(key, direction))
+    return clauses, order_by(key, direction)
 
 
 def cursor_of(row: Row) -> tuple[Any, int]:
@@ -634,8 +664,7 @@ def explain_on(conn, q: DirectoryQuery, now: int, *, count: bool = False, search
     else:
         plan = _plan(conn, q, now)
         params = dict(plan.params)
-        key = plan.key or _sql(conn).sorts[q.sort]
-        sql = _page_sql(plan.source, key, list(plan.clauses), q, None, None, params, 100)
+        sql = _page_sql(conn, plan, q, None, None, params, 100)
     if conn.dialect.name == "sqlite":
         return "\n".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"), params))
     return "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
