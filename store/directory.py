@@ -362,7 +362,8 @@ LOCKED = _Driver(
     "u.locked_until > :now",
     True,
     # ix_user_locked is in lock time order, but locked users are few: read off it and sorted by id at once. `+id`:
-    # with a plain `ORDER BY id` SQLite scanned the whole table in id order instead (300-400 ms at 1M users)
+    # with a plain `ORDER BY id` SQLite scanned the whole table in id order instead (300-400 ms at 1M users); a page
+    # (`ids_first`) is chosen off ix_user_locked_cover by name (INDEXED BY), so `where` is safe there too
 )
 GROUP = _Driver(
     "SELECT user_id AS id FROM group_member WHERE group_id = :gid ORDER BY user_id",
@@ -464,8 +465,10 @@ def _plan(conn, q: DirectoryQuery, now: int, *, want: int = PAGE_ROWS, ordered: 
 
     - A narrow term (its matches listed): those ids drive; each filter is checked on them.
     - No term, a page: a status filter walks ix_user_status_* (status, sort key, id) in the order asked;
-      another filter with at most FILTER_IDS users is listed off its index and sorted; otherwise the sort
-      index is walked and the filters checked row by row (a broad filter fills a page within a few rows).
+      locked users (when fewest) are sorted off ix_user_locked_cover, which holds their sort keys, and only
+      the page's rows are read (`ids_first`); another filter with at most FILTER_IDS users is listed off its
+      index and sorted; otherwise the sort index is walked and the filters checked row by row (a broad filter
+      fills a page within a few rows).
     - Otherwise (a broad term in creation order, or a count): the term's stream (the search index in rowid
       order) with the filters checked, or the most selective filter's index with the term checked on each
       row (VERIFY or the prefix LIKE). A side of size n reaches `want` matches after reading about
@@ -491,8 +494,7 @@ def _plan(conn, q: DirectoryQuery, now: int, *, want: int = PAGE_ROWS, ordered: 
         from_term = min(n_term, want * users / max(1, sizes[driver]))
         if from_filter < from_term or not term:
             rest = [f.check for f in filters if f.driver is not driver]
-            clauses = [*([term_check] if term else []), *rest]
-            clauses = [driver.where, *clauses]
+            clauses = [driver.where, *([term_check] if term else []), *rest]
             return _Plan(driver.source, driver.key, clauses, params, search.broad, search, driver.ids_first)
     return _Plan(search.source, search.key, [*search.clauses, *checks], params, search.broad, search)
 
@@ -504,17 +506,20 @@ def _sorted_filters(conn, filters: list[_Filter], params: dict[str, Any], search
         rest = [f.check for f in filters if f is not indexed]
         return _Plan('"user" u', None, [str(indexed.indexed), *rest], params, False, search)
     checks = [f.check for f in filters]
-    best: tuple[int, _Filter] | None = None
+    best: tuple[int, _Filter, _Driver] | None = None
     for f in filters:
         if f.driver is not None:
             n = _capped(conn, f.driver.ids, params, FILTER_IDS + 1)
-            best = (n, f) if best is None or n < best[0] else best
-    if best is not None and best[1].driver is not None and best[1].driver.ids_first:  # any size: index-only
-        driver, rest = best[1].driver, [f.check for f in filters if f is not best[1]]
+            best = (n, f, f.driver) if best is None or n < best[0] else best
+    if best is None:
+        return _Plan('"user" u', None, checks, params, False, search)
+    n, smallest, driver = best
+    if driver.ids_first:  # its index covers the sort keys: a page is chosen off it alone, however many users
+        rest = [f.check for f in filters if f is not smallest]
         return _Plan(driver.source, None, [driver.where, *rest], params, False, search, True)
-    if best is not None and best[0] <= FILTER_IDS and best[1].driver is not None:
+    if n <= FILTER_IDS:
         sq = _sql(conn)
-        ids = conn.execute(text(f"SELECT {sq.id_array} FROM ({best[1].driver.ids}) AS s"), params).scalar_one()
+        ids = conn.execute(text(f"SELECT {sq.id_array} FROM ({driver.ids}) AS s"), params).scalar_one()
         return _Plan('"user" u', None, [sq.ids, *checks], {**params, "ids": ids}, False, search)
     return _Plan('"user" u', None, checks, params, False, search)
 
