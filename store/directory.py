@@ -89,6 +89,7 @@ class _Sql:
     plus: str  # written before a check so that SQLite never drives from an index for it ("" on PostgreSQL)
     join: str  # a join whose left side drives (SQLite plans CROSS JOIN in the order written)
     locked: str  # the locked users, read off the partial index that covers their sort keys and searched columns (v9)
+    fence: str  # ends a subquery that the planner must run on its own, never merged into the query around it
 
 
 SQLITE = _Sql(
@@ -105,6 +106,7 @@ SQLITE = _Sql(
     "+",
     "CROSS JOIN",
     '"user" u INDEXED BY ix_user_locked_cover',  # SQLite ranked it below ix_user_locked, whose rows must be read
+    "LIMIT -1",
 )
 POSTGRESQL = _Sql(
     "postgresql",
@@ -120,6 +122,7 @@ POSTGRESQL = _Sql(
     "",
     "JOIN",
     '"user" u',
+    "OFFSET 0",
 )
 FTS_SOURCE = 'user_search CROSS JOIN "user" u ON u.id = user_search.rowid'  # the index drives, never per-row MATCH
 
@@ -566,11 +569,31 @@ def _page_sql(
     users by username read every one of their rows (15-28 ms at 1M users)."""
     sq = _sql(conn)
     key = plan.key or sq.sorts[q.sort]
-    clauses, order = _seek(key, list(plan.clauses), q, after, before, params, limit, sq is SQLITE)
-    if not plan.ids_first:
-        return page_select(plan.source, key, clauses, order)
-    chosen = f"SELECT u.id FROM {plan.source} WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT :limit"
-    return page_select(USER_SOURCE, key, [f"u.id IN ({chosen})"], order)
+    if plan.ids_first:
+        return _ids_first_sql(sq, plan, key, q, after, before, params, limit)
+    clauses, direction = _seek(key, list(plan.clauses), q, after, before, params, limit, sq is SQLITE)
+    return page_select(plan.source, key, clauses, order_by(key, direction))
+
+
+def _ids_first_sql(
+    sq: _Sql,
+    plan: _Plan,
+    key: str,
+    q: DirectoryQuery,
+    after: tuple[Any, int] | None,
+    before: tuple[Any, int] | None,
+    params: dict[str, Any],
+    limit: int,
+) -> str:
+    """_page_sql with `ids_first`: the plan's users and their sort keys (`u.k`) are listed off its index behind a fence
+    (`_Sql.fence`), the page's ids taken from that list, and only their rows read. Without the fence PostgreSQL walked
+    the sort index backwards from a cursor, checking the lock on each row (21,575 rows for 99, 35 ms at 1M users)."""
+    listed = f"(SELECT u.id, {key} AS k FROM {plan.source} WHERE {' AND '.join(plan.clauses)} {sq.fence}) AS u"
+    listed_key = key if key in ID_KEYS else "u.k"
+    clauses, direction = _seek(listed_key, [], q, after, before, params, limit, False)
+    where = "WHERE " + " AND ".join(clauses) if clauses else ""
+    chosen = f"SELECT u.id FROM {listed} {where} ORDER BY {order_by(listed_key, direction)} LIMIT :limit"
+    return page_select(USER_SOURCE, key, [f"u.id IN ({chosen})"], order_by(key, direction))
 
 
 def _seek(
@@ -583,7 +606,7 @@ def _seek(
     limit: int,
     seek_bound: bool,
 ) -> tuple[list[str], str]:
-    """The clauses with the cursor's bound added, and the ORDER BY, of a page in `key` order."""
+    """The clauses with the cursor's bound added, and the direction (ASC, DESC), of a page in `key` order."""
     forward = before is None
     ascending = forward != q.descending
     cursor = after if forward else before
@@ -598,7 +621,7 @@ def _seek(
         params["ck"], params["cid"] = cursor
     direction = "ASC" if ascending else "DESC"
     params["limit"] = limit
-    return clauses, order_by(key, direction)
+    return clauses, direction
 
 
 def cursor_of(row: Row) -> tuple[Any, int]:
