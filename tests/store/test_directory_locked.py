@@ -73,11 +73,15 @@ def uses_the_locked_index(db: Database, q: DirectoryQuery) -> bool:
         return directory._plan(conn, q, db.now()).ids_first
 
 
+@pytest.mark.parametrize("covered", [True, False])
 @pytest.mark.parametrize("sort", SORTS)
 @pytest.mark.parametrize("descending", [False, True])
 def test_locked_pages_are_the_plain_querys_rows_in_order_every_way_as_locks_expire(
-    locked_db: Database, sort: str, descending: bool
+    locked_db: Database, monkeypatch: pytest.MonkeyPatch, covered: bool, sort: str, descending: bool
 ) -> None:
+    """Up to COVERED_IDS locked users a page is chosen off their index; more are found by walking the sort order."""
+    if not covered:
+        monkeypatch.setattr(directory, "COVERED_IDS", 0)
     q = DirectoryQuery(status="locked", sort=sort, descending=descending)
     seen = []
     try:
@@ -85,7 +89,7 @@ def test_locked_pages_are_the_plain_querys_rows_in_order_every_way_as_locks_expi
             locked_db.clock = lambda later=later: FIXED_NOW + later
             want = plain(locked_db, q)
             seen.append(len(want))
-            assert uses_the_locked_index(locked_db, q)
+            assert uses_the_locked_index(locked_db, q) == (covered or not want)  # none locked: 0 <= COVERED_IDS
             assert [r.id for r in walk(locked_db, q)] == want, later
             assert [r.id for r in walk_back(locked_db, q)] == want, later
             assert [r.id for r in page(locked_db, q, limit=1000)] == want, later
@@ -114,23 +118,27 @@ TERMS: dict[str, Callable[[Database], str]] = {
 }
 
 
+@pytest.mark.parametrize("covered", [True, False])
 @pytest.mark.parametrize("term_kind", list(TERMS))
 @pytest.mark.parametrize("sort", SORTS)
 @pytest.mark.parametrize("descending", [False, True])
 def test_locked_with_a_term_gives_the_plain_querys_rows_whichever_side_drives(
-    locked_db: Database, monkeypatch: pytest.MonkeyPatch, term_kind: str, sort: str, descending: bool
+    locked_db: Database, monkeypatch: pytest.MonkeyPatch, covered: bool, term_kind: str, sort: str, descending: bool
 ) -> None:
     """A broad term (forced with small thresholds) is listed in creation order off the locked users' index, the term
-    checked on the index's columns; a narrow one drives from its matches."""
+    checked on the index's columns (more than COVERED_IDS locked users: read by id, the term checked on each row); a
+    narrow one drives from its matches."""
     monkeypatch.setattr(directory, "SORTABLE_MATCHES", 5)
     monkeypatch.setattr(directory, "DENSE_PREFIX", 20)
+    if not covered:
+        monkeypatch.setattr(directory, "COVERED_IDS", 0)
     term = TERMS[term_kind](locked_db)
     q = DirectoryQuery(status="locked", search=term, sort=sort, descending=descending)
     broad = directory.is_broad(locked_db, q)
     assert broad == (term_kind != "narrow")
     order = DirectoryQuery(status="locked", search=term, sort="created" if broad else sort, descending=descending)
     want = plain(locked_db, order)
-    assert want and uses_the_locked_index(locked_db, q) == broad
+    assert want and uses_the_locked_index(locked_db, q) == (broad and covered)
     assert [r.id for r in walk(locked_db, q)] == want
     assert [r.id for r in walk_back(locked_db, q)] == want
     assert count(locked_db, q) == (len(want), False)
@@ -176,3 +184,23 @@ def test_a_v8_database_gets_the_locked_index(db_target: str, tmp_path) -> None:
         assert "ix_user_locked_cover" in names
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_postgresql_lists_the_locked_users_before_choosing_a_page(locked_db: Database, backend: str, sort: str) -> None:
+    """Without the fence (_Sql.fence) PostgreSQL walked ix_user_sort_login backwards from a cursor, checking each
+    row's lock (21,575 rows read for 99, 35 ms at 1M users); the locked users are listed off their index first."""
+    if backend != "postgresql":
+        pytest.skip("the PostgreSQL plan")
+    q = DirectoryQuery(status="locked", sort=sort)
+    cursor = cursor_of(page(locked_db, q, limit=20)[-1])
+    with locked_db.reader.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_sort = off")  # makes walking a sort index in order look cheapest
+        plan = directory._plan(conn, q, locked_db.now())
+        params = dict(plan.params)
+        sql = directory._page_sql(conn, plan, q, None, cursor, params, 10)
+        explained = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN {sql}"), params))
+        conn.rollback()
+    checked_row_by_row = [line for line in explained.splitlines() if "Filter:" in line and "locked_until" in line]
+    assert "ix_user_locked" in explained and not checked_row_by_row, explained
