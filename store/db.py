@@ -122,7 +122,25 @@ def _v8(conn: Connection) -> None:
         replace_prefix_indexes(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(conn: Connection) -> None:
+    """The locked users' sort keys and searched columns in a partial index (only rows with a lock time, as v3's), so
+    that the 'locked' filter chooses a page's ids off the index alone and reads only those rows (store/directory.py
+    `ids_first`). At 1M users with 5,000 locked, reading each locked user's row to sort them by username took
+    10-11 ms a page (15-28 ms under load); a broad term checked on them 8.5 ms. PostgreSQL gets the same columns as
+    INCLUDEd ones (its term check reads search_text), for an index-only scan once the rows are all-visible."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            'CREATE INDEX IF NOT EXISTS ix_user_locked_cover ON "user" '
+            "(locked_until, last_login_at, username, email, phone, name) WHERE locked_until IS NOT NULL"
+        )
+    else:
+        conn.exec_driver_sql(
+            'CREATE INDEX IF NOT EXISTS ix_user_locked_cover ON "user" (locked_until) '
+            "INCLUDE (id, last_login_at, username, email, phone, name, search_text) WHERE locked_until IS NOT NULL"
+        )
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 if SCHEMA_VERSION != sqlite_file.SCHEMA_VERSION:  # a new migration: raise sqlite_file.SCHEMA_VERSION with it
     raise ImportError(

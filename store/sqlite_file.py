@@ -17,7 +17,7 @@ from .errors import DatabaseError
 
 # The schema version this userdesk writes and reads. Here, not only in store/db.py (len(MIGRATIONS), checked
 # against this number when db.py is imported), so that the first paint can compare it without SQLAlchemy.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _file_uri(path: Path, *, immutable: bool = False) -> str:

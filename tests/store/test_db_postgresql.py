@@ -189,7 +189,7 @@ def test_v8_rebuilds_the_prefix_indexes_of_a_v7_database_to_carry_their_columns(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_user_%%_prefix'"
             ).all()
         )
-    assert again.schema_version() == SCHEMA_VERSION == 8
+    assert again.schema_version() == SCHEMA_VERSION >= 8  # v8 ran (later steps too)
     assert {f"ix_user_{name}_prefix": f"INCLUDE ({include})" for name, _, include in PG_PREFIX_INDEXES} == {
         index: definition[definition.index("INCLUDE") :] for index, definition in found.items()
     }
