@@ -241,9 +241,9 @@ async def test_helpdesk_cannot_read_the_audit_tab(db) -> None:
 
 
 def footer_actions(screen) -> set[str]:
-    from textual.widgets._footer import FooterKey
+    from tui.widgets.footer import Footer
 
-    return {key.action for key in screen.query(FooterKey)}
+    return {key.action for key in screen.query_one(Footer).shown_keys()}
 
 
 async def test_one_gate_hides_an_action_from_footer_help_palette_and_key(db) -> None:

@@ -14,9 +14,9 @@ same pruning Textual itself does when the reactive changes. Its CSS type is stil
 It also recomposes only when the keys to show changed (issue 15): Textual announces every focus change twice (when
 it happens and again after the next refresh), and rebuilding a footer's worth of keys cost as much CPU as painting
 a page of the directory, right when '/' is followed by the search term. And when they change it changes the keys
-already shown in place, mounting or removing only the difference: Enter in the search box moves the focus to the list
-while the search runs, and removing and mounting a footer's worth of keys (styles, compose and mount events for each)
-took a main-thread CPU the search's results were waiting for.
+already mounted in place, hiding the ones not needed and mounting only keys it never had: Enter in the search box
+moves the focus to the list while the search runs, and removing and mounting a footer's worth of keys (styles,
+compose and mount events for each) took a main-thread CPU the search's results were waiting for.
 """
 
 from __future__ import annotations
@@ -56,25 +56,29 @@ class Footer(TextualFooter):
         return any(b.group is not None for _node, b, _enabled, _tip in self.screen.active_bindings.values())
 
     async def _update_keys(self, composed: list[Widget]) -> None:
-        """Show the keys `composed` (not mounted) by changing the ones on screen, mounting or removing the difference."""
-        old = [key for key in self.children if isinstance(key, FooterKey)]
-        old_keys, old_palette = _split_palette(old)
+        """Show the keys `composed` (never mounted) with the keys already mounted: changed in place, hidden when there
+        are more than needed (kept for the next change: the search box shows fewer keys than the list), and only the
+        keys missing mounted."""
+        old_keys, old_palette = _split_palette([key for key in self.children if isinstance(key, FooterKey)])
         new_keys, new_palette = _split_palette([key for key in composed if isinstance(key, FooterKey)])
         async with self.batch():
-            for shown, fresh in zip(old_keys, new_keys, strict=False):  # the difference is mounted or removed below
-                _copy_key(fresh, shown)
-            gone = old_keys[len(new_keys) :]
-            if old_palette is not None and new_palette is not None:
-                _copy_key(new_palette, old_palette)
-            elif old_palette is not None:
-                gone.append(old_palette)
-            if gone:
-                await self.remove_children(gone)
+            for index, shown in enumerate(old_keys):
+                if index < len(new_keys):
+                    _copy_key(new_keys[index], shown)
+                shown.display = index < len(new_keys)
+            if old_palette is not None:
+                if new_palette is not None:
+                    _copy_key(new_palette, old_palette)
+                old_palette.display = new_palette is not None
             extra = new_keys[len(old_keys) :]
             if extra:
-                await self.mount_all(extra, before=old_palette if new_palette is not None else None)
+                await self.mount_all(extra, before=old_palette)
             if new_palette is not None and old_palette is None:
                 await self.mount(new_palette)
+
+    def shown_keys(self) -> list[FooterKey]:
+        """The keys on screen, in order (without those hidden until keys are needed again)."""
+        return [key for key in self.children if isinstance(key, FooterKey) and key.display]
 
     def keys_to_show(self) -> Hashable:
         """Everything compose reads to build the keys (None until the screen's bindings are known)."""
