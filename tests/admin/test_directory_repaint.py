@@ -12,7 +12,7 @@ import pytest
 from store.directory_sql import DirectoryQuery, Row
 from tests.admin.directory_seed import make_app
 from tests.pilot import settle
-from tui.admin.directory import DirectoryScreen
+from tui.admin.directory import PAINT_HOLD, DirectoryScreen
 from tui.admin.directory_query import DirectorySource
 from tui.widgets.virtual_list import VirtualList
 
@@ -105,9 +105,9 @@ async def test_typing_a_search_term_lays_nothing_out_and_a_long_term_scrolls_to_
         assert search.render_line(0).text.rstrip().endswith("xxxxxxxx")
 
 
-async def test_moving_the_cursor_repaints_only_the_lines_that_change(db, monkeypatch):
-    """Down repaints the row it leaves and the row it reaches, not the page; past the page's end the list scrolls
-    and the page is repainted."""
+async def test_moving_the_cursor_or_the_focus_repaints_only_the_lines_that_change(db, monkeypatch):
+    """Down repaints the row it leaves and the row it reaches, not the page; the focus moving in or out repaints
+    the cursor's line; past the page's end the list scrolls and the page is repainted."""
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -125,6 +125,50 @@ async def test_moving_the_cursor_repaints_only_the_lines_that_change(db, monkeyp
         await settle(pilot)
         assert sorted(set(painted)) == [1, 2]
         painted.clear()
+        await pilot.press("slash")  # the list loses the focus: its cursor turns hollow, nothing else changes
+        await settle(pilot)
+        assert set(painted) == {1} and "▷" in app.screen.user_list.render_line(1).text
+        painted.clear()
+        await pilot.press("escape")  # and gets it back
+        await settle(pilot)
+        assert set(painted) == {1} and "▶" in app.screen.user_list.render_line(1).text
+        painted.clear()
         await pilot.press(*["down"] * 25)  # past the bottom of the page: it scrolls
         await settle(pilot)
         assert len(set(painted)) > 10
+
+
+async def test_a_search_holds_the_paint_until_its_rows_arrive_or_paint_hold_passes(db, monkeypatch):
+    """The search's status ("counting…") and the box's echo are painted with the new rows, in one frame, not in a
+    frame of their own just before (which would make the rows wait for the next frame time); if the rows take
+    longer than PAINT_HOLD, the screen is painted without them."""
+    app = make_app(db)
+    gate = threading.Event()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen: DirectoryScreen = app.screen
+        monkeypatch.setattr(screen, "_source", lambda q: GatedSource(db, q, gate))
+        painted: list[str] = []
+        display = type(app)._display
+
+        def record(app_, screen_, renderable):
+            if renderable is not None and not app_._batch_count:
+                painted.append(str(screen_.query_one("#dir-status").render()))
+            return display(app_, screen_, renderable)
+
+        monkeypatch.setattr(type(app), "_display", record)
+        screen.apply_query(replace(screen.query_spec, search="grace"))
+        await pilot.pause(PAINT_HOLD / 2)
+        assert painted == [] and "counting…" in str(screen.query_one("#dir-status").render())
+        gate.set()
+        await settle(pilot)
+        assert painted and [row.username for row in screen.user_list.rows] == ["grace"]
+        gate.clear()
+        painted.clear()
+        screen.apply_query(replace(screen.query_spec, search="alice"))
+        await pilot.pause(PAINT_HOLD * 4)
+        assert painted and "counting…" in painted[-1]  # painted without its rows once PAINT_HOLD passed
+        assert [row.username for row in screen.user_list.rows] == ["grace"]
+        gate.set()
+        await settle(pilot)
+        assert [row.username for row in screen.user_list.rows] == ["alice"]

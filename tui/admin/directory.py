@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 # The store's modules and the bulk actions (which import them) are imported where they are used: the first
 # page is painted before SQLAlchemy is imported (tui/admin/warmup.py). So are the bulk actions' dialogs.
 
+PAINT_HOLD = 0.05  # seconds a search's keys, status and focus may wait to be painted with its first rows
 SEARCH_DEBOUNCE = 0.02  # seconds: how long the rest of a burst may take to arrive (see _search_changed)
 
 # Priority 1 always shows; higher numbers give way first when the columns do not fit at their narrowest: at 80
@@ -205,6 +206,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             lambda r: r.uid,
             id="dir-list",
             empty_text="No users match. Press / to change the search or f for filters.",
+            paint_hold=PAINT_HOLD,
         )
         yield Static("", id="dir-bulk")
         yield Static("", id="dir-bulk-keys")
