@@ -172,3 +172,34 @@ async def test_a_search_holds_the_paint_until_its_rows_arrive_or_paint_hold_pass
         gate.set()
         await settle(pilot)
         assert [row.username for row in screen.user_list.rows] == ["alice"]
+
+
+async def test_rows_of_another_count_lay_nothing_out_unless_the_scrollbar_comes_or_goes(db, monkeypatch):
+    """A page with another number of rows changes the list's scrollable size: the scrollbar and the scroll limits
+    follow without a layout of the screen (a repaint of everything), which is kept for the scrollbar appearing or
+    going (the whole directory is longer than the view at 80x24; one user is not)."""
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen: DirectoryScreen = app.screen
+        lst = screen.user_list
+        assert lst.show_vertical_scrollbar  # 40 users, 17 lines
+        layouts: list[int] = []
+        refresh_layout = type(screen)._refresh_layout
+        monkeypatch.setattr(
+            screen, "_refresh_layout", lambda *a, **k: layouts.append(1) or refresh_layout(screen, *a, **k)
+        )
+        screen.apply_query(replace(screen.query_spec, search="grace"))
+        await settle(pilot)
+        assert not lst.show_vertical_scrollbar and layouts  # the scrollbar went: laid out
+        layouts.clear()
+        screen.apply_query(replace(screen.query_spec, search="", mfa=True))
+        await settle(pilot)
+        assert 1 < len(lst.rows) < 17 and layouts == []
+        assert lst.virtual_size.height == len(lst.rows) + 1 and lst.max_scroll_y == 0
+        screen.apply_query(replace(screen.query_spec, mfa=None))
+        await settle(pilot)
+        assert lst.show_vertical_scrollbar and lst.max_scroll_y > 0
+        await pilot.press("escape", "end")  # to the list, its last row: scrolled to the end
+        await settle(pilot)
+        assert lst.scroll_y == lst.max_scroll_y

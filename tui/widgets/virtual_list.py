@@ -23,7 +23,7 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
@@ -161,6 +161,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False, repaint=False)  # watch_cursor repaints
+    virtual_size = Reactive(Size(0, 0), layout=False)  # see _set_virtual_size
 
     class Highlighted(ListMessage):
         def __init__(self, sender: VirtualList, row: object | None) -> None:
@@ -418,12 +419,28 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self._set_rows_view(cursor=cursor, top=top)
 
     def _set_rows_view(self, cursor: int, top: int) -> None:
-        # A scrollbar would only measure the window, not the list: show it only when the window is the whole list.
-        self.styles.scrollbar_size_vertical = 0 if (self.has_before or self.has_after) else 1
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
+        self._set_virtual_size()
         self.scroll_to(y=max(0, top), animate=False, immediate=True)
         self.cursor = max(0, min(cursor, len(self.rows) - 1))
         self.refresh()
+
+    def _set_virtual_size(self) -> None:
+        """The rows' height (and the header's) as the scrollable size, and the scrollbar that goes with it.
+
+        A scrollbar would only measure the window, not the list: it shows only when the window is the whole list and
+        longer than the view (its size is 0 otherwise, shown or not, so that it seldom changes). Widget.virtual_size
+        lays out the whole screen when it changes (a repaint of everything: 7 ms at 120x40), and each new page with
+        another number of rows changed it; here (virtual_size below) only the scrollbar and the scroll limits follow,
+        as a layout would update them, and the screen is laid out only when the scrollbar appears or goes."""
+        whole = not (self.has_before or self.has_after)
+        bar = 1 if whole and len(self.rows) > self._body_height() else 0
+        if self.styles.scrollbar_size_vertical != bar:
+            self.styles.scrollbar_size_vertical = bar  # Textual lays the screen out for this one
+        shown = self.show_vertical_scrollbar
+        self.virtual_size = size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
+        self._scroll_update(size)
+        if self.show_vertical_scrollbar != shown:
+            self.refresh(layout=True)
 
     def _maybe_extend(self) -> None:
         if self.fetching or not self.rows:
@@ -536,7 +553,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
     # ----- rendering --------------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
+        self._set_virtual_size()
         self._widths = []
         self.refresh()
 
