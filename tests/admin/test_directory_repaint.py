@@ -11,7 +11,7 @@ import pytest
 
 from store.directory_sql import DirectoryQuery, Row
 from tests.admin.directory_seed import make_app
-from tests.pilot import settle
+from tests.pilot import back_to_back, settle
 from tui.admin.directory import PAINT_HOLD, DirectoryScreen
 from tui.admin.directory_query import DirectorySource
 from tui.widgets.virtual_list import VirtualList
@@ -203,3 +203,34 @@ async def test_rows_of_another_count_lay_nothing_out_unless_the_scrollbar_comes_
         await pilot.press("escape", "end")  # to the list, its last row: scrolled to the end
         await settle(pilot)
         assert lst.scroll_y == lst.max_scroll_y
+
+
+async def test_the_footer_changes_its_keys_after_the_rows_are_painted(db, monkeypatch):
+    """Enter moves the focus to the list while its rows are on their way: the footer's new keys wait for the frame
+    that paints the rows (their layout would repaint the whole screen in it)."""
+    from tui.widgets.footer import Footer
+
+    app = make_app(db)
+    gate = threading.Event()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen: DirectoryScreen = app.screen
+        monkeypatch.setattr(screen, "_source", lambda q: GatedSource(db, q, gate))
+        screen.user_list.hold_paint = 30.0  # however long Pilot takes: the rows end the hold
+        footer = screen.query_one(Footer)
+
+        def keys() -> list[str]:
+            return [key.description for key in footer.shown_keys()]
+
+        await pilot.press("slash")
+        await pilot.pause(0.2)
+        assert "Clear, again: list" in keys()
+        with back_to_back(monkeypatch):
+            await pilot.press(*"grace", "enter")
+        await pilot.pause(0.3)
+        assert screen.user_list.has_focus and "Clear, again: list" in keys()  # the rows are not in yet
+        gate.set()
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert [row.username for row in screen.user_list.rows] == ["grace"]
+        assert "Clear, again: list" not in keys() and "Filter" in keys()

@@ -206,7 +206,7 @@ class DirectoryScreen(AdminCalls, Screen[None]):
             lambda r: r.uid,
             id="dir-list",
             empty_text="No users match. Press / to change the search or f for filters.",
-            paint_hold=PAINT_HOLD,
+            hold_paint=PAINT_HOLD,
         )
         yield Static("", id="dir-bulk")
         yield Static("", id="dir-bulk-keys")

@@ -28,6 +28,8 @@ from textual.widget import Widget
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
+from . import paint_hold
+
 WATCHERS = "__watchers"  # where textual.reactive keeps the watchers registered on an object
 
 
@@ -44,6 +46,8 @@ class Footer(TextualFooter):
         """Rebuild the keys, unless they would be the same ones."""
         shown = self.keys_to_show()
         if shown is not None and shown == self._composed_for:
+            return
+        if paint_hold.defer(self, self.recompose):  # new rows are on their way: after they are painted
             return
         self._composed_for = shown
         if shown is None or not self.is_attached or self._pruning or self._grouped():

@@ -10,7 +10,7 @@ lines are rendered); line 0 is a sticky column header.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -26,10 +26,11 @@ from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from store.interrupt import Interrupt, cancellable
+
+from . import paint_hold
 
 T = TypeVar("T")
 REVERSE = Style(reverse=True)
@@ -197,7 +198,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         max_rows: int = 300,
         empty_text: str = "Nothing to show.",
         selectable: bool = True,
-        paint_hold: float = 0.0,
+        hold_paint: float = 0.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -211,8 +212,8 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self.max_rows = max(max_rows, 2 * page_size)
         self.empty_text = empty_text
         self.selectable = selectable
-        # seconds a new list (a search, a filter) may hold the screen's paint until its rows are in (see _hold_paint)
-        self.paint_hold = paint_hold
+        # seconds a new list (a search, a filter) may hold the screen's paint until its rows are in (paint_hold.py)
+        self.hold_paint = hold_paint
         self.rows: list[T] = []
         self.has_before = False
         self.has_after = False
@@ -224,7 +225,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self._widths: list[int] = []
         self._laid_out_for: tuple[int, tuple[Column, ...]] = (0, ())
         self._paint_styles: dict[tuple[str, ...], Style] | None = None  # while render_lines runs (see _style)
-        self._holding: tuple[AbstractContextManager[None], Timer] | None = None  # see _hold_paint
+        self._holding = False  # this list's new first page holds the app's paint (tui/widgets/paint_hold.py)
         self.all_selected = False  # every row of the source is selected (the owner tracks which query)
 
     # ----- data -------------------------------------------------------------------------------------------
@@ -255,8 +256,9 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         if held is not None:  # e.g. the console's cold start (tui/admin/warmup.py): in the next frame, no worker
             self._apply(op, self._generation, held, self.page_size)
             return
-        if op == "first" and self.rows:
-            self._hold_paint()
+        if op == "first" and self.rows and self.hold_paint > 0:  # rows on screen, to be replaced: see paint_hold.py
+            paint_hold.begin(self, self.hold_paint)
+            self._holding = True
         self.fetching = op
         generation, source, rows = self._generation, self.source, list(self.rows)
         if not rows:  # "Loading…" in the empty list; rows already shown stay as they are until the new ones
@@ -302,31 +304,9 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         with suppress(RuntimeError):  # the app is shutting down
             self.app.call_from_thread(callback, *args)
 
-    def _hold_paint(self) -> None:
-        """Hold the screen's repaints (App.batch_update) until the new first rows are applied, or paint_hold seconds.
-
-        What changes meanwhile (the search box's echo, "counting…", the focus moving to the list on Enter) is then
-        painted with the rows, in one frame, at once. Painted on its own, it took the frame the rows would have had:
-        Textual paints at most once a frame time (1/60 s), so rows arriving just after it waited up to 17 ms more;
-        and its paint took the CPU the page read needed (issue 15: keystroke-to-results)."""
-        self._release_paint()
-        if self.paint_hold <= 0:
-            return
-        batch = self.app.batch_update()
-        batch.__enter__()
-        self._holding = (batch, self.set_timer(self.paint_hold, self._release_paint, name="paint hold"))
-
-    def _release_paint(self, repaint: bool = True) -> None:
-        hold, self._holding = self._holding, None
-        if hold is not None:
-            batch, timer = hold
-            timer.stop()
-            batch.__exit__(None, None, None)
-            if repaint:
-                self.screen.check_idle()  # what became dirty during the hold: painted in the next frame
-
     def on_unmount(self) -> None:
-        self._release_paint(repaint=False)
+        if self._holding:
+            paint_hold.end(self.app, repaint=False)
 
     # Textual's Widget._on_focus/_on_blur repaint the whole widget; here focus changes only the cursor's line (its
     # marker and colour). They are replaced (prevent_default), doing the rest of what they do: '/' from the list
@@ -345,6 +325,11 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
         self._refresh_rows(self.cursor)
         if self.parent is not None:
             self.parent.post_message(events.DescendantBlur(self))
+
+    def _release_paint(self) -> None:
+        if self._holding:
+            self._holding = False
+            paint_hold.end(self.app)
 
     def _failed(self, op: str, generation: int, exc: Exception) -> None:
         if generation == self._generation:
