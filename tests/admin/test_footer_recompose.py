@@ -143,3 +143,21 @@ async def test_a_key_changed_in_place_does_its_new_action_when_clicked():
         await pilot.click(clear)
         await pilot.pause()
         assert app.screen.query_one("#third", Input).value == ""
+
+
+async def test_the_footer_changes_after_a_burst_of_input_is_in(db, monkeypatch):
+    """'/' and a search term sent at once: the keys go first, the footer's new keys (a layout of the screen) after."""
+    from tui.admin.app import AdminApp
+    from tui.widgets.footer import BURST_WAIT
+
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        waiting = True
+        monkeypatch.setattr(AdminApp, "input_waiting", property(lambda app_: waiting))
+        await pilot.press("slash")
+        await pilot.pause(BURST_WAIT * 3)
+        assert "Clear, again: list" not in footer_text(app)  # more input on its way: not yet
+        waiting = False
+        await pilot.pause(BURST_WAIT * 3)
+        assert "Clear, again: list" in footer_text(app)

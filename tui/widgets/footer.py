@@ -16,7 +16,9 @@ it happens and again after the next refresh), and rebuilding a footer's worth of
 a page of the directory, right when '/' is followed by the search term. And when they change it changes the keys
 already mounted in place, hiding the ones not needed and mounting only keys it never had: Enter in the search box
 moves the focus to the list while the search runs, and removing and mounting a footer's worth of keys (styles,
-compose and mount events for each) took a main-thread CPU the search's results were waiting for.
+compose and mount events for each) took a main-thread CPU the search's results were waiting for. The new keys also wait for the rest of a burst of
+input ('/' and a search term sent at once) and for new rows on their way (tui/widgets/paint_hold.py): their layout
+is a repaint of the whole screen.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
 from . import paint_hold
+from .type_ahead import TypeAhead
+
+BURST_WAIT = 0.02  # seconds between looks while a burst of input is still arriving (see recompose)
 
 WATCHERS = "__watchers"  # where textual.reactive keeps the watchers registered on an object
 
@@ -48,6 +53,9 @@ class Footer(TextualFooter):
         if shown is not None and shown == self._composed_for:
             return
         if paint_hold.defer(self, self.recompose):  # new rows are on their way: after they are painted
+            return
+        if isinstance(self.app, TypeAhead) and self.app.input_waiting:  # the rest of a burst ('/' and a term) first
+            self.set_timer(BURST_WAIT, self.recompose, name="footer after the burst")
             return
         self._composed_for = shown
         if shown is None or not self.is_attached or self._pruning or self._grouped():
