@@ -203,7 +203,8 @@ def dismiss_demo_notice(terminal: Terminal, db_path: Path) -> None:
 
 
 def keystrokes(console: Console, path: Path, db: Database, terms: list[str]) -> dict[str, float]:
-    """From the last key of a search term to its first result on screen, typed (debounced) and with Enter.
+    """From the last key of a search term to its first result on screen: '/' and the term sent in one burst (as a
+    fast typist, a paste or a password manager's auto-type sends it), and the term then Enter.
 
     Also returns the peak RSS of the console after the searches and some paging.
     """

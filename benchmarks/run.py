@@ -368,7 +368,8 @@ def console_figures(settings: Settings, dbs: dict[str, tuple[Path, Any]], mix: l
 
 
 def _debounce_ms() -> float | None:
-    """The console's search debounce (part of every typed search's latency)."""
+    """How long the console waits for more of a burst that is still arriving before it searches (a term typed or sent
+    in one burst searches as soon as all of it is in: tui/admin/directory.py)."""
     try:
         from tui.admin.directory import SEARCH_DEBOUNCE
     except ImportError:
