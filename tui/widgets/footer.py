@@ -16,9 +16,9 @@ it happens and again after the next refresh), and rebuilding a footer's worth of
 a page of the directory, right when '/' is followed by the search term. And when they change it changes the keys
 already mounted in place, hiding the ones not needed and mounting only keys it never had: Enter in the search box
 moves the focus to the list while the search runs, and removing and mounting a footer's worth of keys (styles,
-compose and mount events for each) took a main-thread CPU the search's results were waiting for. The new keys also wait for the rest of a burst of
-input ('/' and a search term sent at once) and for new rows on their way (tui/widgets/paint_hold.py): their layout
-is a repaint of the whole screen.
+compose and mount events for each) took a main-thread CPU the search's results were waiting for. The new keys also
+wait for the rest of a burst of input ('/' and a search term sent at once) and for new rows on their way
+(tui/widgets/paint_hold.py): their layout is a repaint of the whole screen.
 """
 
 from __future__ import annotations
