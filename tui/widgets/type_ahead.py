@@ -66,10 +66,13 @@ class TypeAhead:
 
     @property
     def input_waiting(self) -> bool:
-        """True while more input is on its way to the focused widget: held back here, or not yet read from the app's
-        queue (the rest of a burst, e.g. a paste or a password manager's auto-type, read from the terminal at once).
-        A search box searches once such a burst is all in, instead of once a key."""
-        return bool(getattr(self, "_type_ahead", None)) or not self._app_pump._message_queue.empty()
+        """True while more input is on its way to the focused widget: held back here, or a key or paste not yet read
+        from the app's queue (the rest of a burst, e.g. a paste or a password manager's auto-type, read from the
+        terminal at once). A search box searches once such a burst is all in, instead of once a key."""
+        queued: deque[object] = self._app_pump._message_queue.values  # textual._queue.Queue: a deque
+        return bool(getattr(self, "_type_ahead", None)) or any(
+            isinstance(message, (events.Key, events.Paste)) for message in queued
+        )
 
     @property
     def _held(self) -> deque[events.Event]:
