@@ -107,6 +107,14 @@ class RecordTable(DataTable):
         if self.specs:
             self._layout()
 
+    def _update_dimensions(self, new_rows: Any) -> None:
+        """DataTable measures the cells of new rows when it next goes idle, and caches the lines it paints under a key
+        without the column widths: a line painted between the rows' arrival and that measure kept the old widths on
+        screen (an IP cut to "20" at 80x24, now and then). The lines are painted again with the new widths."""
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
+        self.refresh()
+
     def _available(self) -> int:
         width = self.size.width or (self.app.size.width if self.is_attached else 80)
         return max(width - SCROLLBAR, 1)
