@@ -91,7 +91,7 @@ def test_whole_lines_with_columns_that_give_way_render_as_rich_would():
     ]
     for total in (60, 80, 99, 120, 200):
         widths = layout_columns(columns, total - 2)
-        for cells in itertools.permutations(CELLS[:8], 5):
+        for cells in itertools.combinations(CELLS[:10], 5):  # (each cell alone, wide ones too: the test above)
             assert shown(cell_line(cells, widths, "✓▷", Style(bold=True))) == shown(
                 rich_line(cells, widths, "✓▷", Style(bold=True))
             )
