@@ -16,7 +16,7 @@ from sqlalchemy import update
 from store import Actor, Database, access, custom, identities, mfa, users
 from store.demo import DEMO_PASSWORD, DEMO_PASSWORD_HASH
 from store.models import LoginEvent, Session, User
-from tests.pilot import plain, settle, steady
+from tests.pilot import plain, settle
 
 ALICE_UID = "a11ce0000000000000000001"
 BOB_UID = "b0b000000000000000000002"
@@ -200,7 +200,6 @@ async def open_detail(pilot, uid: str, tab: str | None = None):
             await pilot.pause(0.02)
         await settle(pilot)
         await settle(pilot)  # the built tab's own load may start after the first settle returned
-    await steady(pilot)  # tables fit their columns on resize, after the first paint: under load that came later
     return screen
 
 
