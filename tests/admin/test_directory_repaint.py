@@ -34,6 +34,22 @@ class GatedSource(DirectorySource):
         return super().first(limit)
 
 
+def count_layouts(screen: DirectoryScreen, monkeypatch) -> list[int]:
+    """Records each layout of `screen` from now on."""
+    layouts: list[int] = []
+    refresh_layout = type(screen)._refresh_layout
+    monkeypatch.setattr(screen, "_refresh_layout", lambda *a, **k: layouts.append(1) or refresh_layout(screen, *a, **k))
+    return layouts
+
+
+def painted_lines(monkeypatch) -> list[int]:
+    """Records the y of each line any VirtualList paints from now on."""
+    painted: list[int] = []
+    render_line = VirtualList.render_line
+    monkeypatch.setattr(VirtualList, "render_line", lambda lst, y: painted.append(y) or render_line(lst, y))
+    return painted
+
+
 async def test_a_new_search_repaints_no_row_and_lays_nothing_out_until_its_rows_arrive(db, monkeypatch):
     app = make_app(db)
     gate = threading.Event()
@@ -41,13 +57,8 @@ async def test_a_new_search_repaints_no_row_and_lays_nothing_out_until_its_rows_
         await settle(pilot)
         screen: DirectoryScreen = app.screen
         monkeypatch.setattr(screen, "_source", lambda q: GatedSource(db, q, gate))
-        painted: list[int] = []
-        layouts: list[int] = []
-        render_line, refresh_layout = VirtualList.render_line, type(screen)._refresh_layout
-        monkeypatch.setattr(VirtualList, "render_line", lambda lst, y: painted.append(y) or render_line(lst, y))
-        monkeypatch.setattr(
-            screen, "_refresh_layout", lambda *a, **k: layouts.append(1) or refresh_layout(screen, *a, **k)
-        )
+        painted = painted_lines(monkeypatch)
+        layouts = count_layouts(screen, monkeypatch)
         screen.apply_query(replace(screen.query_spec, search="grace"))
         await pilot.pause(0.3)
         assert "counting…" in str(screen.query_one("#dir-status").render())
@@ -86,11 +97,7 @@ async def test_typing_a_search_term_lays_nothing_out_and_a_long_term_scrolls_to_
         monkeypatch.setattr(screen, "_source", lambda q: GatedSource(db, q, gate))
         await pilot.press("slash")  # the search box's keys replace the list's in the footer: laid out once
         await settle(pilot)
-        layouts: list[int] = []
-        refresh_layout = type(screen)._refresh_layout
-        monkeypatch.setattr(
-            screen, "_refresh_layout", lambda *a, **k: layouts.append(1) or refresh_layout(screen, *a, **k)
-        )
+        layouts = count_layouts(screen, monkeypatch)
         await pilot.press(*"grace")
         await pilot.pause(0.3)
         assert screen.query_one("#dir-search").value == "grace"
@@ -114,9 +121,7 @@ async def test_moving_the_cursor_or_the_focus_repaints_only_the_lines_that_chang
         await settle(pilot)
         await pilot.press("escape")  # from the search box to the list
         await settle(pilot)
-        painted: list[int] = []
-        render_line = VirtualList.render_line
-        monkeypatch.setattr(VirtualList, "render_line", lambda lst, y: painted.append(y) or render_line(lst, y))
+        painted = painted_lines(monkeypatch)
         await pilot.press("down")
         await settle(pilot)
         assert sorted(set(painted)) == [1, 2]
@@ -185,11 +190,7 @@ async def test_rows_of_another_count_lay_nothing_out_unless_the_scrollbar_comes_
         screen: DirectoryScreen = app.screen
         lst = screen.user_list
         assert lst.show_vertical_scrollbar  # 40 users, 17 lines
-        layouts: list[int] = []
-        refresh_layout = type(screen)._refresh_layout
-        monkeypatch.setattr(
-            screen, "_refresh_layout", lambda *a, **k: layouts.append(1) or refresh_layout(screen, *a, **k)
-        )
+        layouts = count_layouts(screen, monkeypatch)
         screen.apply_query(replace(screen.query_spec, search="grace"))
         await settle(pilot)
         assert not lst.show_vertical_scrollbar and layouts  # the scrollbar went: laid out

@@ -313,18 +313,18 @@ class VirtualList(ScrollView, Generic[T], can_focus=True, inherit_bindings=False
     # then no longer repaints a page of rows while the search term's keys arrive.
 
     def _on_focus(self, event: events.Focus) -> None:
-        event.prevent_default()
-        self.has_focus = True
-        self._refresh_rows(self.cursor)
-        if self.parent is not None:
-            self.parent.post_message(events.DescendantFocus(self))
+        self._focus_changed(event, True)
 
     def _on_blur(self, event: events.Blur) -> None:
+        self._focus_changed(event, False)
+
+    def _focus_changed(self, event: events.Focus | events.Blur, focused: bool) -> None:
         event.prevent_default()
-        self.has_focus = False
+        self.has_focus = focused
         self._refresh_rows(self.cursor)
         if self.parent is not None:
-            self.parent.post_message(events.DescendantBlur(self))
+            descendant = events.DescendantFocus if focused else events.DescendantBlur
+            self.parent.post_message(descendant(self))
 
     def _release_paint(self) -> None:
         if self._holding:
